@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layout follows DESIGN.md's "house": thin C shims, then libraries that each
+// hold one concern, then the `gantry` executable that wires them together.
+let package = Package(
+    name: "gantry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gantry", targets: ["gantry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries. On macOS the CBLAS API comes from Accelerate.
+        .systemLibrary(
+            name: "CGantryBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CGantryZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .systemLibrary(
+            name: "CGantryCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
+        ),
+
+        .target(
+            name: "Linalg",
+            dependencies: [
+                .target(name: "CGantryBLAS", condition: .when(platforms: [.linux])),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(name: "GAN", dependencies: ["Linalg"]),
+        .target(
+            name: "MNIST",
+            dependencies: [
+                "CGantryZlib",
+                "CGantryCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "HTTPServer"),
+        .executableTarget(
+            name: "gantry",
+            dependencies: [
+                "Linalg", "GAN", "MNIST",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "GANTests", dependencies: ["GAN", "Linalg", "MNIST"]),
+        .testTarget(name: "MNISTTests", dependencies: ["MNIST"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

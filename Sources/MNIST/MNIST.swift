@@ -1,0 +1,1 @@
+// Placeholder: IDX decoding and downloads are built in issues 2 and 3.

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct GantryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gantry",
+        abstract: "Train GANs on MNIST-format digits.",
+        subcommands: [DownloadCommand.self]
+    )
+}
