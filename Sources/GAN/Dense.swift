@@ -1,1 +1,57 @@
-// placeholder
+import Linalg
+
+/// A fully connected layer `y = x W + b`, with its gradients beside it.
+///
+/// Weights are inputs x outputs so a batch (rows = examples) multiplies on the left,
+/// as `tf.layers.dense` does.
+public struct Dense: Sendable, Equatable {
+    public var weight: Matrix
+    public var bias: Matrix
+    public var weightGradient: Matrix
+    public var biasGradient: Matrix
+
+    public var inputs: Int { weight.rows }
+    public var outputs: Int { weight.columns }
+
+    /// TensorFlow's default: Glorot (Xavier) uniform weights, zero bias.
+    public init(inputs: Int, outputs: Int, rng: inout Xoshiro256StarStar) {
+        let limit = (6 / Float(inputs + outputs)).squareRoot()
+        var weight = Matrix(rows: inputs, columns: outputs)
+        for i in 0..<weight.count { weight.storage[i] = rng.nextSymmetricUniform() * limit }
+        self.init(weight: weight, bias: Matrix(rows: 1, columns: outputs))
+    }
+
+    public init(weight: Matrix, bias: Matrix) {
+        precondition(bias.rows == 1 && bias.columns == weight.columns, "bias must be 1x\(weight.columns)")
+        self.weight = weight
+        self.bias = bias
+        self.weightGradient = Matrix(rows: weight.rows, columns: weight.columns)
+        self.biasGradient = Matrix(rows: 1, columns: weight.columns)
+    }
+
+    /// `output = input W + b` (bias added by the caller's fused activation pass when
+    /// it has one; `addingBias` does it here otherwise).
+    public func forward(_ input: Matrix, into output: inout Matrix, addingBias: Bool = true) {
+        Matrix.multiply(input, weight, into: &output)
+        if addingBias {
+            let rows = output.rows
+            output.storage.withUnsafeMutableBufferPointer { out in
+                bias.storage.withUnsafeBufferPointer { Elementwise.addRowVector(out, rows: rows, bias: $0) }
+            }
+        }
+    }
+
+    /// Weight and bias gradients from the gradient at the output: `dW = xᵀ dy`, `db = Σ dy`.
+    public mutating func accumulateGradients(input: Matrix, outputGradient: Matrix) {
+        Matrix.multiply(input, outputGradient, into: &weightGradient, transposeA: .transposed)
+        let rows = outputGradient.rows
+        outputGradient.storage.withUnsafeBufferPointer { dy in
+            biasGradient.storage.withUnsafeMutableBufferPointer { Elementwise.columnSums(dy, rows: rows, into: $0) }
+        }
+    }
+
+    /// The gradient at the input: `dx = dy Wᵀ`.
+    public func inputGradient(_ outputGradient: Matrix, into inputGradient: inout Matrix) {
+        Matrix.multiply(outputGradient, weight, into: &inputGradient, transposeB: .transposed)
+    }
+}

@@ -1,0 +1,62 @@
+import Linalg
+
+/// The notebook's generator: z → dense(g_hidden) → leaky ReLU → dense(784) → tanh.
+public struct Generator: Sendable, Equatable {
+    public var hidden: Dense
+    public var output: Dense
+    public var alpha: Float
+
+    public init(zSize: Int, hiddenUnits: Int, alpha: Float, rng: inout Xoshiro256StarStar) {
+        hidden = Dense(inputs: zSize, outputs: hiddenUnits, rng: &rng)
+        output = Dense(inputs: hiddenUnits, outputs: TrainingConfig.imagePixels, rng: &rng)
+        self.alpha = alpha
+    }
+
+    public init(hidden: Dense, output: Dense, alpha: Float) {
+        self.hidden = hidden
+        self.output = output
+        self.alpha = alpha
+    }
+
+    public var zSize: Int { hidden.inputs }
+
+    /// What a forward pass keeps for the backward pass, sized once for a batch.
+    public struct Activations: Sendable {
+        public var hiddenPre: Matrix
+        public var hidden: Matrix
+        public var outputPre: Matrix
+        /// tanh output in [-1, 1], one image a row.
+        public var image: Matrix
+
+        public init(batch: Int, hiddenUnits: Int) {
+            hiddenPre = Matrix(rows: batch, columns: hiddenUnits)
+            hidden = hiddenPre
+            outputPre = Matrix(rows: batch, columns: TrainingConfig.imagePixels)
+            image = outputPre
+        }
+    }
+
+    public func forward(noise: Matrix, into a: inout Activations) {
+        hidden.forward(noise, into: &a.hiddenPre, addingBias: false)
+        Activation.addBiasLeakyReLU(&a.hiddenPre, bias: hidden.bias, alpha: alpha, into: &a.hidden)
+        output.forward(a.hidden, into: &a.outputPre, addingBias: false)
+        Activation.addBiasTanh(a.outputPre, bias: output.bias, into: &a.image)
+    }
+
+    /// Fills both layers' gradients from `imageGradient`, the gradient at the tanh
+    /// output, which it turns into the gradient at the pre-activation in place.
+    public mutating func backward(noise: Matrix, activations a: Activations, imageGradient: inout Matrix, hiddenGradient: inout Matrix) {
+        Activation.tanhBackward(&imageGradient, output: a.image)
+        output.accumulateGradients(input: a.hidden, outputGradient: imageGradient)
+        output.inputGradient(imageGradient, into: &hiddenGradient)
+        Activation.leakyReLUBackward(&hiddenGradient, preActivation: a.hiddenPre, alpha: alpha)
+        hidden.accumulateGradients(input: noise, outputGradient: hiddenGradient)
+    }
+
+    /// Images for `noise` (one row each), allocating its own buffers: for sampling, not training.
+    public func generate(noise: Matrix) -> Matrix {
+        var a = Activations(batch: noise.rows, hiddenUnits: hidden.outputs)
+        forward(noise: noise, into: &a)
+        return a.image
+    }
+}

@@ -1,0 +1,67 @@
+/// Every hyperparameter of a training job, with the notebook's defaults.
+///
+/// The JSON keys are DESIGN.md's job request fields; `validate()` enforces the
+/// documented ranges so a bad value is refused before anything is allocated.
+public struct TrainingConfig: Sendable, Equatable, Codable {
+    public var epochs: Int = 100
+    public var batchSize: Int = 100
+    public var zSize: Int = 100
+    public var gHidden: Int = 128
+    public var dHidden: Int = 128
+    public var alpha: Float = 0.01
+    public var smooth: Float = 0.1
+    public var learningRate: Float = 0.002
+    public var beta1: Float = 0.9
+    public var seed: UInt64 = 0
+
+    /// MNIST's image side; the model is fixed to 28x28 like the notebook's.
+    public static let imagePixels = 784
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, batchSize = "batch_size", zSize = "z_size", gHidden = "g_hidden", dHidden = "d_hidden"
+        case alpha, smooth, learningRate = "learning_rate", beta1, seed
+    }
+
+    /// The documented range of each field, in one place so errors and the README agree.
+    public static let ranges: [(field: String, range: String)] = [
+        ("epochs", "1–10000"), ("batch_size", "1–10000"), ("z_size", "1–1024"),
+        ("g_hidden", "1–4096"), ("d_hidden", "1–4096"), ("alpha", "0 ≤ alpha < 1"),
+        ("smooth", "0 ≤ smooth < 0.5"), ("learning_rate", "0 < learning_rate ≤ 1"),
+        ("beta1", "0 ≤ beta1 < 1"),
+    ]
+
+    /// Throws `TrainingConfigError` naming the first field out of range.
+    public func validate() throws {
+        func check(_ ok: Bool, _ field: String, _ message: String) throws {
+            if !ok { throw TrainingConfigError(field: field, message: message) }
+        }
+        try check((1...10_000).contains(epochs), "epochs", "epochs must be between 1 and 10000")
+        try check((1...10_000).contains(batchSize), "batch_size", "batch_size must be between 1 and 10000")
+        try check((1...1024).contains(zSize), "z_size", "z_size must be between 1 and 1024")
+        try check((1...4096).contains(gHidden), "g_hidden", "g_hidden must be between 1 and 4096")
+        try check((1...4096).contains(dHidden), "d_hidden", "d_hidden must be between 1 and 4096")
+        try check(alpha.isFinite && alpha >= 0 && alpha < 1, "alpha", "alpha must be at least 0 and below 1")
+        try check(smooth.isFinite && smooth >= 0 && smooth < 0.5, "smooth", "smooth must be at least 0 and below 0.5")
+        try check(learningRate.isFinite && learningRate > 0 && learningRate <= 1, "learning_rate", "learning_rate must be above 0 and at most 1")
+        try check(beta1.isFinite && beta1 >= 0 && beta1 < 1, "beta1", "beta1 must be at least 0 and below 1")
+    }
+
+    /// Floats a step needs to hold, to refuse jobs that would not fit before queueing them.
+    public var estimatedTrainingBytes: Int {
+        let p = Self.imagePixels
+        let gParameters = zSize * gHidden + gHidden + gHidden * p + p
+        let dParameters = p * dHidden + dHidden + dHidden + 1
+        // Weights, gradients and two Adam moments, plus the per-step activations.
+        let parameters = 4 * (gParameters + dParameters)
+        let activations = batchSize * (zSize + 3 * gHidden + 4 * p + 6 * dHidden + 8) + 2 * batchSize * p
+        return 4 * (parameters + activations)
+    }
+}
+
+public struct TrainingConfigError: Error, Sendable, CustomStringConvertible {
+    public let field: String
+    public let message: String
+    public var description: String { message }
+}

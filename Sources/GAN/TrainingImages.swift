@@ -1,0 +1,34 @@
+import Linalg
+
+/// A training set as the trainer sees it: 8-bit images, one after the other.
+///
+/// Kept as `UInt8` (60,000 MNIST images are 47 MB, not 188 MB as floats) and scaled
+/// to [-1, 1] only when a batch is drawn, as the notebook's `batch*2 - 1` does.
+public struct TrainingImages: Sendable {
+    public let count: Int
+    public let pixelsPerImage: Int
+    public let pixels: [UInt8]
+
+    public init(count: Int, pixelsPerImage: Int, pixels: [UInt8]) {
+        precondition(pixels.count == count * pixelsPerImage, "pixel buffer does not match \(count) images of \(pixelsPerImage)")
+        self.count = count
+        self.pixelsPerImage = pixelsPerImage
+        self.pixels = pixels
+    }
+
+    /// Writes images `indices` into `batch`'s rows, scaled from [0, 255] to [-1, 1].
+    public func fill(_ batch: inout Matrix, indices: ArraySlice<Int>) {
+        precondition(batch.rows == indices.count && batch.columns == pixelsPerImage)
+        let width = pixelsPerImage
+        let scale: Float = 2.0 / 255.0
+        pixels.withUnsafeBufferPointer { source in
+            batch.storage.withUnsafeMutableBufferPointer { destination in
+                guard let s = source.baseAddress, let d = destination.baseAddress else { return }
+                for (row, index) in indices.enumerated() {
+                    let from = s + index * width, to = d + row * width
+                    for p in 0..<width { to[p] = Float(from[p]) * scale - 1 }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+#if canImport(Accelerate)
+import Accelerate
+#else
+import CGantryBLAS
+#endif
+
+/// Whether a GEMM operand is read as stored or transposed.
+public enum Transpose: Sendable {
+    case none
+    case transposed
+
+    var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+}
+
+extension Matrix {
+    /// `c = alpha * op(a) * op(b) + beta * c` through `cblas_sgemm`.
+    ///
+    /// Transposes are flags to BLAS, never copies.
+    @inlinable
+    public static func multiply(
+        _ a: Matrix, _ b: Matrix, into c: inout Matrix,
+        transposeA: Transpose = .none, transposeB: Transpose = .none,
+        alpha: Float = 1, beta: Float = 0
+    ) {
+        let m = transposeA == .none ? a.rows : a.columns
+        let k = transposeA == .none ? a.columns : a.rows
+        let kb = transposeB == .none ? b.rows : b.columns
+        let n = transposeB == .none ? b.columns : b.rows
+        precondition(k == kb, "inner dimensions differ: \(k) vs \(kb)")
+        precondition(c.rows == m && c.columns == n, "result is \(c.rows)x\(c.columns), product is \(m)x\(n)")
+        gemm(a, transposeA, b, transposeB, &c, m: m, n: n, k: k, alpha: alpha, beta: beta)
+    }
+
+    @usableFromInline
+    static func gemm(
+        _ a: Matrix, _ transposeA: Transpose, _ b: Matrix, _ transposeB: Transpose,
+        _ c: inout Matrix, m: Int, n: Int, k: Int, alpha: Float, beta: Float
+    ) {
+        guard m > 0, n > 0 else { return }
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                c.storage.withUnsafeMutableBufferPointer { pc in
+                    cblas_sgemm(CblasRowMajor, transposeA.cblas, transposeB.cblas,
+                                Int32(m), Int32(n), Int32(k), alpha,
+                                pa.baseAddress, Int32(max(a.columns, 1)),
+                                pb.baseAddress, Int32(max(b.columns, 1)),
+                                beta, pc.baseAddress, Int32(max(c.columns, 1)))
+                }
+            }
+        }
+    }
+}
+
+/// The BLAS library's own thread pool.
+public enum BLASThreads {
+    /// Sets how many threads OpenBLAS uses for each product. Process-wide by nature:
+    /// OpenBLAS keeps one pool, which is why one job owns it at a time.
+    public static func set(_ count: Int) {
+        #if !canImport(Accelerate)
+        openblas_set_num_threads(Int32(max(1, count)))
+        #endif
+    }
+
+    public static var current: Int {
+        #if canImport(Accelerate)
+        return 1
+        #else
+        return Int(openblas_get_num_threads())
+        #endif
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import GAN
+import Linalg
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time training epochs of the default model and print seconds per epoch, images/s and GFLOP/s."
+    )
+
+    @Option(help: "Images per epoch (real ones from --data, repeated if needed, or synthetic).") var images: Int = 60_000
+    @Option(help: "Epochs to time; the median is reported.") var epochs: Int = 3
+    @Option(help: "Folder with MNIST-format IDX files; synthetic images when absent.") var data: String?
+    @OptionGroup var blas: BLASOptions
+    @OptionGroup var model: ModelOptions
+
+    func validate() throws {
+        guard images >= 1, epochs >= 1 else { throw ValidationError("--images and --epochs must be at least 1") }
+    }
+
+    func run() throws {
+        BLASThreads.set(blas.blasThreads)
+        var config = try model.config(epochs: epochs)
+        if model.seed == nil { config.seed = 1 }
+        let set = try data.map { try TrainingImages.load(directory: $0, repeatedTo: images) } ?? .synthetic(count: images, seed: config.seed)
+        var trainer = GANTrainer(config: config)
+        let steps = trainer.stepsPerEpoch(imageCount: set.count)
+        print("bench: \(set.count) \(data == nil ? "synthetic" : "real") images, batch \(config.batchSize), \(steps) steps/epoch, "
+              + "\(blas.blasThreads) BLAS thread(s), \(String(format: "%.1f", Double(trainer.flopsPerStep) / 1e6)) MFLOP/step")
+        var seconds: [Double] = []
+        for _ in 0..<epochs {
+            guard let record = trainer.trainEpoch(on: set) else { break }
+            seconds.append(record.seconds)
+            print(String(format: "epoch %d: %.3f s  D %.4f  G %.4f", record.epoch, record.seconds, record.dLoss, record.gLoss))
+        }
+        let median = seconds.sorted()[seconds.count / 2]
+        let imagesPerSecond = Double(steps * config.batchSize) / median
+        let gflops = Double(trainer.flopsPerStep) * Double(steps) / median / 1e9
+        print(String(format: "median %.3f s/epoch  %.0f images/s  %.1f GFLOP/s", median, imagesPerSecond, gflops))
+    }
+}
+
+extension TrainingImages {
+    /// Deterministic noise images: the same work per step as real data, for timing only.
+    static func synthetic(count: Int, seed: UInt64) -> TrainingImages {
+        var rng = Xoshiro256StarStar(seed: seed)
+        let pixels = (0..<(count * TrainingConfig.imagePixels)).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }
+        return TrainingImages(count: count, pixelsPerImage: TrainingConfig.imagePixels, pixels: pixels)
+    }
+}

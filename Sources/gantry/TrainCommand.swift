@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import GAN
+import Linalg
+import MNIST
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the GAN on the IDX files in a folder, one line per epoch, a checkpoint per epoch."
+    )
+
+    @Option(help: "Folder with train-images-idx3-ubyte(.gz).") var data: String
+    @Option(help: "Epochs to train (1–10000).") var epochs: Int = TrainingConfig().epochs
+    @Option(help: "Folder for checkpoint.gantry, written atomically after every epoch.") var checkpointDir: String = "checkpoints"
+    @Flag(help: "Continue from the checkpoint in --checkpoint-dir (its configuration wins; --epochs may extend it).") var resume = false
+    @OptionGroup var blas: BLASOptions
+    @OptionGroup var model: ModelOptions
+
+    func run() throws {
+        BLASThreads.set(blas.blasThreads)
+        try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
+        let checkpointPath = (checkpointDir as NSString).appendingPathComponent("checkpoint.gantry")
+        var trainer: GANTrainer
+        if resume, FileManager.default.fileExists(atPath: checkpointPath) {
+            let restored: GANTrainer
+            do { restored = try Checkpoint.read(from: checkpointPath).trainer } catch { throw ValidationError("\(checkpointPath): \(error)") }
+            var config = restored.config
+            config.epochs = max(epochs, restored.epochsCompleted)
+            trainer = GANTrainer(config: config, generator: restored.generator, discriminator: restored.discriminator,
+                                 generatorOptimizer: restored.generatorOptimizer, discriminatorOptimizer: restored.discriminatorOptimizer,
+                                 rng: restored.rng, epochsCompleted: restored.epochsCompleted)
+            print("Resuming from \(checkpointPath) after epoch \(trainer.epochsCompleted) (seed \(config.seed))")
+        } else {
+            if resume { print("No checkpoint at \(checkpointPath): starting from scratch") }
+            trainer = GANTrainer(config: try model.config(epochs: epochs))
+            print("Training from scratch, seed \(trainer.config.seed)")
+        }
+        let images = try TrainingImages.load(directory: data)
+        print("\(images.count) training images, \(trainer.stepsPerEpoch(imageCount: images.count)) steps per epoch")
+        while trainer.epochsCompleted < trainer.config.epochs {
+            guard let record = trainer.trainEpoch(on: images) else { break }
+            try Checkpoint.write(trainer, to: checkpointPath)
+            print(String(format: "Epoch %d/%d... Discriminator Loss: %.4f... Generator Loss: %.4f... (%.2f s)",
+                         record.epoch, trainer.config.epochs, record.dLoss, record.gLoss, record.seconds))
+            fflush(stdout)
+        }
+    }
+}
+
+extension TrainingImages {
+    /// The training split of an MNIST-format folder, optionally repeated up to `count` images.
+    static func load(directory: String, repeatedTo count: Int? = nil) throws -> TrainingImages {
+        let set: LabeledImages
+        do { set = try MNISTFolder.load(directory: directory, split: .train) } catch { throw ValidationError("\(directory): \(error)") }
+        let images = set.images
+        guard images.rows * images.columns == TrainingConfig.imagePixels else {
+            throw ValidationError("\(directory): images are \(images.rows)x\(images.columns), the model needs 28x28")
+        }
+        guard let count, count != images.count, images.count > 0 else {
+            return TrainingImages(count: images.count, pixelsPerImage: TrainingConfig.imagePixels, pixels: images.pixels)
+        }
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(count * TrainingConfig.imagePixels)
+        while pixels.count < count * TrainingConfig.imagePixels {
+            pixels.append(contentsOf: images.pixels.prefix(count * TrainingConfig.imagePixels - pixels.count))
+        }
+        return TrainingImages(count: count, pixelsPerImage: TrainingConfig.imagePixels, pixels: pixels)
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import GAN
+
+/// The model's hyperparameters as flags, shared by `train` and `bench`.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Images per batch.") var batchSize: Int = TrainingConfig().batchSize
+    @Option(help: "Adam learning rate of both networks.") var learningRate: Float = TrainingConfig().learningRate
+    @Option(help: "Adam beta1 of both networks.") var beta1: Float = TrainingConfig().beta1
+    @Option(help: "Length of the generator's noise vector.") var zSize: Int = TrainingConfig().zSize
+    @Option(help: "Generator hidden units.") var gHidden: Int = TrainingConfig().gHidden
+    @Option(help: "Discriminator hidden units.") var dHidden: Int = TrainingConfig().dHidden
+    @Option(help: "Leaky ReLU slope.") var alpha: Float = TrainingConfig().alpha
+    @Option(help: "One-sided label smoothing of the real labels.") var smooth: Float = TrainingConfig().smooth
+    @Option(help: "Random seed (random when absent; always printed).") var seed: UInt64?
+
+    func config(epochs: Int) throws -> TrainingConfig {
+        var c = TrainingConfig()
+        c.epochs = epochs
+        c.batchSize = batchSize
+        c.learningRate = learningRate
+        c.beta1 = beta1
+        c.zSize = zSize
+        c.gHidden = gHidden
+        c.dHidden = dHidden
+        c.alpha = alpha
+        c.smooth = smooth
+        c.seed = seed ?? UInt64.random(in: 1...UInt64(Int64.max))
+        do { try c.validate() } catch { throw ValidationError("\(error)") }
+        return c
+    }
+}
+
+/// OpenBLAS's thread count. One thread is the default: on this model's small
+/// products it is the steady choice (README "Benchmark" has the measurements).
+struct BLASOptions: ParsableArguments {
+    @Option(help: "OpenBLAS threads for the matrix products.") var blasThreads: Int = 1
+
+    func validate() throws {
+        guard (1...64).contains(blasThreads) else { throw ValidationError("--blas-threads must be between 1 and 64") }
+    }
+}
