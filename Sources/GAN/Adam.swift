@@ -38,18 +38,27 @@ public struct Adam: Sendable, Equatable {
         precondition(parameter.count == gradient.count && parameter.count == firstMoments[slot].count, "Adam slot \(slot) shape mismatch")
         let b1 = beta1, b2 = beta2, eps = epsilon
         let oneMinusB1 = 1 - b1, oneMinusB2 = 1 - b2
-        parameter.storage.withUnsafeMutableBufferPointer { w in
-            gradient.storage.withUnsafeBufferPointer { g in
-                firstMoments[slot].storage.withUnsafeMutableBufferPointer { m in
-                    secondMoments[slot].storage.withUnsafeMutableBufferPointer { v in
-                        for i in w.indices {
+        parameter.storage.withUnsafeMutableBufferPointer { wp in
+            gradient.storage.withUnsafeBufferPointer { gp in
+                firstMoments[slot].storage.withUnsafeMutableBufferPointer { mp in
+                    secondMoments[slot].storage.withUnsafeMutableBufferPointer { vp in
+                        guard let w = wp.baseAddress, let g = gp.baseAddress, let m = mp.baseAddress, let v = vp.baseAddress else { return }
+                        typealias V = Elementwise.Vector
+                        Elementwise.forEachLane(count: wp.count, vector: { i in
+                            let gi = Elementwise.load(g + i)
+                            let mi = b1 * Elementwise.load(m + i) + oneMinusB1 * gi
+                            let vi = b2 * Elementwise.load(v + i) + oneMinusB2 * gi * gi
+                            Elementwise.store(mi, m + i)
+                            Elementwise.store(vi, v + i)
+                            Elementwise.store(Elementwise.load(w + i) - rate * mi / (Elementwise.squareRoot(vi) + eps), w + i)
+                        }, scalar: { i in
                             let gi = g[i]
                             let mi = b1 * m[i] + oneMinusB1 * gi
                             let vi = b2 * v[i] + oneMinusB2 * gi * gi
                             m[i] = mi
                             v[i] = vi
                             w[i] -= rate * mi / (vi.squareRoot() + eps)
-                        }
+                        })
                     }
                 }
             }

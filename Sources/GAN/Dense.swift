@@ -10,6 +10,9 @@ public struct Dense: Sendable, Equatable {
     public var weightGradient: Matrix
     public var biasGradient: Matrix
 
+    /// Layers are equal when their parameters are; gradients are scratch space.
+    public static func == (lhs: Dense, rhs: Dense) -> Bool { lhs.weight == rhs.weight && lhs.bias == rhs.bias }
+
     public var inputs: Int { weight.rows }
     public var outputs: Int { weight.columns }
 

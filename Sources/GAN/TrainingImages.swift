@@ -32,3 +32,12 @@ public struct TrainingImages: Sendable {
         }
     }
 }
+
+extension TrainingImages {
+    /// Deterministic noise images: the same work per step as real data, for timing and tests.
+    public static func synthetic(count: Int, seed: UInt64) -> TrainingImages {
+        var rng = Xoshiro256StarStar(seed: seed)
+        let pixels = (0..<(count * TrainingConfig.imagePixels)).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }
+        return TrainingImages(count: count, pixelsPerImage: TrainingConfig.imagePixels, pixels: pixels)
+    }
+}

@@ -40,12 +40,3 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "median %.3f s/epoch  %.0f images/s  %.1f GFLOP/s", median, imagesPerSecond, gflops))
     }
 }
-
-extension TrainingImages {
-    /// Deterministic noise images: the same work per step as real data, for timing only.
-    static func synthetic(count: Int, seed: UInt64) -> TrainingImages {
-        var rng = Xoshiro256StarStar(seed: seed)
-        let pixels = (0..<(count * TrainingConfig.imagePixels)).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }
-        return TrainingImages(count: count, pixelsPerImage: TrainingConfig.imagePixels, pixels: pixels)
-    }
-}
