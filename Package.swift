@@ -48,6 +48,8 @@ let package = Package(
             ]
         ),
         .target(name: "HTTPServer"),
+        // Serves the routes scripts/bench-http.sh measures with wrk.
+        .executableTarget(name: "http-bench-server", dependencies: ["HTTPServer"]),
         .executableTarget(
             name: "gantry",
             dependencies: [

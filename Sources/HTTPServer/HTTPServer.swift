@@ -1,1 +1,154 @@
-// Placeholder: the HTTP server is built in issue 4.
+import Dispatch
+import Foundation
+
+/// An HTTP/1.1 server on Dispatch and POSIX sockets.
+///
+/// ```swift
+/// var router = Router()
+/// router.get("/healthz") { _ in .json(bytes: Array(#"{"status":"ok"}"#.utf8)) }
+/// let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 8080), router: router)
+/// let port = try server.start()
+/// …
+/// server.shutdown(timeout: 5)
+/// ```
+///
+/// No thread ever blocks on a client: each connection is a serial queue with
+/// read, write and timer sources, and handlers that answer later hold no
+/// thread. See `Limits` for every bound enforced.
+public final class HTTPServer: @unchecked Sendable {
+    /// Receives rare operational events (accept failures, back-off); a line of text each.
+    public typealias LogHandler = @Sendable (String) -> Void
+
+    public let configuration: Configuration
+    private let router: Router
+    private let log: LogHandler?
+    private let registry = ConnectionRegistry()
+    private let acceptQueue = DispatchQueue(label: "gantry.http.accept")
+    private let connectionTarget = DispatchQueue.global(qos: .userInitiated)
+
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var state: State = .idle
+
+    private enum State {
+        case idle
+        case running(Listener, ports: [UInt16])
+        case stopping
+        case stopped
+    }
+
+    public init(configuration: Configuration = Configuration(), router: Router, log: LogHandler? = nil) {
+        self.configuration = configuration
+        self.router = router
+        self.log = log
+    }
+
+    /// Binds, listens and starts accepting. Returns the bound port (the
+    /// kernel's choice when the configured port is 0).
+    @discardableResult
+    public func start() throws -> UInt16 {
+        let problems = configuration.limits.validationErrors()
+        guard problems.isEmpty else {
+            throw SocketError(operation: "invalid limits: " + problems.joined(separator: "; "), errno: 0)
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        guard case .idle = state else {
+            throw SocketError(operation: "the server was already started", errno: 0)
+        }
+        SocketIO.ignoreSIGPIPE()
+        let sockets = try ListeningSocket.bind(host: configuration.host, port: configuration.port,
+                                               backlog: configuration.backlog)
+        let listener = Listener(sockets: sockets, queue: acceptQueue, log: log) { [weak self] fd in
+            guard let self else {
+                SocketIO.close(fd)
+                return
+            }
+            self.accepted(fd)
+        }
+        state = .running(listener, ports: sockets.map(\.port))
+        listener.start()
+        return sockets[0].port
+    }
+
+    /// The port being listened on, once started.
+    public var boundPort: UInt16? {
+        lock.lock()
+        defer { lock.unlock() }
+        if case .running(_, let ports) = state { return ports.first }
+        return nil
+    }
+
+    /// Connections open right now (including ones finishing or lingering).
+    public var openConnections: Int { registry.count }
+
+    /// Runs on `acceptQueue`.
+    private func accepted(_ fd: Int32) {
+        let limits = configuration.limits
+        if registry.count >= limits.maxConnections {
+            // Refuse cheaply, without a connection object: answer, drop what
+            // the client already sent so the close does not reset the answer away.
+            SocketIO.sendBestEffort(fd, HTTPServer.tooManyConnectionsResponse)
+            SocketIO.shutdownWrite(fd)
+            SocketIO.discardPending(fd)
+            SocketIO.close(fd)
+            return
+        }
+        let connection = Connection(fd: fd, limits: limits, router: router, registry: registry,
+                                    targetQueue: connectionTarget)
+        registry.add(connection)
+        connection.start()
+    }
+
+    private static let tooManyConnectionsResponse: [UInt8] = {
+        let body = HTTPError(.serviceUnavailable, code: "too_many_connections",
+                             message: "the server has too many open connections; retry shortly").response.body
+        let head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: \(HTTPResponse.jsonContentType)\r\n"
+            + "Content-Length: \(body.count)\r\nRetry-After: 1\r\nConnection: close\r\n"
+        let date = HTTPDateCache.format(time(nil))
+        return Array(head.utf8) + date + Array("\r\n".utf8) + body
+    }()
+
+    /// Stops accepting, lets requests in progress finish (their responses say
+    /// `Connection: close`), closes idle connections at once, and after
+    /// `timeout` seconds closes whatever is left. `completion` runs once every
+    /// connection is closed.
+    public func shutdown(timeout: Double = 5, completion: @escaping @Sendable () -> Void) {
+        lock.lock()
+        let listener: Listener?
+        switch state {
+        case .running(let l, _):
+            listener = l
+        case .idle:
+            listener = nil
+        case .stopping, .stopped:
+            lock.unlock()
+            registry.whenEmpty(completion)
+            return
+        }
+        state = .stopping
+        lock.unlock()
+
+        acceptQueue.async {
+            listener?.stopOnQueue()
+            for connection in self.registry.snapshot() { connection.beginDrain() }
+            self.acceptQueue.asyncAfter(deadline: .now() + max(0, timeout)) {
+                for connection in self.registry.snapshot() { connection.forceClose() }
+            }
+            self.registry.whenEmpty {
+                self.lock.lock()
+                self.state = .stopped
+                self.lock.unlock()
+                completion()
+            }
+        }
+    }
+
+    /// Blocking form of `shutdown(timeout:completion:)`. Call it from a thread
+    /// of your own (main, a signal handler's queue), never from a handler.
+    public func shutdown(timeout: Double = 5) {
+        let done = DispatchSemaphore(value: 0)
+        shutdown(timeout: timeout) { done.signal() }
+        done.wait()
+    }
+}

@@ -1,0 +1,460 @@
+import Dispatch
+
+/// One client connection: reads requests, runs handlers, writes responses,
+/// enforces the deadlines, and closes.
+///
+/// Concurrency: every mutable property is touched only on `queue`, a serial
+/// queue of its own. The read, write and timer sources all deliver there;
+/// `deliver` (a late answer from any thread) and `beginDrain`/`forceClose`
+/// (from the server) only enqueue work there. Hence `@unchecked Sendable`.
+///
+/// The file descriptor is closed only in the cancel handler of the last
+/// dispatch source watching it, never while a source could still poll it
+/// (closing first lets the number be reused and the old source watch a
+/// stranger's socket).
+final class Connection: ResponseSink, @unchecked Sendable {
+    let queue: DispatchQueue
+    private let fd: Int32
+    private let limits: HTTPServer.Limits
+    private let router: Router
+    private let registry: ConnectionRegistry
+
+    private var readSource: DispatchSourceRead?
+    private var writeSource: DispatchSourceWrite?
+    private var timer: DispatchSourceTimer?
+    private var readSuspended = false
+    private var writeSuspended = false
+    /// Sources on `fd` whose cancel handler has not run yet.
+    private var liveFDSources = 0
+
+    private let input = InputBuffer()
+    private var parser: RequestParser
+    private let output = OutputQueue()
+    private var dateCache = HTTPDateCache()
+
+    private enum Phase {
+        /// Between requests; the first request's wait is bounded by the head
+        /// deadline, later ones by the idle timeout.
+        case awaitingRequest(since: UInt64)
+        case readingHead(since: UInt64)
+        case readingBody(since: UInt64)
+        /// A handler owns the request.
+        case handling
+        /// The last response is sent and our side shut down; reading and
+        /// dropping whatever the client still sends until it closes.
+        case lingering(since: UInt64)
+        case closed
+    }
+
+    private var phase: Phase
+    private var servedRequests = 0
+    private var nextRequestID: UInt64 = 0
+    private var inFlight: InFlight?
+    /// No further requests will be read; close once the output is flushed.
+    private var closeWhenDone = false
+    private var peerClosedInput = false
+    private var continueSent = false
+    private var outputBlockedSince: UInt64?
+    private var draining = false
+
+    private struct InFlight {
+        var id: UInt64
+        var method: HTTPMethod
+        var version: HTTPVersion
+        var keepAlive: Bool
+    }
+
+    /// Input beyond the request being handled is read only this far ahead;
+    /// then the socket is left alone until the handler answers.
+    private static let readAheadLimit = 64 * 1024
+    private static let readChunk = 16 * 1024
+
+    init(fd: Int32, limits: HTTPServer.Limits, router: Router, registry: ConnectionRegistry, targetQueue: DispatchQueue) {
+        self.fd = fd
+        self.limits = limits
+        self.router = router
+        self.registry = registry
+        self.parser = RequestParser(limits: limits.parserLimits)
+        self.queue = DispatchQueue(label: "gantry.http.connection", target: targetQueue)
+        self.phase = .awaitingRequest(since: Connection.now())
+    }
+
+    // MARK: - Lifecycle
+
+    func start() {
+        queue.async { self.startOnQueue() }
+    }
+
+    private func startOnQueue() {
+        if case .closed = phase { return }
+        // The handlers capture `self` strongly: the cycle (self → source →
+        // handler → self) is broken in `closeNow`, and it keeps the connection
+        // alive exactly as long as a source can still call it.
+        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        read.setEventHandler { self.onReadable() }
+        read.setCancelHandler { self.fdSourceCancelled() }
+        liveFDSources += 1
+        readSource = read
+
+        let tick = Connection.tickNanoseconds(for: limits)
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + .nanoseconds(tick), repeating: .nanoseconds(tick), leeway: .nanoseconds(tick / 4))
+        timer.setEventHandler { self.onTick() }
+        self.timer = timer
+
+        read.activate()
+        timer.activate()
+        if draining { closeIfIdle() }
+    }
+
+    /// Deadlines are checked on a tick a quarter of the shortest one (at most
+    /// a second): rescheduling a timer on every request would cost more than
+    /// the few idle wake-ups.
+    static func tickNanoseconds(for limits: HTTPServer.Limits) -> Int {
+        let shortest = min(limits.headTimeoutSeconds, limits.idleTimeoutSeconds, limits.bodyTimeoutSeconds,
+                           limits.writeTimeoutSeconds, limits.lingerSeconds)
+        let seconds = max(0.005, min(1.0, shortest / 4))
+        return Int(seconds * 1e9)
+    }
+
+    /// Closes now: cancels the sources; the fd follows in the last cancel handler.
+    private func closeNow() {
+        if case .closed = phase { return }
+        phase = .closed
+        inFlight = nil
+        output.removeAll()
+        input.removeAll()
+        timer?.cancel()
+        timer = nil
+        // A suspended source never delivers its cancel handler, and releasing
+        // a suspended source crashes: resume before cancelling.
+        if let read = readSource {
+            if readSuspended { read.resume() }
+            read.cancel()
+        }
+        if let write = writeSource {
+            if writeSuspended { write.resume() }
+            write.cancel()
+        }
+        readSource = nil
+        writeSource = nil
+        if liveFDSources == 0 { finishClose() }
+    }
+
+    private func fdSourceCancelled() {
+        liveFDSources -= 1
+        if liveFDSources == 0 { finishClose() }
+    }
+
+    private func finishClose() {
+        SocketIO.close(fd)
+        registry.remove(self)
+    }
+
+    // MARK: - Server-initiated shutdown
+
+    /// Stop taking new requests: close if idle, else after the current response.
+    func beginDrain() {
+        queue.async {
+            self.draining = true
+            self.closeIfIdle()
+        }
+    }
+
+    func forceClose() {
+        queue.async { self.closeNow() }
+    }
+
+    private func closeIfIdle() {
+        guard inFlight == nil else { return }
+        switch phase {
+        case .awaitingRequest:
+            closeNow()
+        case .readingHead, .readingBody, .handling, .lingering, .closed:
+            // A request already under way is finished (bounded by its deadlines
+            // and the shutdown deadline); its response says Connection: close.
+            break
+        }
+    }
+
+    // MARK: - Reading
+
+    private func onReadable() {
+        if case .closed = phase { return }
+        let result = input.write(minimumFree: Connection.readChunk) { space -> Int in
+            switch SocketIO.read(fd, into: space) {
+            case .transferred(let n): return n
+            case .endOfStream: return 0
+            case .wouldBlock: return -1
+            case .failed: return -2
+            }
+        }
+        switch result {
+        case let n where n > 0:
+            if case .lingering = phase {
+                input.removeAll() // draining what the client still sends
+                return
+            }
+            if case .awaitingRequest = phase { phase = .readingHead(since: Connection.now()) }
+            processInput()
+        case 0:
+            peerClosedInput = true
+            setReading(false) // EOF stays readable: stop watching or it fires forever
+            if case .lingering = phase {
+                closeNow()
+                return
+            }
+            processInput()
+        case -1:
+            return
+        default:
+            closeNow() // ECONNRESET and the like: nobody is left to answer
+        }
+    }
+
+    /// Takes complete requests from the input, in order, while the previous
+    /// one is answered and the output is within its bound.
+    private func processInput() {
+        while inFlight == nil && !closeWhenDone && output.byteCount < limits.maxOutputBufferBytes && !input.isEmpty {
+            if case .closed = phase { return }
+            let step = input.withReadable { parser.parse($0) }
+            switch step {
+            case .needMore:
+                if parser.isAwaitingBody {
+                    if case .readingHead = phase { phase = .readingBody(since: Connection.now()) }
+                    if parser.expectsContinue && !continueSent {
+                        continueSent = true
+                        output.append(ResponseSerializer.continueLine)
+                    }
+                }
+            case .failure(let error):
+                refuse(error)
+            case .request(let request, let consumed):
+                input.consume(consumed)
+                parser.reset()
+                continueSent = false
+                handle(request)
+                continue
+            }
+            break
+        }
+        if case .closed = phase { return }
+
+        if inFlight == nil && !closeWhenDone {
+            if peerClosedInput {
+                // No complete request left and none can come.
+                closeWhenDone = true
+            } else if input.isEmpty {
+                if case .awaitingRequest = phase {} else { phase = .awaitingRequest(since: Connection.now()) }
+                input.releaseIfIdle()
+                if draining {
+                    closeWhenDone = true
+                }
+            } else if case .awaitingRequest = phase {
+                // Leftover bytes of the next pipelined request: its head clock starts now.
+                phase = .readingHead(since: Connection.now())
+            }
+        }
+        flush()
+        updateReadInterest()
+    }
+
+    /// Reading continues while requests can be taken; while a handler is busy
+    /// (or the client is not reading its responses) only `readAheadLimit` more
+    /// bytes are buffered, which also bounds memory per connection.
+    private func updateReadInterest() {
+        switch phase {
+        case .closed: return
+        case .lingering:
+            setReading(!peerClosedInput)
+            return
+        default: break
+        }
+        let taking = inFlight == nil && !closeWhenDone && output.byteCount < limits.maxOutputBufferBytes
+        setReading(!peerClosedInput && !closeWhenDone && (taking || input.count < Connection.readAheadLimit))
+    }
+
+    private func setReading(_ on: Bool) {
+        guard let read = readSource, readSuspended == on else { return }
+        if on { read.resume() } else { read.suspend() }
+        readSuspended = !on
+    }
+
+    // MARK: - Handling
+
+    private func handle(_ request: HTTPRequest) {
+        nextRequestID += 1
+        let id = nextRequestID
+        servedRequests += 1
+        inFlight = InFlight(id: id, method: request.method, version: request.version,
+                            keepAlive: request.wantsKeepAlive && !draining)
+        phase = .handling
+
+        switch router.resolve(method: request.method, path: request.path, segments: request.pathSegments) {
+        case .notFound:
+            complete(HTTPError(.notFound, code: "not_found", message: "no route for \(request.path)").response, requestID: id)
+        case .methodNotAllowed(let allow):
+            let list = allow.map(\.rawValue).joined(separator: ", ")
+            complete(HTTPError(.methodNotAllowed, code: "method_not_allowed",
+                               message: "\(request.method) is not allowed here; use \(list)",
+                               headers: ["Allow": list]).response, requestID: id)
+        case .handler(let handler, let parameters):
+            var request = request
+            request.pathParameters = parameters
+            let responder = Responder(sink: self, requestID: id)
+            var thrown: (any Error)?
+            do {
+                try handler(request, responder)
+            } catch {
+                thrown = error
+            }
+            if let response = responder.handlerReturned(thrown: thrown) {
+                complete(response, requestID: id)
+            }
+        }
+    }
+
+    /// A late answer, from any thread.
+    func deliver(_ response: HTTPResponse, requestID: UInt64) {
+        queue.async {
+            guard self.inFlight?.id == requestID else { return }
+            self.complete(response, requestID: requestID)
+            self.processInput()
+        }
+    }
+
+    private func complete(_ response: HTTPResponse, requestID: UInt64) {
+        guard let request = inFlight, request.id == requestID else { return }
+        inFlight = nil
+        let keepAlive = request.keepAlive && !draining && !closeWhenDone
+            && !response.headers.hasToken("close", in: "Connection")
+        enqueue(response, omitBody: request.method == .head, keepAlive: keepAlive,
+                announceKeepAlive: request.version == .http1_0)
+        if !keepAlive { closeWhenDone = true }
+        phase = .awaitingRequest(since: Connection.now())
+    }
+
+    /// Answers a request the parser refused, then closes: after a framing
+    /// error nothing later on the connection can be trusted.
+    private func refuse(_ error: HTTPError) {
+        closeWhenDone = true
+        enqueue(error.response, omitBody: false, keepAlive: false, announceKeepAlive: false)
+    }
+
+    private func enqueue(_ response: HTTPResponse, omitBody: Bool, keepAlive: Bool, announceKeepAlive: Bool) {
+        let dateLine = dateCache.headerLine()
+        let wire = ResponseSerializer.serialize(response, omitBody: omitBody, keepAlive: keepAlive,
+                                                announceKeepAlive: announceKeepAlive, dateLine: dateLine)
+            ?? ResponseSerializer.serialize(
+                HTTPError(.internalServerError, code: "internal",
+                          message: "the handler produced an invalid status line or header").response,
+                omitBody: omitBody, keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, dateLine: dateLine)!
+        output.append(wire.head)
+        if let body = wire.separateBody { output.append(body) }
+    }
+
+    // MARK: - Writing
+
+    private func flush() {
+        if case .closed = phase { return }
+        if !output.isEmpty {
+            switch output.flush(to: fd) {
+            case .drained:
+                outputBlockedSince = nil
+                setWriting(false)
+            case .wouldBlock:
+                if outputBlockedSince == nil { outputBlockedSince = Connection.now() }
+                setWriting(true)
+                return
+            case .failed:
+                closeNow() // EPIPE, ECONNRESET: the client is gone
+                return
+            }
+        }
+        if closeWhenDone && inFlight == nil { finish() }
+    }
+
+    private func onWritable() {
+        if case .closed = phase { return }
+        flush()
+        if output.isEmpty { processInput() }
+    }
+
+    private func setWriting(_ on: Bool) {
+        if writeSource == nil {
+            guard on else { return }
+            let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+            write.setEventHandler { self.onWritable() }
+            write.setCancelHandler { self.fdSourceCancelled() }
+            liveFDSources += 1
+            writeSource = write
+            writeSuspended = false
+            write.activate()
+            return
+        }
+        guard writeSuspended == on else { return }
+        if on { writeSource?.resume() } else { writeSource?.suspend() }
+        writeSuspended = !on
+    }
+
+    /// All output is sent and no more requests will be taken.
+    private func finish() {
+        switch phase {
+        case .lingering, .closed: return
+        default: break
+        }
+        if peerClosedInput {
+            closeNow()
+            return
+        }
+        // Send FIN but keep reading until the client closes too: closing with
+        // unread bytes in the socket makes the kernel send a reset, which can
+        // destroy the response just sent (a 413 for a body still arriving,
+        // say) before the client reads it.
+        SocketIO.shutdownWrite(fd)
+        input.removeAll()
+        phase = .lingering(since: Connection.now())
+        setReading(true)
+    }
+
+    // MARK: - Deadlines
+
+    private func onTick() {
+        let now = Connection.now()
+        func elapsed(_ since: UInt64) -> Double { Double(now &- since) / 1e9 }
+
+        if let blocked = outputBlockedSince, elapsed(blocked) > limits.writeTimeoutSeconds {
+            closeNow() // the client stopped reading
+            return
+        }
+        switch phase {
+        case .awaitingRequest(let since):
+            let limit = servedRequests == 0 ? limits.headTimeoutSeconds : limits.idleTimeoutSeconds
+            if elapsed(since) > limit && output.isEmpty { closeNow() }
+        case .readingHead(let since):
+            if elapsed(since) > limits.headTimeoutSeconds {
+                timeOut("the request head did not arrive within \(limits.headTimeoutSeconds) seconds")
+            }
+        case .readingBody(let since):
+            if elapsed(since) > limits.bodyTimeoutSeconds {
+                timeOut("the request body did not arrive within \(limits.bodyTimeoutSeconds) seconds")
+            }
+        case .lingering(let since):
+            if elapsed(since) > limits.lingerSeconds { closeNow() }
+        case .handling, .closed:
+            break
+        }
+    }
+
+    private func timeOut(_ message: String) {
+        guard inFlight == nil, !closeWhenDone else {
+            closeNow()
+            return
+        }
+        refuse(HTTPError(.requestTimeout, code: "request_timeout", message: message))
+        flush()
+        updateReadInterest()
+    }
+
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+}
