@@ -23,7 +23,7 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         let trainer: GANTrainer
-        do { trainer = try Checkpoint.read(from: checkpoint).trainer } catch { throw ValidationError("\(checkpoint): \(error)") }
+        do { trainer = try Checkpoint.read(from: checkpoint).trainer } catch { throw CommandFailure("\(checkpoint): \(error)") }
         let noise = Generator.noise(count: count, zSize: trainer.config.zSize, seed: seed)
         let pgm = PGMGrid(columns: columns, pad: pad).encode(trainer.generator.generate(noise: noise))
         if let output {

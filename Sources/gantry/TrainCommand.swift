@@ -13,18 +13,20 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Folder with train-images-idx3-ubyte(.gz).") var data: String
     @Option(help: "Epochs to train (1–10000).") var epochs: Int = TrainingConfig().epochs
     @Option(help: "Folder for checkpoint.gantry, written atomically after every epoch.") var checkpointDir: String = "checkpoints"
+    @Option(help: "Train on this many images per epoch, repeating the set if it is smaller (default: the whole set once).") var images: Int?
     @Flag(help: "Continue from the checkpoint in --checkpoint-dir (its configuration wins; --epochs may extend it).") var resume = false
     @OptionGroup var blas: BLASOptions
     @OptionGroup var model: ModelOptions
 
     func run() throws {
         BLASThreads.set(blas.blasThreads)
+        let images = try TrainingImages.load(directory: data, repeatedTo: self.images)
         try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
         let checkpointPath = (checkpointDir as NSString).appendingPathComponent("checkpoint.gantry")
         var trainer: GANTrainer
         if resume, FileManager.default.fileExists(atPath: checkpointPath) {
             let restored: GANTrainer
-            do { restored = try Checkpoint.read(from: checkpointPath).trainer } catch { throw ValidationError("\(checkpointPath): \(error)") }
+            do { restored = try Checkpoint.read(from: checkpointPath).trainer } catch { throw CommandFailure("\(checkpointPath): \(error)") }
             var config = restored.config
             config.epochs = max(epochs, restored.epochsCompleted)
             trainer = GANTrainer(config: config, generator: restored.generator, discriminator: restored.discriminator,
@@ -36,14 +38,13 @@ struct TrainCommand: ParsableCommand {
             trainer = GANTrainer(config: try model.config(epochs: epochs))
             print("Training from scratch, seed \(trainer.config.seed)")
         }
-        let images = try TrainingImages.load(directory: data)
         print("\(images.count) training images, \(trainer.stepsPerEpoch(imageCount: images.count)) steps per epoch")
         while trainer.epochsCompleted < trainer.config.epochs {
             guard let record = trainer.trainEpoch(on: images) else { break }
             try Checkpoint.write(trainer, to: checkpointPath)
             print(String(format: "Epoch %d/%d... Discriminator Loss: %.4f... Generator Loss: %.4f... (%.2f s)",
                          record.epoch, trainer.config.epochs, record.dLoss, record.gLoss, record.seconds))
-            fflush(stdout)
+            fflush(nil) // one line per epoch even when piped
         }
     }
 }
@@ -52,10 +53,10 @@ extension TrainingImages {
     /// The training split of an MNIST-format folder, optionally repeated up to `count` images.
     static func load(directory: String, repeatedTo count: Int? = nil) throws -> TrainingImages {
         let set: LabeledImages
-        do { set = try MNISTFolder.load(directory: directory, split: .train) } catch { throw ValidationError("\(directory): \(error)") }
+        do { set = try MNISTFolder.load(directory: directory, split: .train) } catch { throw CommandFailure("\(directory): \(error)") }
         let images = set.images
         guard images.rows * images.columns == TrainingConfig.imagePixels else {
-            throw ValidationError("\(directory): images are \(images.rows)x\(images.columns), the model needs 28x28")
+            throw CommandFailure("\(directory): images are \(images.rows)x\(images.columns), the model needs 28x28")
         }
         guard let count, count != images.count, images.count > 0 else {
             return TrainingImages(count: images.count, pixelsPerImage: TrainingConfig.imagePixels, pixels: images.pixels)
