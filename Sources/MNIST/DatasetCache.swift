@@ -27,6 +27,8 @@ public final class DatasetCache: Sendable {
     @discardableResult
     public func prepare(_ name: String, events: @escaping @Sendable (DownloadEvent) -> Void = { _ in }) throws -> Downloader.Report {
         let spec = try spec(named: name)
+        // Checked before the folder exists, so a bad entry leaves no trace.
+        try spec.validate(name: name)
         let directory = directory(for: name)
         return try flights.run(name, observer: events) { broadcast in
             try CacheFiles.makeDirectory(directory)
