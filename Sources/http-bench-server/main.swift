@@ -10,6 +10,16 @@ struct Greeting: Codable {
     let losses: [Double]
 }
 
+func terminationSignals() -> sigset_t {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGTERM)
+    sigaddset(&set, SIGINT)
+    return set
+}
+var blocked = terminationSignals()
+pthread_sigmask(SIG_BLOCK, &blocked, nil)
+
 var host = "127.0.0.1"
 var port: UInt16 = 8089
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
@@ -43,17 +53,15 @@ let server = HTTPServer(configuration: .init(host: host, port: port, limits: lim
 let bound = try server.start()
 FileHandle.standardOutput.write(Data("listening on \(host):\(bound)\n".utf8))
 
-signal(SIGTERM, SIG_IGN)
-signal(SIGINT, SIG_IGN)
-let signalQueue = DispatchQueue(label: "signals")
-var signalSources: [DispatchSourceSignal] = []
-for number in [SIGTERM, SIGINT] {
-    let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
-    source.setEventHandler {
-        server.shutdown(timeout: 2)
-        exit(0)
-    }
-    source.activate()
-    signalSources.append(source)
+// Wait for SIGTERM/SIGINT on a thread of our own with sigwait: they are
+// blocked above, before any thread exists, so every thread inherits the mask.
+// (A Dispatch signal source on Linux was seen to miss SIGTERM.)
+let waiter = Thread {
+    var set = terminationSignals()
+    var received: Int32 = 0
+    sigwait(&set, &received)
+    server.shutdown(timeout: 2)
+    exit(0)
 }
-dispatchMain()
+waiter.start()
+while true { sleep(3600) }
