@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries. On macOS the CBLAS API comes from Accelerate.
@@ -54,10 +55,18 @@ let package = Package(
         .target(name: "HTTPServer"),
         // Serves the routes scripts/bench-http.sh measures with wrk.
         .executableTarget(name: "http-bench-server", dependencies: ["HTTPServer"]),
+        .target(
+            name: "GantryService",
+            dependencies: [
+                "Linalg", "GAN", "MNIST", "HTTPServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "gantry",
             dependencies: [
-                "Linalg", "GAN", "MNIST",
+                "Linalg", "GAN", "MNIST", "HTTPServer", "GantryService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,6 +75,7 @@ let package = Package(
         .testTarget(name: "GANTests", dependencies: ["GAN", "Linalg", "MNIST"]),
         .testTarget(name: "MNISTTests", dependencies: ["MNIST"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "GantryServiceTests", dependencies: ["GantryService", "GAN", "HTTPServer"]),
     ],
     swiftLanguageModes: [.v6]
 )

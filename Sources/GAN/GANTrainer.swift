@@ -112,9 +112,12 @@ public struct GANTrainer: Sendable {
     /// `shouldStop` is asked before every step; when it says stop, the trainer is put
     /// back exactly as it was before the epoch (the state of the last checkpoint) and
     /// `nil` is returned, so an interrupted epoch never leaves half-trained weights.
+    /// `exclusive` wraps each step's matrix products, e.g. in a lock that other BLAS
+    /// users take too.
     public mutating func trainEpoch(
         on images: TrainingImages,
         shouldStop: () -> Bool = { false },
+        exclusive: (() -> Void) -> Void = { $0() },
         afterStep: (_ step: Int, _ steps: Int) -> Void = { _, _ in }
     ) -> EpochLosses? {
         precondition(images.pixelsPerImage == TrainingConfig.imagePixels, "images must be 28x28")
@@ -135,7 +138,7 @@ public struct GANTrainer: Sendable {
             }
             images.fill(&workspace.real, indices: workspace.order[(s * batch)..<((s + 1) * batch)])
             workspace.noise.storage.withUnsafeMutableBufferPointer { rng.fillSymmetricUniform($0) }
-            record.add(step(real: workspace.real, noise: workspace.noise))
+            exclusive { record.add(step(real: workspace.real, noise: workspace.noise)) }
             afterStep(s + 1, steps)
         }
         record.finishMean()

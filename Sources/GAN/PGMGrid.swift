@@ -20,11 +20,17 @@ public struct PGMGrid: Sendable {
     /// `images` holds one image a row with values in [-1, 1].
     public func encode(_ images: Matrix) -> [UInt8] {
         precondition(images.columns == tileSide * tileSide, "each image must have \(tileSide * tileSide) pixels")
-        let count = images.rows
+        return encode(tiles: Self.pixels(images), count: images.rows)
+    }
+
+    /// `tiles` holds `count` images of `tileSide²` bytes each, back to back.
+    public func encode(tiles: [UInt8], count: Int) -> [UInt8] {
+        let area = tileSide * tileSide
+        precondition(tiles.count == count * area, "tile bytes do not match \(count) tiles")
         let gridColumns = min(columns, max(count, 1))
-        let gridRows = (count + gridColumns - 1) / gridColumns
+        let gridRows = max((count + gridColumns - 1) / gridColumns, 1)
         let width = gridColumns * tileSide + (gridColumns - 1) * pad
-        let height = max(gridRows, 1) * tileSide + max(gridRows - 1, 0) * pad
+        let height = gridRows * tileSide + (gridRows - 1) * pad
         var out = Array("P5\n\(width) \(height)\n255\n".utf8)
         let headerSize = out.count
         out.append(contentsOf: repeatElement(0, count: width * height))
@@ -32,13 +38,16 @@ public struct PGMGrid: Sendable {
             let top = (index / gridColumns) * (tileSide + pad)
             let left = (index % gridColumns) * (tileSide + pad)
             for y in 0..<tileSide {
-                for x in 0..<tileSide {
-                    out[headerSize + (top + y) * width + left + x] = Self.byte(images[index, y * tileSide + x])
-                }
+                let row = headerSize + (top + y) * width + left
+                let source = index * area + y * tileSide
+                out.replaceSubrange(row..<(row + tileSide), with: tiles[source..<(source + tileSide)])
             }
         }
         return out
     }
+
+    /// One byte per pixel: round((x + 1) / 2 · 255), clamped.
+    public static func pixels(_ images: Matrix) -> [UInt8] { images.storage.map(byte) }
 
     static func byte(_ x: Float) -> UInt8 {
         let v = ((x + 1) / 2 * 255).rounded()

@@ -33,6 +33,13 @@ public struct EpochLosses: Sendable, Equatable, Codable {
         case dRealMean = "d_real_mean", dFakeMean = "d_fake_mean", seconds, steps
     }
 
+    public init(epoch: Int, dLoss: Double, gLoss: Double, dLossReal: Double, dLossFake: Double,
+                dRealMean: Double, dFakeMean: Double, seconds: Double, steps: Int) {
+        self.epoch = epoch
+        self.dLoss = dLoss; self.gLoss = gLoss; self.dLossReal = dLossReal; self.dLossFake = dLossFake
+        self.dRealMean = dRealMean; self.dFakeMean = dFakeMean; self.seconds = seconds; self.steps = steps
+    }
+
     init(epoch: Int) {
         self.epoch = epoch
         dLoss = 0; gLoss = 0; dLossReal = 0; dLossFake = 0; dRealMean = 0; dFakeMean = 0

@@ -1,0 +1,66 @@
+import Foundation
+import GAN
+
+/// What the scheduler knows about a job that is downloading or training, beyond
+/// the store: live progress, the stop request, and the latest generator.
+final class ActiveJob: @unchecked Sendable {
+    // @unchecked: every mutable field is only touched under `lock`.
+    let id: String
+    let queue: DispatchQueue
+    private let lock = NSLock()
+    private var cancelRequested = false
+    private var shutdownRequested = false
+    private var step = 0
+    private var steps = 0
+    private var downloadFraction = 0.0
+    private var generator: Generator?
+
+    init(id: String) {
+        self.id = id
+        queue = DispatchQueue(label: "gantry.job.\(id)")
+    }
+
+    struct Progress: Sendable {
+        var step: Int
+        var steps: Int
+        var downloadFraction: Double
+    }
+
+    var progress: Progress {
+        lock.lock()
+        defer { lock.unlock() }
+        return Progress(step: step, steps: steps, downloadFraction: downloadFraction)
+    }
+
+    var shouldStop: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelRequested || shutdownRequested
+    }
+
+    var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelRequested
+    }
+
+    func requestCancel() { locked { cancelRequested = true } }
+    func requestShutdown() { locked { shutdownRequested = true } }
+    func setStep(_ step: Int, of steps: Int) { locked { self.step = step; self.steps = steps } }
+    func setDownload(_ fraction: Double) { locked { downloadFraction = fraction } }
+
+    /// The generator at the end of the last completed epoch (a value: training goes on with its own copy).
+    var latestGenerator: Generator? {
+        lock.lock()
+        defer { lock.unlock() }
+        return generator
+    }
+
+    func publish(_ generator: Generator) { locked { self.generator = generator; step = 0 } }
+
+    private func locked(_ body: () -> Void) {
+        lock.lock()
+        body()
+        lock.unlock()
+    }
+}

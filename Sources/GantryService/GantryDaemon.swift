@@ -1,0 +1,61 @@
+import Foundation
+import HTTPServer
+import Linalg
+import MNIST
+
+/// The whole service: store, scheduler and HTTP server, started and stopped together.
+public final class GantryDaemon: Sendable {
+    public let config: ServiceConfig
+    public let store: JobStore
+    public let scheduler: Scheduler
+    let server: HTTPServer
+    let notifier: EpochNotifier
+
+    public init(config: ServiceConfig, log: @escaping @Sendable (String) -> Void,
+                status: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.config = config
+        let state = config.stateDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigError(key: "state_dir", message: "cannot create \(state): \(error.localizedDescription)")
+        }
+        BLASThreads.set(config.blasThreads)
+        store = try JobStore(path: (state as NSString).appendingPathComponent("gantry.sqlite"))
+        let files = JobFiles(stateDirectory: state)
+        let cache = DatasetCache(stateDirectory: state, datasets: config.datasets, downloader: Downloader(options: config.download))
+        let gate = BLASGate()
+        notifier = EpochNotifier()
+        scheduler = Scheduler(store: store, files: files, datasets: cache, gate: gate, notifier: notifier,
+                              maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, log: log, status: status)
+        let metrics = Metrics()
+        let auth = try config.authTokenFile.map(BearerAuth.init(tokenFile:))
+        let jobs = JobsAPI(scheduler: scheduler, store: store, notifier: notifier, datasets: Set(config.datasets.keys),
+                           memoryBudgetBytes: config.memoryBudgetBytes)
+        let images = ImagesAPI(scheduler: scheduler, store: store, files: files, gate: gate)
+        let (store, scheduler, notifier) = (self.store, self.scheduler, self.notifier)
+        let routes = Routes(jobs: jobs, images: images, metrics: metrics, auth: auth) {
+            let imagesPerSecond = scheduler.runningImagesPerSecond()
+            let running = try store.jobs(status: .running)
+            let stepsPerSecond = running.reduce(0.0) { $0 + ($1.imagesPerSecond ?? 0) / Double($1.config.training.batchSize) }
+            return metrics.render(jobs: try store.countsByStatus(), epochs: try store.totalEpochs(), queued: scheduler.queuedCount,
+                                  imagesPerSecond: imagesPerSecond, stepsPerSecond: stepsPerSecond, waiting: notifier.waiting)
+        }
+        var serverConfig = HTTPServer.Configuration(host: config.listen.host, port: config.listen.port)
+        serverConfig.limits = config.limits
+        server = HTTPServer(configuration: serverConfig, router: routes.router(), log: log)
+    }
+
+    /// Resumes unfinished jobs, then listens. Returns the bound port.
+    public func start() throws -> UInt16 {
+        try scheduler.restore()
+        return try server.start()
+    }
+
+    /// Stops accepting, stops training at a step boundary, lets in-flight requests finish.
+    public func shutdown(timeout: Double) {
+        let deadline = Date().addingTimeInterval(timeout)
+        server.shutdown(timeout: max(0.5, timeout / 3))
+        scheduler.shutdown(timeout: max(0.5, deadline.timeIntervalSinceNow - 0.5))
+    }
+}

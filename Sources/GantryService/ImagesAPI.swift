@@ -1,0 +1,105 @@
+import Foundation
+import GAN
+import HTTPServer
+
+/// The handlers that return digits: fresh samples, recorded epoch grids, the
+/// progression figure and the generator's weights.
+struct ImagesAPI: Sendable {
+    let scheduler: Scheduler
+    let store: JobStore
+    let files: JobFiles
+    let gate: BLASGate
+
+    static let pgm = "image/x-portable-graymap"
+
+    static func image(_ bytes: [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: ["Content-Type": pgm], body: bytes)
+    }
+
+    /// The generator at the job's last completed epoch: live for a training job, from its checkpoint otherwise.
+    func generator(_ job: Job) throws -> Generator {
+        if let live = scheduler.activeJob(job.id)?.latestGenerator { return live }
+        let path = files.checkpoint(job.id)
+        guard job.epochsCompleted > 0, FileManager.default.fileExists(atPath: path) else {
+            throw APIError(.conflict, "no_epoch_yet", "job \(job.id) has not completed an epoch yet; retry when progress.epoch is at least 1")
+        }
+        do { return try Checkpoint.read(from: path).trainer.generator } catch {
+            throw APIError(.internalServerError, "checkpoint_unreadable", "job \(job.id)'s checkpoint cannot be read: \(error)")
+        }
+    }
+
+    func samples(_ request: HTTPRequest, job: Job) throws -> HTTPResponse {
+        let count = try request.integer("count", in: 1...256, default: 16)
+        let seed = try request.unsigned("seed", default: 7)
+        let columns = try request.integer("columns", in: 1...256, default: Int(Double(count).squareRoot().rounded(.up)))
+        let pad = try request.integer("pad", in: 0...8, default: 2)
+        let generator = try generator(job)
+        let noise = Generator.noise(count: count, zSize: generator.zSize, seed: seed)
+        let images = gate.run { generator.generate(noise: noise) }
+        return Self.image(PGMGrid(columns: columns, pad: pad).encode(images))
+    }
+
+    func epochSamples(_ request: HTTPRequest, job: Job) throws -> HTTPResponse {
+        let epochText = request.parameter("n") ?? ""
+        guard let epoch = Int(epochText), epoch >= 1 else {
+            throw APIError(.badRequest, "invalid_parameter", "the epoch in the path must be a whole number from 1")
+        }
+        let count = job.config.samplesPerEpoch
+        let columns = try request.integer("columns", in: 1...256, default: Int(Double(count).squareRoot().rounded(.up)))
+        let pad = try request.integer("pad", in: 0...8, default: 2)
+        guard epoch <= job.epochsCompleted, let tiles = files.readSamples(job: job.id, epoch: epoch), tiles.count == count * 784 else {
+            throw APIError(.notFound, "not_found", "job \(job.id) has no samples for epoch \(epoch) (it has completed \(job.epochsCompleted))")
+        }
+        return Self.image(PGMGrid(columns: columns, pad: pad).encode(tiles: tiles, count: count))
+    }
+
+    /// A row per sampled epoch, evenly spaced from the first to the latest, like the
+    /// notebook's "samples during training" figure.
+    func progression(_ request: HTTPRequest, job: Job) throws -> HTTPResponse {
+        let rows = try request.integer("rows", in: 1...100, default: 10)
+        let perRow = try request.integer("columns", in: 1...256, default: min(job.config.samplesPerEpoch, 8))
+        let pad = try request.integer("pad", in: 0...8, default: 2)
+        guard perRow <= job.config.samplesPerEpoch else {
+            throw APIError(.badRequest, "invalid_parameter", "columns must be at most samples_per_epoch (\(job.config.samplesPerEpoch))")
+        }
+        let last = job.epochsCompleted
+        guard last > 0 else {
+            throw APIError(.conflict, "no_epoch_yet", "job \(job.id) has not completed an epoch yet")
+        }
+        let chosen = Self.spread(rows: min(rows, last), over: last)
+        var tiles: [UInt8] = []
+        for epoch in chosen {
+            guard let epochTiles = files.readSamples(job: job.id, epoch: epoch) else {
+                throw APIError(.internalServerError, "samples_missing", "the samples of epoch \(epoch) are missing from job \(job.id)'s folder")
+            }
+            tiles += epochTiles.prefix(perRow * 784)
+        }
+        var response = Self.image(PGMGrid(columns: perRow, pad: pad).encode(tiles: tiles, count: chosen.count * perRow))
+        response.headers.set("Gantry-Epochs", chosen.map(String.init).joined(separator: ","))
+        return response
+    }
+
+    /// `rows` epochs from 1 to `last`, evenly spaced, always including both ends.
+    static func spread(rows: Int, over last: Int) -> [Int] {
+        guard rows > 1 else { return [last] }
+        let values = (0..<rows).map { 1 + Int((Double($0) * Double(last - 1) / Double(rows - 1)).rounded()) }
+        var seen = Set<Int>()
+        return values.filter { seen.insert($0).inserted }
+    }
+
+    /// The generator's weights in the checkpoint format (kind "generator only").
+    func checkpoint(_ request: HTTPRequest, job: Job) throws -> HTTPResponse {
+        let path = files.checkpoint(job.id)
+        guard job.epochsCompleted > 0, FileManager.default.fileExists(atPath: path) else {
+            throw APIError(.conflict, "no_epoch_yet", "job \(job.id) has no checkpoint yet")
+        }
+        let trainer: GANTrainer
+        do { trainer = try Checkpoint.read(from: path).trainer } catch {
+            throw APIError(.internalServerError, "checkpoint_unreadable", "job \(job.id)'s checkpoint cannot be read: \(error)")
+        }
+        return HTTPResponse(status: .ok, headers: [
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": "attachment; filename=\"\(job.id)-epoch\(trainer.epochsCompleted).gantry\"",
+        ], body: Checkpoint.encode(trainer, kind: .generatorOnly))
+    }
+}

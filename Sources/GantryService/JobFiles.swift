@@ -1,0 +1,45 @@
+import Foundation
+import GAN
+
+/// Where a job's files live: `state_dir/jobs/ID/` with `checkpoint.gantry` (latest,
+/// full) and `epochs/NNNNN.samples` (the fixed-noise digits of each epoch, one byte a
+/// pixel). Every file is written atomically.
+public struct JobFiles: Sendable {
+    public let root: String
+
+    public init(stateDirectory: String) {
+        root = (stateDirectory as NSString).appendingPathComponent("jobs")
+    }
+
+    public func directory(_ id: String) -> String { (root as NSString).appendingPathComponent(id) }
+    public func checkpoint(_ id: String) -> String { (directory(id) as NSString).appendingPathComponent("checkpoint.gantry") }
+    func epochsDirectory(_ id: String) -> String { (directory(id) as NSString).appendingPathComponent("epochs") }
+    public func samples(_ id: String, epoch: Int) -> String {
+        (epochsDirectory(id) as NSString).appendingPathComponent(String(format: "%05d.samples", epoch))
+    }
+
+    public func prepare(_ id: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: epochsDirectory(id), withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError.io("cannot create \(epochsDirectory(id)): \(error.localizedDescription)")
+        }
+    }
+
+    public func writeSamples(_ tiles: [UInt8], job id: String, epoch: Int) throws {
+        try AtomicFile.write(tiles, to: samples(id, epoch: epoch))
+    }
+
+    public func readSamples(job id: String, epoch: Int) -> [UInt8]? {
+        FileManager.default.contents(atPath: samples(id, epoch: epoch)).map { [UInt8]($0) }
+    }
+
+    public func remove(_ id: String) throws {
+        let path = directory(id)
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// The fixed noise a job's per-epoch samples are drawn from: derived from its seed,
+    /// so the grids of one job show the same latent points moving through training.
+    public static func fixedNoiseSeed(for config: JobConfig) -> UInt64 { config.training.seed ^ 0x5EED_F1ED_0000_0001 }
+}

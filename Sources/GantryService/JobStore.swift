@@ -1,0 +1,202 @@
+import Foundation
+import GAN
+import GRDB
+
+/// Jobs and their per-epoch losses in SQLite (WAL mode, through GRDB).
+///
+/// Checkpoints and sample grids are files beside the database (`JobFiles`); the
+/// database is the index of record for what exists and what each epoch measured.
+public final class JobStore: Sendable {
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: jobs and epochs") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    status TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    config TEXT NOT NULL,
+                    epochs_completed INTEGER NOT NULL DEFAULT 0,
+                    steps_per_epoch INTEGER,
+                    images_per_second REAL,
+                    error TEXT,
+                    idempotency_key TEXT UNIQUE,
+                    request_hash TEXT
+                );
+                CREATE INDEX jobs_status ON jobs(status);
+                CREATE TABLE epochs (
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    epoch INTEGER NOT NULL,
+                    d_loss REAL NOT NULL, g_loss REAL NOT NULL,
+                    d_loss_real REAL NOT NULL, d_loss_fake REAL NOT NULL,
+                    d_real_mean REAL NOT NULL, d_fake_mean REAL NOT NULL,
+                    seconds REAL NOT NULL, steps INTEGER NOT NULL,
+                    PRIMARY KEY (job_id, epoch)
+                );
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Jobs
+
+    public func insert(_ job: Job) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO jobs (id, status, created_at, started_at, finished_at, config, epochs_completed,
+                                  steps_per_epoch, images_per_second, error, idempotency_key, request_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [job.id, job.status.rawValue, job.createdAt.timeIntervalSince1970,
+                                 job.startedAt?.timeIntervalSince1970, job.finishedAt?.timeIntervalSince1970,
+                                 try Self.encode(job.config), job.epochsCompleted, job.stepsPerEpoch,
+                                 job.imagesPerSecond, job.error, job.idempotencyKey, job.requestHash])
+        }
+    }
+
+    public func job(id: String) throws -> Job? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.id = ?", arguments: [id]).map(Self.job(from:))
+        }
+    }
+
+    public func job(idempotencyKey key: String) throws -> Job? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.idempotency_key = ?", arguments: [key]).map(Self.job(from:))
+        }
+    }
+
+    /// Newest first.
+    public func jobs(status: JobStatus? = nil) throws -> [Job] {
+        try pool.read { db in
+            if let status {
+                return try Row.fetchAll(db, sql: "\(Self.selectJob) WHERE j.status = ? ORDER BY j.seq DESC", arguments: [status.rawValue]).map(Self.job(from:))
+            }
+            return try Row.fetchAll(db, sql: "\(Self.selectJob) ORDER BY j.seq DESC").map(Self.job(from:))
+        }
+    }
+
+    /// Jobs that were queued or in flight when the daemon last stopped, oldest first.
+    public func unfinishedJobs() throws -> [Job] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "\(Self.selectJob) WHERE j.status IN ('queued', 'downloading', 'running') ORDER BY j.seq ASC")
+                .map(Self.job(from:))
+        }
+    }
+
+    public func countsByStatus() throws -> [JobStatus: Int] {
+        try pool.read { db in
+            var counts: [JobStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
+                if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func setStatus(_ id: String, _ status: JobStatus, startedAt: Date? = nil, finishedAt: Date? = nil, error: String? = nil) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE jobs SET status = ?, started_at = COALESCE(?, started_at), finished_at = ?, error = ?
+                WHERE id = ?
+                """, arguments: [status.rawValue, startedAt?.timeIntervalSince1970, finishedAt?.timeIntervalSince1970, error, id])
+        }
+    }
+
+    public func setStepsPerEpoch(_ id: String, _ steps: Int) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE jobs SET steps_per_epoch = ? WHERE id = ?", arguments: [steps, id])
+        }
+    }
+
+    public func delete(_ id: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM epochs WHERE job_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
+        }
+    }
+
+    // MARK: Epochs
+
+    /// Records epoch `losses.epoch` and the job's progress in one transaction. A
+    /// second record of the same epoch fails loudly: each epoch exists exactly once.
+    public func recordEpoch(_ id: String, _ losses: EpochLosses, imagesPerSecond: Double) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO epochs (job_id, epoch, d_loss, g_loss, d_loss_real, d_loss_fake, d_real_mean, d_fake_mean, seconds, steps)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, losses.epoch, losses.dLoss, losses.gLoss, losses.dLossReal, losses.dLossFake,
+                                 losses.dRealMean, losses.dFakeMean, losses.seconds, losses.steps])
+            try db.execute(sql: "UPDATE jobs SET epochs_completed = ?, images_per_second = ? WHERE id = ?",
+                           arguments: [losses.epoch, imagesPerSecond, id])
+        }
+    }
+
+    /// Drops epochs after `epoch`: on resume, records newer than the checkpoint belong
+    /// to an epoch that will be trained again.
+    public func discardEpochs(of id: String, after epoch: Int) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM epochs WHERE job_id = ? AND epoch > ?", arguments: [id, epoch])
+            try db.execute(sql: "UPDATE jobs SET epochs_completed = ? WHERE id = ?", arguments: [epoch, id])
+        }
+    }
+
+    public func epochs(of id: String, after since: Int = 0) throws -> [EpochLosses] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM epochs WHERE job_id = ? AND epoch > ? ORDER BY epoch", arguments: [id, since])
+                .map(Self.losses(from:))
+        }
+    }
+
+    public func totalEpochs() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM epochs") ?? 0 }
+    }
+
+    // MARK: Rows
+
+    static let selectJob = """
+        SELECT j.*, e.epoch AS l_epoch, e.d_loss AS l_d_loss, e.g_loss AS l_g_loss, e.d_loss_real AS l_d_loss_real,
+               e.d_loss_fake AS l_d_loss_fake, e.d_real_mean AS l_d_real_mean, e.d_fake_mean AS l_d_fake_mean,
+               e.seconds AS l_seconds, e.steps AS l_steps
+        FROM jobs j LEFT JOIN epochs e ON e.job_id = j.id AND e.epoch = j.epochs_completed
+        """
+
+    static func encode(_ config: JobConfig) throws -> String {
+        String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+    }
+
+    static func job(from row: Row) throws -> Job {
+        let configText: String = row["config"]
+        let config = try JSONDecoder().decode(JobConfig.self, from: Data(configText.utf8))
+        var latest: EpochLosses?
+        if let epoch: Int = row["l_epoch"] {
+            latest = EpochLosses(epoch: epoch, dLoss: row["l_d_loss"], gLoss: row["l_g_loss"], dLossReal: row["l_d_loss_real"],
+                                 dLossFake: row["l_d_loss_fake"], dRealMean: row["l_d_real_mean"], dFakeMean: row["l_d_fake_mean"],
+                                 seconds: row["l_seconds"], steps: row["l_steps"])
+        }
+        return Job(id: row["id"], status: JobStatus(rawValue: row["status"]) ?? .failed,
+                   createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                   startedAt: (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                   finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                   config: config, epochsCompleted: row["epochs_completed"], stepsPerEpoch: row["steps_per_epoch"],
+                   imagesPerSecond: row["images_per_second"], latest: latest, error: row["error"],
+                   idempotencyKey: row["idempotency_key"], requestHash: row["request_hash"])
+    }
+
+    static func losses(from row: Row) -> EpochLosses {
+        EpochLosses(epoch: row["epoch"], dLoss: row["d_loss"], gLoss: row["g_loss"], dLossReal: row["d_loss_real"],
+                    dLossFake: row["d_loss_fake"], dRealMean: row["d_real_mean"], dFakeMean: row["d_fake_mean"],
+                    seconds: row["seconds"], steps: row["steps"])
+    }
+}

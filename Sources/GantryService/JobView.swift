@@ -1,0 +1,50 @@
+import Foundation
+import GAN
+
+/// A job as the API shows it (DESIGN.md "Job object"). Absent values are `null`, not missing.
+struct JobView: Encodable {
+    let job: Job
+    let progress: ActiveJob.Progress?
+
+    enum Keys: String, CodingKey {
+        case id, status, createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
+        case config, progress, latest, error, links
+    }
+
+    enum ProgressKeys: String, CodingKey {
+        case epoch, epochs, step, stepsPerEpoch = "steps_per_epoch", imagesPerSecond = "images_per_second"
+        case downloadFraction = "download_fraction"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(job.id, forKey: .id)
+        try c.encode(job.status.rawValue, forKey: .status)
+        try c.encode(RFC3339.string(job.createdAt), forKey: .createdAt)
+        try c.encode(job.startedAt.map(RFC3339.string), forKey: .startedAt)
+        try c.encode(job.finishedAt.map(RFC3339.string), forKey: .finishedAt)
+        try c.encode(job.config, forKey: .config)
+        var p = c.nestedContainer(keyedBy: ProgressKeys.self, forKey: .progress)
+        try p.encode(job.epochsCompleted, forKey: .epoch)
+        try p.encode(job.config.training.epochs, forKey: .epochs)
+        try p.encode(job.status == .running ? progress?.step ?? 0 : 0, forKey: .step)
+        try p.encode(job.stepsPerEpoch, forKey: .stepsPerEpoch)
+        try p.encode(job.imagesPerSecond.map { ($0 * 10).rounded() / 10 }, forKey: .imagesPerSecond)
+        if job.status == .downloading { try p.encode(progress?.downloadFraction ?? 0, forKey: .downloadFraction) }
+        try c.encode(job.latest, forKey: .latest)
+        try c.encode(job.error, forKey: .error)
+        let base = "/v1/jobs/\(job.id)"
+        try c.encode([
+            "self": base, "losses": base + "/losses", "samples": base + "/samples",
+            "progression": base + "/progression", "checkpoint": base + "/checkpoint", "cancel": base + "/cancel",
+        ], forKey: .links)
+    }
+}
+
+enum RFC3339 {
+    static func string(_ date: Date) -> String {
+        var formatter = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        formatter.timeZone = TimeZone(identifier: "UTC")!
+        return date.formatted(formatter)
+    }
+}

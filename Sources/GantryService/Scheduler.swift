@@ -1,0 +1,253 @@
+import Crypto
+import Foundation
+import GAN
+
+/// Runs jobs first in, first out, `concurrentJobs` at a time, each on its own serial
+/// queue; keeps the queue bounded; cancels; and on shutdown stops every job at a step
+/// boundary so that it resumes from its last checkpoint on the next start.
+public final class Scheduler: @unchecked Sendable {
+    // @unchecked: `pending`, `active` and `stopping` are only touched under `lock`.
+    let store: JobStore
+    let files: JobFiles
+    let datasets: any DatasetProvider
+    let gate: BLASGate
+    let notifier: EpochNotifier
+    let maxQueuedJobs: Int
+    let concurrentJobs: Int
+    let log: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var pending: [String] = []
+    private var active: [String: ActiveJob] = [:]
+    private var stopping = false
+    private let running = DispatchGroup()
+    /// Called with a status line for the service manager ("training job … epoch 3/100").
+    let status: @Sendable (String) -> Void
+
+    public init(store: JobStore, files: JobFiles, datasets: any DatasetProvider, gate: BLASGate, notifier: EpochNotifier,
+                maxQueuedJobs: Int, concurrentJobs: Int, log: @escaping @Sendable (String) -> Void = { _ in },
+                status: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.store = store
+        self.files = files
+        self.datasets = datasets
+        self.gate = gate
+        self.notifier = notifier
+        self.maxQueuedJobs = maxQueuedJobs
+        self.concurrentJobs = concurrentJobs
+        self.log = log
+        self.status = status
+    }
+
+    /// Puts back in line every job the last process left queued or in flight, oldest first.
+    public func restore() throws {
+        let unfinished = try store.unfinishedJobs()
+        lock.lock()
+        // In-flight jobs resume before jobs that never started.
+        pending = unfinished.filter { $0.status != .queued }.map(\.id) + unfinished.filter { $0.status == .queued }.map(\.id)
+        lock.unlock()
+        for job in unfinished where job.status != .queued {
+            log("job \(job.id) was \(job.status.rawValue) when the daemon stopped; it resumes from epoch \(job.epochsCompleted)")
+        }
+        pump()
+    }
+
+    // MARK: Requests
+
+    /// Creates a job, or with an idempotency key returns the job a previous identical request made.
+    public func create(config: JobConfig, body: [UInt8], idempotencyKey: String?) throws -> (job: Job, created: Bool) {
+        let hash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        lock.lock()
+        defer { lock.unlock() }
+        if let key = idempotencyKey, let existing = try store.job(idempotencyKey: key) {
+            guard existing.requestHash == hash else {
+                throw APIError(.conflict, "idempotency_conflict",
+                               "Idempotency-Key \(key) was used for job \(existing.id) with a different body")
+            }
+            return (existing, false)
+        }
+        guard !stopping else { throw APIError(.serviceUnavailable, "shutting_down", "the daemon is shutting down; retry after it restarts") }
+        guard pending.count < maxQueuedJobs else {
+            var error = APIError(.tooManyRequests, "queue_full",
+                                 "\(pending.count) jobs are already queued (max_queued_jobs is \(maxQueuedJobs)); retry later")
+            error.headers = [("Retry-After", "30")]
+            throw error
+        }
+        let job = Job(id: Job.newID(), status: .queued, createdAt: Date(), startedAt: nil, finishedAt: nil, config: config,
+                      epochsCompleted: 0, stepsPerEpoch: nil, imagesPerSecond: nil, latest: nil, error: nil,
+                      idempotencyKey: idempotencyKey, requestHash: hash)
+        try store.insert(job)
+        pending.append(job.id)
+        DispatchQueue.global().async { self.pump() }
+        return (job, true)
+    }
+
+    /// Stops a queued or running job; it keeps its last checkpoint and epochs.
+    public func cancel(_ id: String) throws -> Job {
+        lock.lock()
+        guard let job = try store.job(id: id) else {
+            lock.unlock()
+            throw APIError.notFound(job: id)
+        }
+        guard !job.status.isFinished else {
+            lock.unlock()
+            return job
+        }
+        pending.removeAll { $0 == id }
+        active[id]?.requestCancel()
+        try store.setStatus(id, .cancelled, finishedAt: Date(), error: nil)
+        lock.unlock()
+        notifier.notify(id)
+        return try store.job(id: id) ?? job
+    }
+
+    /// Forgets a finished job and its files.
+    public func delete(_ id: String) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let job = try store.job(id: id) else { throw APIError.notFound(job: id) }
+        guard job.status.isFinished, active[id] == nil else {
+            throw APIError(.conflict, "job_not_finished", "job \(id) is \(job.status.rawValue); cancel it before deleting it")
+        }
+        try store.delete(id)
+        try files.remove(id)
+    }
+
+    func activeJob(_ id: String) -> ActiveJob? {
+        lock.lock()
+        defer { lock.unlock() }
+        return active[id]
+    }
+
+    public var queuedCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return pending.count
+    }
+
+    /// Images per second summed over the jobs training now.
+    public func runningImagesPerSecond() -> Double {
+        lock.lock()
+        let ids = Array(active.keys)
+        lock.unlock()
+        return ids.compactMap { try? store.job(id: $0)?.imagesPerSecond }.reduce(0, +)
+    }
+
+    // MARK: Shutdown
+
+    /// Stops accepting jobs, interrupts training at a step boundary and waits up to
+    /// `timeout` seconds. Jobs stay queued or running in the store: the next start resumes them.
+    @discardableResult
+    public func shutdown(timeout: Double) -> Bool {
+        lock.lock()
+        stopping = true
+        for job in active.values { job.requestShutdown() }
+        lock.unlock()
+        return running.wait(timeout: .now() + timeout) == .success
+    }
+
+    // MARK: Running
+
+    private func pump() {
+        lock.lock()
+        var starting: [(String, ActiveJob)] = []
+        while !stopping, active.count < concurrentJobs, !pending.isEmpty {
+            let id = pending.removeFirst()
+            let job = ActiveJob(id: id)
+            active[id] = job
+            starting.append((id, job))
+        }
+        lock.unlock()
+        for (id, job) in starting {
+            running.enter()
+            job.queue.async {
+                self.run(id, job)
+                self.lock.lock()
+                self.active[id] = nil
+                self.lock.unlock()
+                self.notifier.notify(id)
+                self.running.leave()
+                self.pump()
+            }
+        }
+    }
+
+    /// Moves a job to `status` unless it was cancelled meanwhile (cancel has already written its status).
+    private func transition(_ id: String, _ job: ActiveJob, to status: JobStatus, startedAt: Date? = nil,
+                            finishedAt: Date? = nil, error: String? = nil) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !job.isCancelled else { return }
+        try store.setStatus(id, status, startedAt: startedAt, finishedAt: finishedAt, error: error)
+    }
+
+    private func run(_ id: String, _ active: ActiveJob) {
+        do {
+            guard let job = try store.job(id: id), !job.status.isFinished else { return }
+            try transition(id, active, to: .downloading, startedAt: job.startedAt ?? Date())
+            notifier.notify(id)
+            status("downloading \(job.config.dataset) for job \(id)")
+            let images = try datasets.trainingImages(job.config.dataset) { active.setDownload($0) }
+            guard !active.shouldStop else { return }
+            try train(job, images: images, active: active)
+        } catch {
+            let message = Self.sentence(for: error)
+            log("job \(id) failed: \(message)")
+            try? transition(id, active, to: .failed, finishedAt: Date(), error: message)
+        }
+    }
+
+    private func train(_ job: Job, images: TrainingImages, active: ActiveJob) throws {
+        let id = job.id, config = job.config
+        try files.prepare(id)
+        var trainer = try resumeOrStart(job)
+        try store.discardEpochs(of: id, after: trainer.epochsCompleted)
+        let steps = trainer.stepsPerEpoch(imageCount: images.count)
+        guard steps > 0 else {
+            throw APIError(.badRequest, "invalid_parameter",
+                           "batch_size \(config.training.batchSize) is larger than the \(images.count) training images of \(config.dataset)")
+        }
+        try store.setStepsPerEpoch(id, steps)
+        try transition(id, active, to: .running)
+        notifier.notify(id)
+        if trainer.epochsCompleted > 0 { active.publish(trainer.generator) }
+        let noise = Generator.noise(count: config.samplesPerEpoch, zSize: config.training.zSize, seed: JobFiles.fixedNoiseSeed(for: config))
+        while trainer.epochsCompleted < config.training.epochs {
+            status("training job \(id) epoch \(trainer.epochsCompleted + 1)/\(config.training.epochs)")
+            guard let record = trainer.trainEpoch(
+                on: images, shouldStop: { active.shouldStop }, exclusive: { step in gate.run(step) },
+                afterStep: { active.setStep($0, of: $1) }
+            ) else { break }
+            let generator = trainer.generator
+            let tiles = gate.run { PGMGrid.pixels(generator.generate(noise: noise)) }
+            // Order matters for exactly-once epochs: the record goes in before the
+            // checkpoint, so a crash between the two replays the epoch and the
+            // resume discards the record first (see README "Durability").
+            try files.writeSamples(tiles, job: id, epoch: record.epoch)
+            let imagesPerSecond = Double(steps * config.training.batchSize) / max(record.seconds, 1e-9)
+            try store.recordEpoch(id, record, imagesPerSecond: imagesPerSecond)
+            try Checkpoint.write(trainer, to: files.checkpoint(id))
+            active.publish(generator)
+            notifier.notify(id)
+        }
+        if trainer.epochsCompleted >= config.training.epochs {
+            try transition(id, active, to: .completed, finishedAt: Date())
+            log("job \(id) completed \(config.training.epochs) epochs")
+            status("idle")
+        }
+    }
+
+    private func resumeOrStart(_ job: Job) throws -> GANTrainer {
+        let path = files.checkpoint(job.id)
+        guard FileManager.default.fileExists(atPath: path) else { return GANTrainer(config: job.config.training) }
+        let trainer = try Checkpoint.read(from: path).trainer
+        guard trainer.config == job.config.training else {
+            throw CheckpointError.inconsistent("the checkpoint at \(path) was written for a different configuration")
+        }
+        log("job \(job.id) resumes from its checkpoint after epoch \(trainer.epochsCompleted)")
+        return trainer
+    }
+
+    /// The error a person reads on the job: the error's own sentence, not a type dump.
+    static func sentence(for error: any Error) -> String {
+        String(describing: error)
+    }
+}

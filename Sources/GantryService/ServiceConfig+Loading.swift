@@ -1,0 +1,119 @@
+import Foundation
+import HTTPServer
+import MNIST
+
+extension ServiceConfig {
+    /// Reads `path` (if given) over the defaults, then applies `GANTRY_*` variables
+    /// from `environment`. Errors name the file and the key.
+    public static func load(path: String?, environment: [String: String]) throws -> ServiceConfig {
+        var config = ServiceConfig()
+        if let systemdState = environment["STATE_DIRECTORY"], !systemdState.isEmpty {
+            // systemd may pass several, colon-separated; the first is ours.
+            config.stateDirectory = String(systemdState.split(separator: ":").first ?? "")
+        }
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigError(file: path, key: "", message: "cannot read the file")
+            }
+            do {
+                try config.apply(json: data)
+            } catch let error as ConfigError {
+                throw ConfigError(file: path, key: error.key, message: error.message)
+            } catch let error as DecodingError {
+                throw ConfigError(file: path, key: error.keyPath, message: error.readableMessage)
+            }
+        }
+        try config.apply(environment: environment)
+        do { try config.validate() } catch var error as ConfigError {
+            error.file = path
+            throw error
+        }
+        return config
+    }
+
+    mutating func apply(json data: Data) throws {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw ConfigError(key: "", message: "not valid JSON (\(error.localizedDescription))")
+        }
+        guard let root = object as? [String: Any] else { throw ConfigError(key: "", message: "the top level must be an object") }
+        for key in root.keys where !Self.keys.contains(key) {
+            throw ConfigError(key: key, message: "unknown key; the known keys are \(Self.keys.joined(separator: ", "))")
+        }
+        func sub<T: Decodable>(_ key: String, _ type: T.Type) throws -> T? {
+            guard let value = root[key], !(value is NSNull) else { return nil }
+            let bytes = try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
+            do { return try JSONDecoder().decode(T.self, from: bytes) } catch let error as DecodingError {
+                let inner = error.keyPath
+                throw ConfigError(key: inner.isEmpty ? key : "\(key).\(inner)", message: error.readableMessage)
+            }
+        }
+        if let listen = root["listen"] {
+            guard let listen = listen as? [String: Any] else { throw ConfigError(key: "listen", message: "must be an object with host and port") }
+            for key in listen.keys where !["host", "port"].contains(key) {
+                throw ConfigError(key: "listen.\(key)", message: "unknown key; the known keys are host, port")
+            }
+            if let host = try sub("listen", ListenJSON.self)?.host { self.listen.host = host }
+            if let port = try sub("listen", ListenJSON.self)?.port { self.listen.port = port }
+        }
+        if let v = try sub("state_dir", String.self) { stateDirectory = v }
+        if root.keys.contains("auth_token_file") { authTokenFile = try sub("auth_token_file", String.self) }
+        if let v = try sub("max_queued_jobs", Int.self) { maxQueuedJobs = v }
+        if let v = try sub("concurrent_jobs", Int.self) { concurrentJobs = v }
+        if let v = try sub("blas_threads", Int.self) { blasThreads = v }
+        if let v = try sub("memory_budget_bytes", Int.self) { memoryBudgetBytes = v }
+        if let v = try sub("limits", HTTPServer.Limits.self) { limits = v }
+        if let v = try sub("download", DownloadOptions.self) { download = v }
+        if let v = try sub("datasets", [String: DatasetSpec].self) { datasets = v }
+    }
+
+    mutating func apply(environment: [String: String]) throws {
+        func value(_ name: String) -> String? {
+            guard let v = environment[name], !v.isEmpty else { return nil }
+            return v
+        }
+        if let v = value("GANTRY_HOST") { listen.host = v }
+        if let v = value("GANTRY_PORT") {
+            guard let port = UInt16(v) else { throw ConfigError(key: "GANTRY_PORT", message: "\(v) is not a port number (0–65535)") }
+            listen.port = port
+        }
+        if let v = value("GANTRY_STATE_DIR") { stateDirectory = v }
+        if let v = value("GANTRY_AUTH_TOKEN_FILE") { authTokenFile = v }
+        if let v = value("GANTRY_BLAS_THREADS") {
+            guard let n = Int(v) else { throw ConfigError(key: "GANTRY_BLAS_THREADS", message: "\(v) is not a whole number") }
+            blasThreads = n
+        }
+        if let v = value("GANTRY_CONCURRENT_JOBS") {
+            guard let n = Int(v) else { throw ConfigError(key: "GANTRY_CONCURRENT_JOBS", message: "\(v) is not a whole number") }
+            concurrentJobs = n
+        }
+    }
+}
+
+private struct ListenJSON: Decodable {
+    var host: String?
+    var port: UInt16?
+}
+
+extension DecodingError {
+    /// The dotted path of the key a decoding error is about.
+    var keyPath: String {
+        let path: [any CodingKey]
+        switch self {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): path = c.codingPath
+        case .keyNotFound(let key, let c): path = c.codingPath + [key]
+        @unknown default: path = []
+        }
+        return path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    var readableMessage: String {
+        switch self {
+        case .typeMismatch(let type, _): "has the wrong type (expected \(type))"
+        case .valueNotFound(let type, _): "is missing a value (expected \(type))"
+        case .keyNotFound(let key, _): "is required (\(key.stringValue))"
+        case .dataCorrupted(let c): c.debugDescription
+        @unknown default: "is invalid"
+        }
+    }
+}

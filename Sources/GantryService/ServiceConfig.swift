@@ -1,0 +1,69 @@
+import Foundation
+import HTTPServer
+import MNIST
+
+/// The daemon's configuration: `config/gantry.json`, then `GANTRY_*` environment
+/// variables, then flags. Every key has a default; unknown keys are refused so a
+/// typo is an error, not a silently ignored setting.
+public struct ServiceConfig: Sendable, Equatable {
+    public struct Listen: Sendable, Equatable {
+        public var host = "127.0.0.1"
+        public var port: UInt16 = 8080
+        public init() {}
+    }
+
+    public var listen = Listen()
+    /// Holds `gantry.sqlite`, `jobs/ID/` and `datasets/NAME/`. Relative paths are
+    /// taken from the working directory; under systemd `$STATE_DIRECTORY` is the default.
+    public var stateDirectory = "state"
+    /// A file holding the bearer token every `/v1` request must present. `nil`: no auth.
+    public var authTokenFile: String?
+    public var maxQueuedJobs = 64
+    /// Jobs that train at once. One job owns OpenBLAS's threads at a time, so 1 is the default.
+    public var concurrentJobs = 1
+    public var blasThreads = 1
+    /// A job whose estimated training memory exceeds this is refused before it is queued.
+    public var memoryBudgetBytes = 2 << 30
+    public var limits = HTTPServer.Limits()
+    public var download = DownloadOptions()
+    public var datasets: [String: DatasetSpec] = DatasetSpec.defaults
+
+    public init() {}
+
+    static let keys = ["listen", "state_dir", "auth_token_file", "max_queued_jobs", "concurrent_jobs",
+                       "blas_threads", "memory_budget_bytes", "limits", "download", "datasets"]
+
+    /// Checks ranges; the error names the key.
+    public func validate() throws {
+        func check(_ ok: Bool, _ key: String, _ message: String) throws {
+            if !ok { throw ConfigError(key: key, message: message) }
+        }
+        try check(!listen.host.isEmpty, "listen.host", "must not be empty")
+        try check(!stateDirectory.isEmpty, "state_dir", "must not be empty")
+        try check((0...100_000).contains(maxQueuedJobs), "max_queued_jobs", "must be between 0 and 100000")
+        try check((1...64).contains(concurrentJobs), "concurrent_jobs", "must be between 1 and 64")
+        try check((1...64).contains(blasThreads), "blas_threads", "must be between 1 and 64")
+        try check(memoryBudgetBytes >= 1 << 20, "memory_budget_bytes", "must be at least 1 MiB")
+        for (name, _) in datasets {
+            try check(name.range(of: "^[a-z0-9][a-z0-9_-]{0,63}$", options: .regularExpression) != nil,
+                      "datasets.\(name)", "dataset names are lowercase letters, digits, - and _")
+        }
+    }
+}
+
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var file: String?
+    public var key: String
+    public var message: String
+
+    public init(file: String? = nil, key: String, message: String) {
+        self.file = file
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        let place = file.map { "\($0): " } ?? ""
+        return key.isEmpty ? "\(place)\(message)" : "\(place)\(key): \(message)"
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import GantryService
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the training daemon: the HTTP API, the job queue and the store."
+    )
+
+    @Option(help: "Configuration file (default: $GANTRY_CONFIG, else the built-in defaults).") var config: String?
+    @Option(help: "State folder: database, checkpoints, datasets (overrides state_dir).") var stateDir: String?
+    @Option(help: "Address to listen on (overrides listen.host).") var host: String?
+    @Option(help: "Port to listen on; 0 picks a free one (overrides listen.port).") var port: UInt16?
+    @Flag(help: "Validate the configuration, print it, and exit.") var checkConfig = false
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let path = config ?? environment["GANTRY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        var settings: ServiceConfig
+        do {
+            settings = try ServiceConfig.load(path: path, environment: environment)
+            if let stateDir { settings.stateDirectory = stateDir }
+            if let host { settings.listen.host = host }
+            if let port { settings.listen.port = port }
+            try settings.validate()
+        } catch {
+            throw CommandFailure("configuration: \(error)")
+        }
+        if checkConfig {
+            print("configuration OK\(path.map { " (\($0))" } ?? " (built-in defaults)"): listen \(settings.listen.host):\(settings.listen.port), "
+                  + "state_dir \(settings.stateDirectory), datasets \(settings.datasets.keys.sorted().joined(separator: ", "))")
+            return
+        }
+
+        let notifier = SystemdNotifier(environment: environment)
+        let log: @Sendable (String) -> Void = { line in Console.error("gantry: \(line)") }
+        let daemon: GantryDaemon
+        let boundPort: UInt16
+        do {
+            daemon = try GantryDaemon(config: settings, log: log) { notifier.send("STATUS=\($0)") }
+            boundPort = try daemon.start()
+        } catch {
+            throw CommandFailure("cannot start: \(error)")
+        }
+        Console.output("gantry: listening on http://\(settings.listen.host.contains(":") ? "[\(settings.listen.host)]" : settings.listen.host):\(boundPort)")
+        notifier.send("READY=1\nSTATUS=listening on port \(boundPort)")
+        let watchdog = notifier.startWatchdog()
+
+        // SIGTERM (systemd, kill) and SIGINT (Ctrl-C) both mean: stop cleanly, exit 0.
+        let signals = DispatchQueue(label: "gantry.signals")
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: signals)
+            source.setEventHandler {
+                log("signal \(number): stopping (jobs resume on the next start)")
+                notifier.send("STOPPING=1")
+                daemon.shutdown(timeout: 8)
+                log("stopped")
+                Foundation.exit(0)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        withExtendedLifetime((sources, watchdog)) { dispatchMain() }
+    }
+}
+
+/// Lines to standard output and error, written whole and at once (no buffering
+/// surprises when a test or systemd reads them through a pipe).
+enum Console {
+    static func output(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+    static func error(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+}
