@@ -1,0 +1,60 @@
+import Foundation
+import GAN
+import Testing
+@testable import GantryService
+
+@Suite struct JobRequestTests {
+    let datasets: Set<String> = ["mnist", "fashion-mnist"]
+
+    func parse(_ json: String, budget: Int = 1 << 31) throws -> JobConfig {
+        try JobRequest.parse(Array(json.utf8), datasets: datasets, memoryBudgetBytes: budget)
+    }
+
+    func refusal(_ json: String, budget: Int = 1 << 31) -> APIError? {
+        do { _ = try parse(json, budget: budget); return nil } catch { return error as? APIError }
+    }
+
+    @Test func emptyBodyGivesTheNotebookDefaultsAndARecordedSeed() throws {
+        let config = try parse("")
+        #expect(config.dataset == "mnist")
+        #expect(config.training.epochs == 100 && config.training.batchSize == 100 && config.training.zSize == 100)
+        #expect(config.training.learningRate == 0.002 && config.training.smooth == 0.1 && config.training.alpha == 0.01)
+        #expect(config.samplesPerEpoch == 16)
+        #expect(config.training.seed >= 1 && config.training.seed < 1 << 53)
+        #expect(try parse("{}").training.epochs == 100)
+    }
+
+    @Test func fieldsOverrideDefaults() throws {
+        let config = try parse(#"{"dataset": "fashion-mnist", "epochs": 3, "batch_size": 64, "seed": 18446744073709551615, "learning_rate": 0.001, "samples_per_epoch": 25}"#)
+        #expect(config.dataset == "fashion-mnist" && config.training.epochs == 3 && config.training.batchSize == 64)
+        #expect(config.training.seed == UInt64.max && config.training.learningRate == 0.001 && config.samplesPerEpoch == 25)
+    }
+
+    @Test(arguments: [
+        (#"{"epochs": 0}"#, "epochs"), (#"{"epochs": 10001}"#, "epochs"), (#"{"batch_size": 0}"#, "batch_size"),
+        (#"{"z_size": 1025}"#, "z_size"), (#"{"g_hidden": 4097}"#, "g_hidden"), (#"{"d_hidden": 0}"#, "d_hidden"),
+        (#"{"alpha": 1}"#, "alpha"), (#"{"smooth": 0.5}"#, "smooth"), (#"{"learning_rate": 0}"#, "learning_rate"),
+        (#"{"learning_rate": 1.5}"#, "learning_rate"), (#"{"beta1": 1}"#, "beta1"), (#"{"samples_per_epoch": 257}"#, "samples_per_epoch"),
+        (#"{"dataset": "imagenet"}"#, "imagenet"), (#"{"epochs": "ten"}"#, "epochs"), (#"{"epochs": 1.5}"#, "epochs"),
+        (#"{"seed": -1}"#, "seed"), (#"{"epoch": 3}"#, "epoch"), (#"[1, 2]"#, "object"), (#"{"epochs": 3"#, "JSON"),
+        (#"{"alpha": true}"#, "alpha"),
+    ])
+    func badInputIsA400NamingTheField(json: String, field: String) {
+        let error = refusal(json)
+        #expect(error?.status.code == 400, "\(json)")
+        #expect(error?.message.contains(field) == true, "\(json): \(error?.message ?? "accepted")")
+    }
+
+    @Test func aJobOverTheMemoryBudgetIsRefusedBeforeQueueing() {
+        let error = refusal(#"{"g_hidden": 4096, "d_hidden": 4096, "batch_size": 10000}"#, budget: 64 << 20)
+        #expect(error?.code == "over_budget")
+        #expect(refusal("{}", budget: 64 << 20) == nil)
+    }
+
+    @Test func configRoundTripsFlatThroughJSON() throws {
+        let config = try parse(#"{"epochs": 7, "seed": 9}"#)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as? [String: Any]
+        #expect(json?["epochs"] as? Int == 7 && json?["dataset"] as? String == "mnist" && json?["samples_per_epoch"] as? Int == 16)
+        #expect(try JSONDecoder().decode(JobConfig.self, from: JSONEncoder().encode(config)) == config)
+    }
+}
