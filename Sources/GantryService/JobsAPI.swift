@@ -27,7 +27,7 @@ struct JobsAPI: Sendable {
             throw APIError(.badRequest, "invalid_parameter", "Idempotency-Key must be 1 to 255 characters")
         }
         let (job, created) = try scheduler.create(config: config, body: request.body, idempotencyKey: key)
-        var response = try HTTPResponse.json(view(job), status: created ? .created : .ok)
+        var response = try APIJSON.response(view(job), status: created ? .created : .ok)
         response.headers.set("Location", "/v1/jobs/\(job.id)")
         if !created { response.headers.set("Idempotent-Replayed", "true") }
         return response
@@ -43,15 +43,15 @@ struct JobsAPI: Sendable {
             status = value
         }
         let jobs = try store.jobs(status: status)
-        return try HTTPResponse.json(["jobs": jobs.map(view)])
+        return try APIJSON.response(["jobs": jobs.map(view)])
     }
 
     func show(_ request: HTTPRequest) throws -> HTTPResponse {
-        try HTTPResponse.json(view(job(request)))
+        try APIJSON.response(view(job(request)))
     }
 
     func cancel(_ request: HTTPRequest) throws -> HTTPResponse {
-        try HTTPResponse.json(view(scheduler.cancel(request.jobID())))
+        try APIJSON.response(view(scheduler.cancel(request.jobID())))
     }
 
     func delete(_ request: HTTPRequest) throws -> HTTPResponse {
@@ -76,7 +76,7 @@ struct JobsAPI: Sendable {
         @Sendable func answer() {
             do {
                 guard let job = try store.job(id: id) else { throw APIError.notFound(job: id) }
-                let response = try HTTPResponse.json(LossesView(jobID: id, status: job.status.rawValue, epochs: store.epochs(of: id, after: since)))
+                let response = try APIJSON.response(LossesView(jobID: id, status: job.status.rawValue, epochs: store.epochs(of: id, after: since)))
                 answered(response)
                 responder.respond(response)
             } catch {

@@ -48,7 +48,7 @@ struct Routes {
             }
         }
         let renderMetrics = self.renderMetrics
-        router.get("/healthz") { _ in try HTTPResponse.json(["status": "ok"]) }
+        router.get("/healthz") { _ in try APIJSON.response(["status": "ok"]) }
         router.get("/metrics") { _ in
             HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
                          body: Array(try renderMetrics().utf8))
