@@ -31,7 +31,8 @@ extension KeyedDecodingContainer where Key == ConfigKey {
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, snake: String) throws -> T? {
         for spelling in [snake, ConfigKey.camelCase(snake)] where contains(ConfigKey(spelling)) {
-            return try decode(type, forKey: ConfigKey(spelling))
+            // A JSON null reads as absent, so `"state_dir": null` means "the default".
+            return try decodeIfPresent(type, forKey: ConfigKey(spelling))
         }
         return nil
     }
