@@ -7,21 +7,6 @@ public enum JobRequest {
     static let fields = ["dataset", "epochs", "batch_size", "z_size", "g_hidden", "d_hidden", "alpha", "smooth",
                          "learning_rate", "beta1", "seed", "samples_per_epoch"]
 
-    private struct Body: Decodable {
-        var dataset: String?
-        var epochs: Int?
-        var batch_size: Int?
-        var z_size: Int?
-        var g_hidden: Int?
-        var d_hidden: Int?
-        var alpha: Float?
-        var smooth: Float?
-        var learning_rate: Float?
-        var beta1: Float?
-        var seed: UInt64?
-        var samples_per_epoch: Int?
-    }
-
     /// Seeds drawn for the user stay below 2^53 so a JavaScript client reads them exactly.
     static let maxDrawnSeed: UInt64 = (1 << 53) - 1
 
@@ -41,23 +26,28 @@ public enum JobRequest {
         if let unknown = dictionary.keys.sorted().first(where: { !fields.contains($0) }) {
             throw APIError(.badRequest, "unknown_field", "unknown field \"\(unknown)\"; the fields are \(fields.joined(separator: ", "))")
         }
-        let parsed: Body
-        do { parsed = try JSONDecoder().decode(Body.self, from: Data(body)) } catch let error as DecodingError {
-            let field = error.keyPath.isEmpty ? "body" : error.keyPath
-            throw APIError(.badRequest, "invalid_parameter", "\(field) has the wrong type or is out of its type's range")
+        func field<T: Decodable>(_ name: String, _ type: T.Type, _ kind: String) throws -> T? {
+            guard let value = dictionary[name] else { return nil }
+            do {
+                let bytes = try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
+                return try JSONDecoder().decode(T.self, from: bytes)
+            } catch {
+                throw APIError(.badRequest, "invalid_parameter", "\(name) must be \(kind)")
+            }
         }
-        if let v = parsed.dataset { config.dataset = v }
-        if let v = parsed.epochs { config.training.epochs = v }
-        if let v = parsed.batch_size { config.training.batchSize = v }
-        if let v = parsed.z_size { config.training.zSize = v }
-        if let v = parsed.g_hidden { config.training.gHidden = v }
-        if let v = parsed.d_hidden { config.training.dHidden = v }
-        if let v = parsed.alpha { config.training.alpha = v }
-        if let v = parsed.smooth { config.training.smooth = v }
-        if let v = parsed.learning_rate { config.training.learningRate = v }
-        if let v = parsed.beta1 { config.training.beta1 = v }
-        if let v = parsed.seed { config.training.seed = v }
-        if let v = parsed.samples_per_epoch { config.samplesPerEpoch = v }
+        let integer = "a whole number"
+        if let v = try field("dataset", String.self, "a string") { config.dataset = v }
+        if let v = try field("epochs", Int.self, integer) { config.training.epochs = v }
+        if let v = try field("batch_size", Int.self, integer) { config.training.batchSize = v }
+        if let v = try field("z_size", Int.self, integer) { config.training.zSize = v }
+        if let v = try field("g_hidden", Int.self, integer) { config.training.gHidden = v }
+        if let v = try field("d_hidden", Int.self, integer) { config.training.dHidden = v }
+        if let v = try field("alpha", Float.self, "a number") { config.training.alpha = v }
+        if let v = try field("smooth", Float.self, "a number") { config.training.smooth = v }
+        if let v = try field("learning_rate", Float.self, "a number") { config.training.learningRate = v }
+        if let v = try field("beta1", Float.self, "a number") { config.training.beta1 = v }
+        if let v = try field("seed", UInt64.self, "a whole number between 0 and 18446744073709551615") { config.training.seed = v }
+        if let v = try field("samples_per_epoch", Int.self, integer) { config.samplesPerEpoch = v }
         return try checked(config, datasets: datasets, budget: memoryBudgetBytes)
     }
 

@@ -62,9 +62,31 @@ extension ServiceConfig {
         if let v = try sub("concurrent_jobs", Int.self) { concurrentJobs = v }
         if let v = try sub("blas_threads", Int.self) { blasThreads = v }
         if let v = try sub("memory_budget_bytes", Int.self) { memoryBudgetBytes = v }
-        if let v = try sub("limits", HTTPServer.Limits.self) { limits = v }
+        if let v = try limitsObject(root["limits"]) { limits = v }
         if let v = try sub("download", DownloadOptions.self) { download = v }
         if let v = try sub("datasets", [String: DatasetSpec].self) { datasets = v }
+    }
+
+    /// `limits` in the file is snake_case like every other key; the server's type is camelCase.
+    private func limitsObject(_ value: Any?) throws -> HTTPServer.Limits? {
+        guard let value, !(value is NSNull) else { return nil }
+        guard let object = value as? [String: Any] else { throw ConfigError(key: "limits", message: "must be an object") }
+        let known = ["max_request_line_bytes", "max_header_bytes", "max_header_count", "max_body_bytes", "max_connections",
+                     "head_timeout_seconds", "idle_timeout_seconds", "body_timeout_seconds", "write_timeout_seconds",
+                     "max_output_buffer_bytes", "linger_seconds"]
+        var camel: [String: Any] = [:]
+        for (key, v) in object {
+            guard known.contains(key) else {
+                throw ConfigError(key: "limits.\(key)", message: "unknown key; the known keys are \(known.joined(separator: ", "))")
+            }
+            let parts = key.split(separator: "_")
+            camel[String(parts[0]) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()] = v
+        }
+        do {
+            return try JSONDecoder().decode(HTTPServer.Limits.self, from: JSONSerialization.data(withJSONObject: camel))
+        } catch let error as DecodingError {
+            throw ConfigError(key: "limits", message: error.readableMessage)
+        }
     }
 
     mutating func apply(environment: [String: String]) throws {

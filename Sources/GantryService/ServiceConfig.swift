@@ -44,6 +44,7 @@ public struct ServiceConfig: Sendable, Equatable {
         try check((1...64).contains(concurrentJobs), "concurrent_jobs", "must be between 1 and 64")
         try check((1...64).contains(blasThreads), "blas_threads", "must be between 1 and 64")
         try check(memoryBudgetBytes >= 1 << 20, "memory_budget_bytes", "must be at least 1 MiB")
+        if let problem = limits.validationErrors().first { throw ConfigError(key: "limits", message: problem) }
         for (name, _) in datasets {
             try check(name.range(of: "^[a-z0-9][a-z0-9_-]{0,63}$", options: .regularExpression) != nil,
                       "datasets.\(name)", "dataset names are lowercase letters, digits, - and _")

@@ -19,33 +19,13 @@ public enum Elementwise {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
     }
 
-    static let tanhClamp: Float = 7.90531110763549805
-    static let tanhNumerator: [Float] = [
-        -2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-08,
-        1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03,
-    ]
-    static let tanhDenominator: [Float] = [1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03]
-
     /// `tanh`, vectorizable: the [13/6] rational approximation Eigen uses for float,
     /// within 2e-6 of the true value. libm's scalar `tanhf` costs about as much per
-    /// call as a row of the generator's output GEMM.
+    /// call as a row of the generator's output GEMM. The scalar form (for tails) runs
+    /// the vector one, so a value's result never depends on where it sits in a buffer.
     @inlinable @inline(__always)
     public static func fastTanh(_ input: Float) -> Float {
-        let x = min(max(input, -7.90531110763549805), 7.90531110763549805)
-        let x2 = x * x
-        var p: Float = -2.76076847742355e-16
-        p = p * x2 + 2.00018790482477e-13
-        p = p * x2 + -8.60467152213735e-11
-        p = p * x2 + 5.12229709037114e-08
-        p = p * x2 + 1.48572235717979e-05
-        p = p * x2 + 6.37261928875436e-04
-        p = p * x2 + 4.89352455891786e-03
-        p = p * x
-        var q: Float = 1.19825839466702e-06
-        q = q * x2 + 1.18534705686654e-04
-        q = q * x2 + 2.26843463243900e-03
-        q = q * x2 + 4.89352518554385e-03
-        return p / q
+        fastTanh(Vector(repeating: input))[0]
     }
 
     /// The same function, eight lanes at a time.
