@@ -76,6 +76,7 @@ let package = Package(
         .testTarget(name: "MNISTTests", dependencies: ["MNIST"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "GantryServiceTests", dependencies: ["GantryService", "GAN", "HTTPServer"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["gantry"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension EndToEndTests {
+    /// 400 steps an epoch on mnist5k's 4,000 training images.
+    static var resumableJob: [String: Any] { ["epochs": 6, "batch_size": 10, "seed": 20_240_601, "samples_per_epoch": 4] }
+
+    @Test("kill -9 during epoch 3 of 6, restart: the job resumes, has epochs 1–6 once each, and ends with an uninterrupted run's generator")
+    func killNineResumes() throws {
+        try Fixture.with("kill9") { f in
+            try f.start(["blas_threads": 1, "concurrent_jobs": 1])
+            let api = f.api
+            // The reference runs first; the victim waits in the queue behind it.
+            let reference = try api.createJob(Self.resumableJob)
+            let victim = try api.createJob(Self.resumableJob)
+            let (referenceLosses, referenceStatus) = try api.followLosses(reference.id, timeout: 120)
+            #expect(referenceStatus == "completed")
+            #expect(epochNumbers(referenceLosses) == Array(1...6))
+            let referenceCheckpoint = try api.get("/v1/jobs/\(reference.id)/checkpoint")
+            #expect(referenceCheckpoint.status == 200)
+
+            // Kill it once two epochs are done and the third is under way.
+            let inThird = try api.waitFor(victim.id, timeout: 120, every: 0.01, what: "running in epoch 3") {
+                $0.status == "running" && $0.epoch >= 2 && $0.step > 0
+            }
+            let daemon = try #require(f.daemon)
+            #expect(daemon.killNow() == .signalled(SIGKILL))
+            #expect(inThird.epoch == 2, "the poll saw epoch \(inThird.epoch) done before the kill; wanted 2")
+            let epochsAtKill = inThird.epoch
+
+            try f.restart()
+            let resumed = try api.job(victim.id)
+            #expect(["running", "queued", "downloading", "completed"].contains(resumed.status), "\(resumed.object)")
+            #expect(resumed.epoch >= epochsAtKill, "after restart the job is at epoch \(resumed.epoch); it had \(epochsAtKill) done")
+            #expect(try api.job(reference.id).status == "completed", "a finished job stays finished across restarts")
+
+            let (losses, status) = try api.followLosses(victim.id, timeout: 120)
+            let final = try api.job(victim.id)
+            #expect(status == "completed", "\(final.object)")
+            #expect(epochNumbers(losses) == Array(1...6), "each epoch exactly once: \(epochNumbers(losses))")
+            // A second full read agrees (no duplicate rows hiding behind `since`).
+            let all = try api.get("/v1/jobs/\(victim.id)/losses").object?["epochs"] as? [[String: Any]] ?? []
+            #expect(epochNumbers(all) == Array(1...6))
+            // Same seed, one BLAS thread: the same losses epoch by epoch...
+            for (mine, theirs) in zip(all, referenceLosses) {
+                for key in ["d_loss", "g_loss", "d_real_mean", "d_fake_mean"] {
+                    #expect(number(mine[key]) == number(theirs[key]), "epoch \(mine["epoch"] ?? "?") \(key): \(mine[key] ?? "nil") vs uninterrupted \(theirs[key] ?? "nil")")
+                }
+            }
+            // ...and the same generator, byte for byte.
+            let checkpoint = try api.get("/v1/jobs/\(victim.id)/checkpoint")
+            #expect(checkpoint.status == 200)
+            let mine = try CheckpointFile(checkpoint.body), theirs = try CheckpointFile(referenceCheckpoint.body)
+            #expect(mine.epochs == 6 && theirs.epochs == 6)
+            #expect(!mine.generator.isEmpty)
+            #expect(mine.generator.keys.sorted() == theirs.generator.keys.sorted())
+            for (name, bytes) in theirs.generator {
+                #expect(mine.generator[name] == bytes, "\(name) differs from the uninterrupted run's")
+            }
+            // The grid recorded before the kill survived it.
+            #expect(try api.get("/v1/jobs/\(victim.id)/epochs/2/samples").status == 200)
+            #expect(f.daemon?.stop() == .exited(0))
+        }
+    }
+
+    @Test("SIGTERM mid-job: exit 0 within 10 s; after a restart the job resumes and the queued one runs")
+    func sigtermResumes() throws {
+        try Fixture.with("sigterm") { f in
+            try f.start(["concurrent_jobs": 1])
+            let api = f.api
+            let job = try api.createJob(["epochs": 4, "batch_size": 10, "seed": 5, "samples_per_epoch": 1])
+            let queued = try api.createJob(tinyJob)
+            let midway = try api.waitFor(job.id, timeout: 120, every: 0.01, what: "running after epoch 1") {
+                $0.status == "running" && $0.epoch >= 1 && $0.step > 0
+            }
+            let daemon = try #require(f.daemon)
+            let start = Date()
+            daemon.signal(SIGTERM)
+            let exit = daemon.waitForExit(timeout: 12)
+            let took = Date().timeIntervalSince(start)
+            #expect(exit == .exited(0), "SIGTERM → \(exit.map(\.description) ?? "still running after 12 s")")
+            #expect(took < 10, "SIGTERM took \(took) s")
+            if exit == nil { daemon.killNow() }
+
+            try f.restart()
+            let resumed = try api.job(job.id)
+            #expect(!["failed", "cancelled"].contains(resumed.status), "\(resumed.object)")
+            #expect(resumed.epoch >= midway.epoch, "resumed at epoch \(resumed.epoch), had \(midway.epoch) done")
+            let (losses, status) = try api.followLosses(job.id, timeout: 120)
+            #expect(status == "completed")
+            #expect(epochNumbers(losses) == Array(1...4))
+            #expect(try api.waitForStatus(queued.id, ["completed", "failed", "cancelled"], timeout: 60).status == "completed")
+            #expect(f.daemon?.stop() == .exited(0))
+        }
+    }
+
+    @Test("a state folder that runs out of space fails that job with a readable error; the daemon goes on",
+          .enabled(if: Fixture.tmpfsAvailable, "needs to mount a small tmpfs (run as root where mount is allowed)"))
+    func diskFull() throws {
+        try Fixture.with("diskfull") { f in
+            // 6 MiB holds the dataset (0.8 MB) and the database, not this job's ~10 MB checkpoint.
+            let small = f.root.appendingPathComponent("small-state")
+            try f.mountTmpfs(at: small, size: "6m")
+            f.stateDir = small
+            try f.start()
+            let api = f.api
+            let big = try api.createJob(["epochs": 2, "g_hidden": 512, "d_hidden": 512, "seed": 7, "samples_per_epoch": 1])
+            let failed = try api.waitForStatus(big.id, ["completed", "failed", "cancelled"], timeout: 120)
+            #expect(failed.status == "failed", "\(failed.object)")
+            let message = failed.error ?? ""
+            #expect(message.count >= 10, "error: \(failed.object["error"] ?? "missing")")
+            #expect(!message.contains("Error Domain") && !message.contains("Optional("), "not readable: \(message)")
+
+            let health = try api.get("/healthz")
+            #expect(health.status == 200 && health.object?["status"] as? String == "ok", "\(health)")
+            #expect(try api.get("/v1/jobs").status == 200)
+            // Other (small) jobs still train and their files fit.
+            let small2 = try api.createJob(tinyJob)
+            let after = try api.waitForStatus(small2.id, ["completed", "failed", "cancelled"], timeout: 60)
+            #expect(after.status == "completed", "\(after.object)")
+            #expect(try api.get("/v1/jobs/\(small2.id)/samples").status == 200)
+            #expect(f.daemon?.stop() == .exited(0))
+        }
+    }
+
+    @Test("auth on: no token 401, wrong token 401, right token 200; /healthz needs none")
+    func bearerAuth() throws {
+        try Fixture.with("auth") { f in
+            let tokenFile = f.root.appendingPathComponent("token")
+            let token = "s3cret-Token_0123456789"
+            // As `echo TOKEN > file` writes it: with a trailing newline.
+            try Data((token + "\n").utf8).write(to: tokenFile)
+            try f.start(["auth_token_file": tokenFile.path])
+            let open = API(port: f.port)
+
+            #expect(try open.get("/healthz").status == 200)
+            let none = try open.get("/v1/jobs")
+            #expect(none.status == 401, "\(none)")
+            #expect(isJSON(none), "\(none)")
+            for header in ["Bearer wrong", "Bearer \(token)x", "Bearer \(token.dropLast())", "Basic \(Data(token.utf8).base64EncodedString())",
+                           token, "Bearer", "Bearer  "] {
+                let r = try open.get("/v1/jobs", headers: ["Authorization": header])
+                #expect(r.status == 401, "Authorization: \(header) → \(r)")
+            }
+            let noTokenPost = try open.post("/v1/jobs", json: tinyJob)
+            #expect(noTokenPost.status == 401, "\(noTokenPost)")
+
+            let authed = API(port: f.port, token: token)
+            let list = try authed.get("/v1/jobs")
+            #expect(list.status == 200, "\(list)")
+            #expect(listedJobs(list).isEmpty, "an unauthenticated POST must not create a job")
+            let job = try authed.createJob(tinyJob)
+            #expect(try open.get("/v1/jobs/\(job.id)").status == 401)
+            #expect(try open.get("/v1/jobs/\(job.id)/losses").status == 401)
+            #expect(try open.post("/v1/jobs/\(job.id)/cancel").status == 401)
+            #expect(try open.delete("/v1/jobs/\(job.id)").status == 401)
+            #expect(try authed.waitForStatus(job.id, ["completed", "failed", "cancelled"], timeout: 60).status == "completed")
+            #expect(try authed.get("/v1/jobs/\(job.id)/samples").status == 200)
+        }
+    }
+}
