@@ -111,8 +111,9 @@ final class Connection: ResponseSink, @unchecked Sendable {
     /// a second): rescheduling a timer on every request would cost more than
     /// the few idle wake-ups.
     static func tickNanoseconds(for limits: HTTPServer.Limits) -> Int {
+        // Lingering is left out: ending it up to a tick late costs nothing.
         let shortest = min(limits.headTimeoutSeconds, limits.idleTimeoutSeconds, limits.bodyTimeoutSeconds,
-                           limits.writeTimeoutSeconds, limits.lingerSeconds)
+                           limits.writeTimeoutSeconds)
         let seconds = max(0.005, min(1.0, shortest / 4))
         return Int(seconds * 1e9)
     }
@@ -169,7 +170,11 @@ final class Connection: ResponseSink, @unchecked Sendable {
         guard inFlight == nil else { return }
         switch phase {
         case .awaitingRequest:
-            closeNow()
+            if output.isEmpty {
+                closeNow()
+            } else {
+                closeWhenDone = true // let the response being written finish
+            }
         case .readingHead, .readingBody, .handling, .lingering, .closed:
             // A request already under way is finished (bounded by its deadlines
             // and the shutdown deadline); its response says Connection: close.
@@ -195,7 +200,9 @@ final class Connection: ResponseSink, @unchecked Sendable {
                 input.removeAll() // draining what the client still sends
                 return
             }
-            if case .awaitingRequest = phase { phase = .readingHead(since: Connection.now()) }
+            if case .awaitingRequest = phase, output.byteCount < limits.maxOutputBufferBytes {
+                phase = .readingHead(since: Connection.now())
+            }
             processInput()
         case 0:
             peerClosedInput = true
@@ -213,50 +220,73 @@ final class Connection: ResponseSink, @unchecked Sendable {
     }
 
     /// Takes complete requests from the input, in order, while the previous
-    /// one is answered and the output is within its bound.
+    /// one is answered and the output is within its bound; sends what they
+    /// produced (pipelined responses leave together), and repeats while a
+    /// flush makes room for more.
     private func processInput() {
-        while inFlight == nil && !closeWhenDone && output.byteCount < limits.maxOutputBufferBytes && !input.isEmpty {
+        while true {
+            let stop = takeRequests()
             if case .closed = phase { return }
-            let step = input.withReadable { parser.parse($0) }
-            switch step {
+            settlePhase()
+            flush()
+            if case .closed = phase { return }
+            // Stopped at the output bound, and the flush drained it at once
+            // (no write event will come to restart us): take more now.
+            guard stop == .outputFull, output.byteCount < limits.maxOutputBufferBytes else { break }
+        }
+        updateReadInterest()
+    }
+
+    private enum Stop {
+        case needMore, busy, outputFull
+    }
+
+    private func takeRequests() -> Stop {
+        while true {
+            if inFlight != nil || closeWhenDone { return .busy }
+            if input.isEmpty { return .needMore }
+            if output.byteCount >= limits.maxOutputBufferBytes { return .outputFull }
+            switch input.withReadable({ parser.parse($0) }) {
             case .needMore:
                 if parser.isAwaitingBody {
-                    if case .readingHead = phase { phase = .readingBody(since: Connection.now()) }
+                    if case .readingBody = phase {} else { phase = .readingBody(since: Connection.now()) }
                     if parser.expectsContinue && !continueSent {
                         continueSent = true
                         output.append(ResponseSerializer.continueLine)
                     }
                 }
+                return .needMore
             case .failure(let error):
                 refuse(error)
+                return .busy
             case .request(let request, let consumed):
                 input.consume(consumed)
                 parser.reset()
                 continueSent = false
                 handle(request)
-                continue
             }
-            break
         }
-        if case .closed = phase { return }
+    }
 
-        if inFlight == nil && !closeWhenDone {
-            if peerClosedInput {
-                // No complete request left and none can come.
-                closeWhenDone = true
-            } else if input.isEmpty {
-                if case .awaitingRequest = phase {} else { phase = .awaitingRequest(since: Connection.now()) }
-                input.releaseIfIdle()
-                if draining {
-                    closeWhenDone = true
-                }
-            } else if case .awaitingRequest = phase {
-                // Leftover bytes of the next pipelined request: its head clock starts now.
-                phase = .readingHead(since: Connection.now())
-            }
+    /// Sets the phase (and so the deadline that applies) once no more
+    /// requests can be taken for now.
+    private func settlePhase() {
+        guard inFlight == nil && !closeWhenDone else { return }
+        if peerClosedInput {
+            // No complete request left and none can come.
+            closeWhenDone = true
+        } else if input.isEmpty {
+            if case .awaitingRequest = phase {} else { phase = .awaitingRequest(since: Connection.now()) }
+            input.releaseIfIdle()
+            if draining { closeWhenDone = true }
+        } else if output.byteCount >= limits.maxOutputBufferBytes {
+            // We stopped taking requests because the client is slow to
+            // read, not to send: no head clock; the write deadline rules.
+            phase = .awaitingRequest(since: Connection.now())
+        } else if case .awaitingRequest = phase {
+            // Leftover bytes of the next pipelined request: its head clock starts now.
+            phase = .readingHead(since: Connection.now())
         }
-        flush()
-        updateReadInterest()
     }
 
     /// Reading continues while requests can be taken; while a handler is busy
@@ -458,3 +488,4 @@ final class Connection: ResponseSink, @unchecked Sendable {
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }
+

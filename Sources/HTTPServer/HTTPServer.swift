@@ -57,6 +57,7 @@ public final class HTTPServer: @unchecked Sendable {
             throw SocketError(operation: "the server was already started", errno: 0)
         }
         SocketIO.ignoreSIGPIPE()
+        HTTPServer.primeDispatchTimers()
         let sockets = try ListeningSocket.bind(host: configuration.host, port: configuration.port,
                                                backlog: configuration.backlog)
         let listener = Listener(sockets: sockets, queue: acceptQueue, log: log) { [weak self] fd in
@@ -69,6 +70,17 @@ public final class HTTPServer: @unchecked Sendable {
         state = .running(listener, ports: sockets.map(\.port))
         listener.start()
         return sockets[0].port
+    }
+
+    /// libdispatch on Linux creates the timerfd behind all its timers the
+    /// first time one is armed, and keeps it; if that first time comes while
+    /// the process is out of descriptors, creation fails and no Dispatch timer
+    /// ever fires again: no deadlines, no accept back-off. So one is armed,
+    /// and awaited, before the first connection can use up the descriptors.
+    static func primeDispatchTimers() {
+        let fired = DispatchSemaphore(value: 0)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1)) { fired.signal() }
+        _ = fired.wait(timeout: .now() + 2)
     }
 
     /// The port being listened on, once started.

@@ -72,6 +72,23 @@ struct LoadTests {
         #expect(try server.client().roundTrip(get("/hello")).status == 200)
     }
 
+    /// The client pipelines far more response bytes than the output bound
+    /// and reads slowly: the server stops taking requests instead of
+    /// buffering, and every response still arrives, in order.
+    @Test func pipeliningPastTheOutputBoundWhileReadingSlowly() throws {
+        var limits = HTTPServer.Limits()
+        limits.maxOutputBufferBytes = 64 * 1024
+        let server = try TestServer(limits: limits)
+        let client = try server.client(receiveBuffer: 16 * 1024)
+        let requests = (0..<100).map { get("/big?bytes=\(50_000 + $0)") }.joined()
+        try client.send(requests)
+        for i in 0..<100 {
+            if i % 10 == 0 { usleep(20_000) }
+            let response = try client.expectResponse()
+            #expect(response.body.count == 50_000 + i)
+        }
+    }
+
     @Test func manyClientsInParallel() async throws {
         let server = try TestServer()
         let port = server.port

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs `http-bench-server` (built with the tests) in a child process whose
+/// open-file limit is tiny, so "too many open files" happens there and not in
+/// the test process, where other suites run in parallel.
+@Suite("Resource exhaustion")
+struct ResourceExhaustionTests {
+    static var benchServerPath: String? {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [here, here.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("http-bench-server").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    @Test(.enabled(if: benchServerPath != nil, "http-bench-server was not built next to the tests"))
+    func acceptBacksOffOnEMFILEInsteadOfSpinning() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -n 40 && exec \"$0\" --port 0", ResourceExhaustionTests.benchServerPath!]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let line = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(line.split(separator: ":").last.flatMap { UInt16($0.trimmingCharacters(in: .whitespacesAndNewlines)) },
+                                "no port in \(line)")
+
+        // More connections than the child has descriptors: the kernel completes
+        // the handshakes, the server's accept fails with EMFILE.
+        var clients: [RawClient] = []
+        for _ in 0..<60 { clients.append(try RawClient(port: port, timeout: 2)) }
+        usleep(300_000)
+
+        // A spinning accept loop would burn a whole core; backing off uses almost nothing.
+        let before = try cpuSeconds(of: process.processIdentifier)
+        usleep(1_000_000)
+        let used = try cpuSeconds(of: process.processIdentifier) - before
+        #expect(used < 0.5, "the server used \(used) s of CPU in 1 s while out of descriptors")
+
+        // Freeing descriptors lets it recover and serve.
+        clients.removeAll()
+        var served = false
+        for _ in 0..<50 where !served {
+            if let client = try? RawClient(port: port, timeout: 2),
+               let response = try? client.roundTrip(get("/healthz")), response.status == 200 {
+                served = true
+            } else {
+                usleep(100_000)
+            }
+        }
+        #expect(served)
+    }
+
+    private func cpuSeconds(of pid: Int32) throws -> Double {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        // Fields after the parenthesised command name; utime and stime are 14 and 15.
+        let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
+        let ticks = Double(fields[11])! + Double(fields[12])!
+        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
