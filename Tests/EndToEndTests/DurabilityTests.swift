@@ -12,7 +12,7 @@ extension EndToEndTests {
     func killNineResumes() throws {
         try Fixture.with("kill9") { f in
             try f.start(["blas_threads": 1, "concurrent_jobs": 1])
-            let api = f.api
+            var api = f.api
             // The reference runs first; the victim waits in the queue behind it.
             let reference = try api.createJob(Self.resumableJob)
             let victim = try api.createJob(Self.resumableJob)
@@ -32,6 +32,7 @@ extension EndToEndTests {
             let epochsAtKill = inThird.epoch
 
             try f.restart()
+            api = f.api
             let resumed = try api.job(victim.id)
             #expect(["running", "queued", "downloading", "completed"].contains(resumed.status), "\(resumed.object)")
             #expect(resumed.epoch >= epochsAtKill, "after restart the job is at epoch \(resumed.epoch); it had \(epochsAtKill) done")
@@ -70,7 +71,7 @@ extension EndToEndTests {
     func sigtermResumes() throws {
         try Fixture.with("sigterm") { f in
             try f.start(["concurrent_jobs": 1])
-            let api = f.api
+            var api = f.api
             let job = try api.createJob(["epochs": 4, "batch_size": 10, "seed": 5, "samples_per_epoch": 1])
             let queued = try api.createJob(tinyJob)
             let midway = try api.waitFor(job.id, timeout: 120, every: 0.01, what: "running after epoch 1") {
@@ -86,6 +87,7 @@ extension EndToEndTests {
             if exit == nil { daemon.killNow() }
 
             try f.restart()
+            api = f.api
             let resumed = try api.job(job.id)
             #expect(!["failed", "cancelled"].contains(resumed.status), "\(resumed.object)")
             #expect(resumed.epoch >= midway.epoch, "resumed at epoch \(resumed.epoch), had \(midway.epoch) done")
@@ -113,6 +115,8 @@ extension EndToEndTests {
             let message = failed.error ?? ""
             #expect(message.count >= 10, "error: \(failed.object["error"] ?? "missing")")
             #expect(!message.contains("Error Domain") && !message.contains("Optional("), "not readable: \(message)")
+            #expect(message.lowercased().contains("space") || message.lowercased().contains("write"),
+                    "the error should say what went wrong (no space / cannot write): \(message)")
 
             let health = try api.get("/healthz")
             #expect(health.status == 200 && health.object?["status"] as? String == "ok", "\(health)")

@@ -31,3 +31,13 @@ func isJSON(_ r: Response) -> Bool {
 
 /// The loss records' epoch numbers.
 func epochNumbers(_ records: [[String: Any]]) -> [Int] { records.map { $0["epoch"] as? Int ?? -1 } }
+
+/// Polls `condition` every 50 ms until it holds (true) or `timeout` seconds pass (false).
+func eventually(timeout: Double, _ condition: () throws -> Bool) throws -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while true {
+        if try condition() { return true }
+        if Date() >= deadline { return false }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+}

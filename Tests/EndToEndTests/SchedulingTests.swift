@@ -47,6 +47,9 @@ extension EndToEndTests {
                 $0.status == "running" && $0.epoch >= 1
             }
             #expect(running.startedAt != nil)
+            // progress.epoch ≥ 1 is the promise that samples exist (409 is only for "no completed epoch").
+            let first = try api.get("/v1/jobs/\(long.id)/samples?seed=1")
+            #expect(first.status == 200, "samples as soon as progress.epoch is \(running.epoch): \(first)")
             let queued = try api.createJob(["epochs": 1, "seed": 4])
             #expect(try api.job(queued.id).status == "queued")
 
@@ -85,13 +88,23 @@ extension EndToEndTests {
             #expect(stopped.finishedAt != nil)
             #expect(stopped.epoch >= 1 && stopped.epoch < 1000)
 
-            // It keeps what it learned: losses, samples, the checkpoint.
+            // It keeps what it learned: losses, samples, the checkpoint; at once, since
+            // its status says it is finished with progress.epoch ≥ 1...
             let losses = try api.get("/v1/jobs/\(long.id)/losses")
             let records = losses.object?["epochs"] as? [[String: Any]] ?? []
             #expect(epochNumbers(records) == Array(1...max(stopped.epoch, 1)), "\(losses)")
-            #expect(try api.get("/v1/jobs/\(long.id)/samples?seed=1").status == 200)
+            let samples = try api.get("/v1/jobs/\(long.id)/samples?seed=1")
+            #expect(samples.status == 200, "samples of a cancelled job with \(stopped.epoch) epochs: \(samples)")
             let checkpoint = try api.get("/v1/jobs/\(long.id)/checkpoint")
-            #expect(checkpoint.status == 200 && Array(checkpoint.body.prefix(8)) == Array("GANTRYCK".utf8))
+            #expect(checkpoint.status == 200 && Array(checkpoint.body.prefix(8)) == Array("GANTRYCK".utf8), "\(checkpoint)")
+            // ...and certainly a moment later.
+            let keptSamples = try eventually(timeout: 10) { try api.get("/v1/jobs/\(long.id)/samples?seed=1").status == 200 }
+            #expect(keptSamples, "a cancelled job with \(stopped.epoch) epochs never serves samples")
+            let keptCheckpoint = try eventually(timeout: 10) {
+                let r = try api.get("/v1/jobs/\(long.id)/checkpoint")
+                return r.status == 200 && Array(r.body.prefix(8)) == Array("GANTRYCK".utf8)
+            }
+            #expect(keptCheckpoint, "a cancelled job with \(stopped.epoch) epochs never serves its checkpoint")
 
             // The queued one never ran.
             let never = try api.job(queued.id)
@@ -105,7 +118,20 @@ extension EndToEndTests {
 
             // Finished jobs can be deleted; the scheduler still runs new work.
             #expect(try api.delete("/v1/jobs/\(queued.id)").status == 204)
-            #expect(try api.delete("/v1/jobs/\(long.id)").status == 204)
+            let deleted = try api.delete("/v1/jobs/\(long.id)")
+            #expect(deleted.status == 204, "\(deleted)")
+
+            // Cancel, then delete at once: a cancelled job is finished, so 204.
+            let another = try api.createJob(["epochs": 1000, "batch_size": 10, "seed": 5, "samples_per_epoch": 1])
+            try api.waitFor(another.id, timeout: 60, what: "running") { $0.status == "running" && $0.step > 0 }
+            #expect(try api.post("/v1/jobs/\(another.id)/cancel").status == 200)
+            let deleteAtOnce = try api.delete("/v1/jobs/\(another.id)")
+            #expect(deleteAtOnce.status == 204, "DELETE right after cancel: \(deleteAtOnce)")
+            if deleteAtOnce.status != 204 {
+                #expect(try eventually(timeout: 10) { try api.delete("/v1/jobs/\(another.id)").status == 204 })
+            }
+
+            // The scheduler still runs new work.
             let next = try api.createJob(tinyJob)
             #expect(try api.waitForStatus(next.id, ["completed", "failed", "cancelled"], timeout: 60).status == "completed")
         }
