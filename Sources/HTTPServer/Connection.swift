@@ -18,6 +18,7 @@ final class Connection: ResponseSink, @unchecked Sendable {
     private let limits: HTTPServer.Limits
     private let router: Router
     private let registry: ConnectionRegistry
+    private let accessLog: HTTPServer.AccessLog?
 
     private var readSource: DispatchSourceRead?
     private var writeSource: DispatchSourceWrite?
@@ -62,6 +63,9 @@ final class Connection: ResponseSink, @unchecked Sendable {
         var method: HTTPMethod
         var version: HTTPVersion
         var keepAlive: Bool
+        /// Kept only when there is an access log to write.
+        var target: String?
+        var startedAt: UInt64
     }
 
     /// Input beyond the request being handled is read only this far ahead;
@@ -69,8 +73,10 @@ final class Connection: ResponseSink, @unchecked Sendable {
     private static let readAheadLimit = 64 * 1024
     private static let readChunk = 16 * 1024
 
-    init(fd: Int32, limits: HTTPServer.Limits, router: Router, registry: ConnectionRegistry, targetQueue: DispatchQueue) {
+    init(fd: Int32, limits: HTTPServer.Limits, router: Router, registry: ConnectionRegistry,
+         targetQueue: DispatchQueue, accessLog: HTTPServer.AccessLog? = nil) {
         self.fd = fd
+        self.accessLog = accessLog
         self.limits = limits
         self.router = router
         self.registry = registry
@@ -317,7 +323,9 @@ final class Connection: ResponseSink, @unchecked Sendable {
         let id = nextRequestID
         servedRequests += 1
         inFlight = InFlight(id: id, method: request.method, version: request.version,
-                            keepAlive: request.wantsKeepAlive && !draining)
+                            keepAlive: request.wantsKeepAlive && !draining,
+                            target: accessLog == nil ? nil : request.target,
+                            startedAt: accessLog == nil ? 0 : Connection.now())
         phase = .handling
 
         switch router.resolve(method: request.method, path: request.path, segments: request.pathSegments) {
@@ -360,6 +368,11 @@ final class Connection: ResponseSink, @unchecked Sendable {
             && !response.headers.hasToken("close", in: "Connection")
         enqueue(response, omitBody: request.method == .head, keepAlive: keepAlive,
                 announceKeepAlive: request.version == .http1_0)
+        if let accessLog {
+            accessLog(AccessRecord(method: request.method, target: request.target, status: response.status.code,
+                                   bodyBytes: request.method == .head ? 0 : response.body.count,
+                                   seconds: Double(Connection.now() &- request.startedAt) / 1e9))
+        }
         if !keepAlive { closeWhenDone = true }
         phase = .awaitingRequest(since: Connection.now())
     }
@@ -368,7 +381,10 @@ final class Connection: ResponseSink, @unchecked Sendable {
     /// error nothing later on the connection can be trusted.
     private func refuse(_ error: HTTPError) {
         closeWhenDone = true
-        enqueue(error.response, omitBody: false, keepAlive: false, announceKeepAlive: false)
+        let response = error.response
+        enqueue(response, omitBody: false, keepAlive: false, announceKeepAlive: false)
+        accessLog?(AccessRecord(method: nil, target: nil, status: response.status.code,
+                                bodyBytes: response.body.count, seconds: 0))
     }
 
     private func enqueue(_ response: HTTPResponse, omitBody: Bool, keepAlive: Bool, announceKeepAlive: Bool) {

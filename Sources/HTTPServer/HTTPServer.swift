@@ -18,10 +18,13 @@ import Foundation
 public final class HTTPServer: @unchecked Sendable {
     /// Receives rare operational events (accept failures, back-off); a line of text each.
     public typealias LogHandler = @Sendable (String) -> Void
+    /// Receives a record of every response (see `AccessRecord`).
+    public typealias AccessLog = @Sendable (AccessRecord) -> Void
 
     public let configuration: Configuration
     private let router: Router
     private let log: LogHandler?
+    private let accessLog: AccessLog?
     private let registry = ConnectionRegistry()
     private let acceptQueue = DispatchQueue(label: "gantry.http.accept")
     private let connectionTarget = DispatchQueue.global(qos: .userInitiated)
@@ -37,10 +40,12 @@ public final class HTTPServer: @unchecked Sendable {
         case stopped
     }
 
-    public init(configuration: Configuration = Configuration(), router: Router, log: LogHandler? = nil) {
+    public init(configuration: Configuration = Configuration(), router: Router,
+                log: LogHandler? = nil, accessLog: AccessLog? = nil) {
         self.configuration = configuration
         self.router = router
         self.log = log
+        self.accessLog = accessLog
     }
 
     /// Binds, listens and starts accepting. Returns the bound port (the
@@ -107,7 +112,7 @@ public final class HTTPServer: @unchecked Sendable {
             return
         }
         let connection = Connection(fd: fd, limits: limits, router: router, registry: registry,
-                                    targetQueue: connectionTarget)
+                                    targetQueue: connectionTarget, accessLog: accessLog)
         registry.add(connection)
         connection.start()
     }

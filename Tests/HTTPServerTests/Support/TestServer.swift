@@ -6,10 +6,11 @@ final class TestServer {
     let server: HTTPServer
     let port: UInt16
 
-    init(limits: HTTPServer.Limits = HTTPServer.Limits(), host: String = "127.0.0.1", extraRoutes: (inout Router) -> Void = { _ in }) throws {
+    init(limits: HTTPServer.Limits = HTTPServer.Limits(), host: String = "127.0.0.1",
+         extraRoutes: (inout Router) -> Void = { _ in }, accessLog: HTTPServer.AccessLog? = nil) throws {
         var router = TestServer.standardRouter()
         extraRoutes(&router)
-        server = HTTPServer(configuration: .init(host: host, port: 0, limits: limits), router: router)
+        server = HTTPServer(configuration: .init(host: host, port: 0, limits: limits), router: router, accessLog: accessLog)
         port = try server.start()
     }
 
