@@ -10,7 +10,7 @@
 # .build-fuzz/http-parser/corpus, so runs add up; crashes land in
 # .build-fuzz/http-parser/artifacts/ -- turn each into a regression test in
 # fuzz/http-parser/seeds (replayed by FuzzCorpusTests) plus a focused test.
-# The per-input timeout is 30 s: on a loaded 2-core machine a niced run was
+# The per-input timeout is 120 s: on a loaded 2-core machine a niced run was
 # once starved for 51 s on a 3 ms input, and a false "timeout" ends the run.
 set -euo pipefail
 
@@ -40,7 +40,7 @@ cd "$out"
 nice -n 10 ./http-parser-fuzzer \
     -max_total_time="$seconds" \
     -max_len=2048 \
-    -timeout=30 \
+    -timeout=120 \
     -rss_limit_mb=2048 \
     -dict="$root/fuzz/http-parser/http.dict" \
     -artifact_prefix="$out/artifacts/" \
