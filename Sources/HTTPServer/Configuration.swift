@@ -16,5 +16,19 @@ extension HTTPServer {
             self.backlog = backlog
             self.limits = limits
         }
+
+        private enum CodingKeys: String, CodingKey {
+            case host, port, backlog, limits
+        }
+
+        /// Missing keys keep their defaults, as in `Limits`.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Configuration()
+            host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
+            port = try c.decodeIfPresent(UInt16.self, forKey: .port) ?? d.port
+            backlog = try c.decodeIfPresent(Int32.self, forKey: .backlog) ?? d.backlog
+            limits = try c.decodeIfPresent(Limits.self, forKey: .limits) ?? d.limits
+        }
     }
 }

@@ -10,6 +10,11 @@ public struct HTTPStatus: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(code) \(reason)" }
 
+    /// Statuses are the same when their codes are: the reason phrase is
+    /// decoration (RFC 9112 §4), so `.notFound` matches a 404 with any phrase.
+    public static func == (lhs: HTTPStatus, rhs: HTTPStatus) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+
     /// 1xx, 204 and 304 responses never carry a body (RFC 9110 §6.4.1).
     var forbidsBody: Bool { (100..<200).contains(code) || code == 204 || code == 304 }
 

@@ -82,6 +82,21 @@ struct ValueTests {
         #expect(try JSONDecoder().decode(HTTPServer.Limits.self, from: encoded) == limits)
     }
 
+    @Test func configurationDecodesWithDefaults() throws {
+        let json = #"{"port": 9000, "limits": {"maxConnections": 10}}"#
+        let configuration = try JSONDecoder().decode(HTTPServer.Configuration.self, from: Data(json.utf8))
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 9000)
+        #expect(configuration.limits.maxConnections == 10)
+        #expect(configuration.limits.maxBodyBytes == 1 << 20)
+    }
+
+    @Test func statusesCompareByCode() {
+        #expect(HTTPStatus(code: 404, reason: "Nothing Here") == .notFound)
+        #expect(Set([HTTPStatus.ok, HTTPStatus(code: 200, reason: "Fine")]).count == 1)
+        #expect(HTTPStatus(code: 299).reason == "Status 299")
+    }
+
     @Test func invalidLimitsAreRefusedAtStart() {
         var limits = HTTPServer.Limits()
         limits.headTimeoutSeconds = 0
