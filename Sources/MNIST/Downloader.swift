@@ -18,18 +18,20 @@ public struct Downloader: Sendable {
         case downloaded(url: String)
     }
 
+    /// What happened to one file of a dataset.
+    public struct FileReport: Sendable, Equatable {
+        public let file: String
+        public let outcome: Outcome
+    }
+
     public struct Report: Sendable, Equatable {
         public let directory: String
         /// One entry per file, in `DatasetFiles.all` order.
-        public let outcomes: [(file: String, outcome: Outcome)]
+        public let outcomes: [FileReport]
 
         /// Files that needed a transfer.
         public var downloadedFiles: [String] {
             outcomes.compactMap { if case .downloaded = $0.outcome { return $0.file } else { return nil } }
-        }
-
-        public static func == (a: Report, b: Report) -> Bool {
-            a.directory == b.directory && a.outcomes.elementsEqual(b.outcomes) { $0.file == $1.file && $0.outcome == $1.outcome }
         }
     }
 
@@ -43,7 +45,7 @@ public struct Downloader: Sendable {
         try CacheFiles.makeDirectory(directory)
         let datasetSize = spec.files.all.reduce(0) { $0 + $1.size }
         var bytesBefore = 0
-        var outcomes: [(file: String, outcome: Outcome)] = []
+        var outcomes: [FileReport] = []
         for file in spec.files.all {
             let done = bytesBefore
             let outcome = try fetch(file, from: spec.baseURLs, into: directory, events: events) { fileBytes in
@@ -51,7 +53,7 @@ public struct Downloader: Sendable {
                                  datasetBytes: done + fileBytes, datasetSize: datasetSize)
             }
             bytesBefore += file.size
-            outcomes.append((file.name, outcome))
+            outcomes.append(FileReport(file: file.name, outcome: outcome))
         }
         return Report(directory: directory, outcomes: outcomes)
     }
