@@ -57,10 +57,15 @@ public struct GANTrainer: Sendable {
         let batch = config.batchSize
         precondition(real.rows == batch && real.columns == TrainingConfig.imagePixels, "real batch must be \(batch)x784")
         precondition(noise.rows == batch && noise.columns == config.zSize, "noise must be \(batch)x\(config.zSize)")
+        workspace.discriminatorInput.copyRows(from: real, toRow: 0)
+        return stepOnStagedBatch(noise: noise)
+    }
 
+    /// `step` with the real batch already in the top rows of the discriminator's input.
+    mutating func stepOnStagedBatch(noise: Matrix) -> StepLosses {
+        let batch = config.batchSize
         // Discriminator update: real rows on top, G(z) below, one pass for both halves.
         generator.forward(noise: noise, into: &workspace.generator)
-        workspace.discriminatorInput.copyRows(from: real, toRow: 0)
         workspace.discriminatorInput.copyRows(from: workspace.generator.image, toRow: batch)
         discriminator.forward(workspace.discriminatorInput, into: &workspace.discriminatorBoth)
         let scale = 1 / Float(batch)
@@ -136,9 +141,9 @@ public struct GANTrainer: Sendable {
                 self = before
                 return nil
             }
-            images.fill(&workspace.real, indices: workspace.order[(s * batch)..<((s + 1) * batch)])
+            images.fill(&workspace.discriminatorInput, indices: workspace.order[(s * batch)..<((s + 1) * batch)])
             workspace.noise.storage.withUnsafeMutableBufferPointer { rng.fillSymmetricUniform($0) }
-            exclusive { record.add(step(real: workspace.real, noise: workspace.noise)) }
+            exclusive { record.add(stepOnStagedBatch(noise: workspace.noise)) }
             afterStep(s + 1, steps)
         }
         record.finishMean()

@@ -16,17 +16,23 @@ public struct TrainingImages: Sendable {
         self.pixels = pixels
     }
 
-    /// Writes images `indices` into `batch`'s rows, scaled from [0, 255] to [-1, 1].
+    /// Writes images `indices` into `batch`'s first rows, scaled from [0, 255] to [-1, 1].
     public func fill(_ batch: inout Matrix, indices: ArraySlice<Int>) {
-        precondition(batch.rows == indices.count && batch.columns == pixelsPerImage)
+        precondition(batch.rows >= indices.count && batch.columns == pixelsPerImage)
         let width = pixelsPerImage
         let scale: Float = 2.0 / 255.0
         pixels.withUnsafeBufferPointer { source in
             batch.storage.withUnsafeMutableBufferPointer { destination in
                 guard let s = source.baseAddress, let d = destination.baseAddress else { return }
+                let scaleV = SIMD8<Float>(repeating: scale), one = SIMD8<Float>(repeating: 1)
                 for (row, index) in indices.enumerated() {
                     let from = s + index * width, to = d + row * width
-                    for p in 0..<width { to[p] = Float(from[p]) * scale - 1 }
+                    Elementwise.forEachLane(count: width, vector: { p in
+                        let bytes = UnsafeRawPointer(from + p).loadUnaligned(as: SIMD8<UInt8>.self)
+                        Elementwise.store(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes)) * scaleV - one, to + p)
+                    }, scalar: { p in
+                        to[p] = Float(from[p]) * scale - 1
+                    })
                 }
             }
         }

@@ -4,7 +4,6 @@ import Linalg
 ///
 /// Not part of a checkpoint: nothing in it outlives a step.
 struct TrainingWorkspace: Sendable {
-    var real: Matrix
     var noise: Matrix
     var generator: Generator.Activations
     /// Real batch in the first `batch` rows, G(z) in the next `batch`.
@@ -21,7 +20,6 @@ struct TrainingWorkspace: Sendable {
 
     init(config: TrainingConfig) {
         let b = config.batchSize, p = TrainingConfig.imagePixels
-        real = Matrix(rows: b, columns: p)
         noise = Matrix(rows: b, columns: config.zSize)
         generator = Generator.Activations(batch: b, hiddenUnits: config.gHidden)
         discriminatorInput = Matrix(rows: 2 * b, columns: p)

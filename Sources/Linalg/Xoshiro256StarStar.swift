@@ -71,9 +71,18 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Equatable {
         return Int(product.high)
     }
 
-    /// Fills `buffer` with uniform values in [-1, 1).
+    /// Fills `buffer` with uniform values in [-1, 1): two per 64-bit draw (its top and
+    /// next 24 bits), half the generator calls of `nextSymmetricUniform()` each.
     public mutating func fillSymmetricUniform(_ buffer: UnsafeMutableBufferPointer<Float>) {
-        for i in buffer.indices { buffer[i] = nextSymmetricUniform() }
+        let scale: Float = 2.0 / 16_777_216.0
+        var i = 0
+        while i + 1 < buffer.count {
+            let bits = next()
+            buffer[i] = Float(bits >> 40) * scale - 1
+            buffer[i + 1] = Float((bits >> 16) & 0xFF_FFFF) * scale - 1
+            i += 2
+        }
+        if i < buffer.count { buffer[i] = nextSymmetricUniform() }
     }
 
     /// Fisher–Yates, walking down from the end.
