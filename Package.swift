@@ -77,6 +77,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "GantryServiceTests", dependencies: ["GantryService", "GAN", "HTTPServer"]),
         .testTarget(name: "EndToEndTests", dependencies: ["gantry"]),
+        .testTarget(name: "DeploymentTests", dependencies: ["gantry"]),
     ],
     swiftLanguageModes: [.v6]
 )

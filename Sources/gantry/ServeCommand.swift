@@ -38,14 +38,16 @@ struct ServeCommand: ParsableCommand {
         let daemon: GantryDaemon
         let boundPort: UInt16
         do {
-            daemon = try GantryDaemon(config: settings, log: log) { notifier.send("STATUS=\($0)") }
+            daemon = try GantryDaemon(config: settings, log: log) { notifier.status($0) }
             boundPort = try daemon.start()
         } catch {
+            notifier.status("cannot start: \(error)")
             throw CommandFailure("cannot start: \(error)")
         }
         Console.output("gantry: listening on http://\(settings.listen.host.contains(":") ? "[\(settings.listen.host)]" : settings.listen.host):\(boundPort)")
         notifier.send("READY=1\nSTATUS=listening on port \(boundPort)")
-        let watchdog = notifier.startWatchdog()
+        let probeHost = settings.listen.host
+        let watchdog = notifier.startWatchdog(isHealthy: { HealthProbe.check(host: probeHost, port: boundPort, timeout: $0) }, log: log)
 
         // SIGTERM (systemd, kill) and SIGINT (Ctrl-C) both mean: stop cleanly, exit 0.
         let signals = DispatchQueue(label: "gantry.signals")
@@ -55,7 +57,7 @@ struct ServeCommand: ParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: number, queue: signals)
             source.setEventHandler {
                 log("signal \(number): stopping (jobs resume on the next start)")
-                notifier.send("STOPPING=1")
+                notifier.stopping("stopping: finishing requests, checkpointing running jobs")
                 daemon.shutdown(timeout: 8)
                 log("stopped")
                 Foundation.exit(0)

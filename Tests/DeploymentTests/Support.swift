@@ -1,0 +1,193 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct DeploymentTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum Paths {
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let unitFile = repository.appendingPathComponent("systemd/gantry.service")
+    static let installScript = repository.appendingPathComponent("scripts/install")
+    static let defaultConfig = repository.appendingPathComponent("config/gantry.json")
+
+    /// The `gantry` executable `swift test` built beside the test bundle
+    /// (`$GANTRY_E2E_BINARY` overrides).
+    static let gantry: String = {
+        if let explicit = ProcessInfo.processInfo.environment["GANTRY_E2E_BINARY"], !explicit.isEmpty { return explicit }
+        var candidates: [URL] = []
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
+        }
+        candidates.append(Bundle.main.bundleURL)
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        for folder in candidates {
+            var dir = folder
+            for _ in 0..<4 { // macOS: ….xctest/Contents/MacOS/…
+                let path = dir.appendingPathComponent("gantry").path
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                   FileManager.default.isExecutableFile(atPath: path) {
+                    return path
+                }
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        return candidates.first?.appendingPathComponent("gantry").path ?? "gantry"
+    }()
+
+    /// A fresh empty folder (short path: AF_UNIX paths are limited to 107 bytes).
+    static func temporaryDirectory(_ label: String) -> URL {
+        var template = Array("/tmp/gantry-deploy-\(label)-XXXXXX".utf8CString)
+        let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        return URL(fileURLWithPath: path)
+    }
+
+    /// The first of `names` found as an executable in the usual system folders.
+    static func tool(_ name: String) -> String? {
+        for folder in ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"] {
+            let path = "\(folder)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+}
+
+/// Environment for children: ours, minus anything that would configure gantry
+/// or systemd integration behind the test's back, plus `extra`.
+func childEnvironment(_ extra: [String: String]) -> [String: String] {
+    var environment = ProcessInfo.processInfo.environment.filter { key, _ in
+        !key.hasPrefix("GANTRY_") && !key.hasPrefix("WATCHDOG_")
+            && !["STATE_DIRECTORY", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"].contains(key)
+    }
+    environment.merge(extra) { $1 }
+    return environment
+}
+
+/// A child process with stdout and stderr in files; every wait is bounded and
+/// `finish()` (called from `defer`) SIGKILLs whatever is still running.
+final class Child: @unchecked Sendable {
+    let process = Process()
+    let stdoutURL: URL
+    let stderrURL: URL
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String], logs: URL, label: String) throws {
+        stdoutURL = logs.appendingPathComponent("\(label).stdout")
+        stderrURL = logs.appendingPathComponent("\(label).stderr")
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = childEnvironment(environment)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+    /// Waits up to `timeout` seconds; nil if still running.
+    func waitForExit(timeout: Double) -> (reason: Process.TerminationReason, status: Int32)? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        return process.isRunning ? nil : (process.terminationReason, process.terminationStatus)
+    }
+
+    func signal(_ number: Int32) {
+        if process.isRunning { kill(pid, number) }
+    }
+
+    func finish() {
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            _ = waitForExit(timeout: 10)
+        }
+    }
+}
+
+/// Runs a command to completion (bounded), returning its exit status and output.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+         timeout: Double = 60) throws -> (status: Int32, output: String) {
+    let logs = Paths.temporaryDirectory("run")
+    defer { try? FileManager.default.removeItem(at: logs) }
+    let child = try Child(executable, arguments, environment: environment, logs: logs, label: "command")
+    defer { child.finish() }
+    guard let exit = child.waitForExit(timeout: timeout) else {
+        throw DeploymentTestError("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+    }
+    let status = exit.reason == .exit ? exit.status : 128 + exit.status
+    return (status, child.stdout + child.stderr)
+}
+
+/// An AF_UNIX datagram socket bound where `$NOTIFY_SOCKET` will point: a path, or
+/// an abstract name when `address` starts with `@`.
+final class NotifySocket {
+    let fd: Int32
+    let address: String
+    private let path: String?
+
+    init(address: String) throws {
+        self.address = address
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw DeploymentTestError("socket: errno \(errno)") }
+        var sockaddr = sockaddr_un()
+        sockaddr.sun_family = sa_family_t(AF_UNIX)
+        var name = Array(address.utf8)
+        let abstract = name.first == UInt8(ascii: "@")
+        if abstract { name[0] = 0 }
+        guard name.count < MemoryLayout.size(ofValue: sockaddr.sun_path) else {
+            close(fd)
+            throw DeploymentTestError("socket address too long: \(address)")
+        }
+        withUnsafeMutableBytes(of: &sockaddr.sun_path) { $0.copyBytes(from: name) }
+        // Abstract: exactly the name's bytes, as systemd binds it.
+        let length = socklen_t(MemoryLayout.offset(of: \sockaddr_un.sun_path)! + name.count + (abstract ? 0 : 1))
+        let bound = withUnsafePointer(to: &sockaddr) {
+            $0.withMemoryRebound(to: Glibc.sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else {
+            let error = errno
+            close(fd)
+            throw DeploymentTestError("bind \(address): errno \(error)")
+        }
+        self.fd = fd
+        path = abstract ? nil : address
+        var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit {
+        close(fd)
+        if let path { unlink(path) }
+    }
+
+    /// Every datagram so far, in order.
+    private(set) var messages: [String] = []
+
+    /// Receives until `condition` holds over the messages so far, or `timeout`
+    /// passes, or `stillRunning` turns false; returns whether `condition` held.
+    func receive(until condition: ([String]) -> Bool, timeout: Double, stillRunning: () -> Bool = { true }) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if condition(messages) { return true }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 {
+                messages.append(String(decoding: buffer[0..<n], as: UTF8.self))
+                continue
+            }
+            if Date() >= deadline || !stillRunning() { return condition(messages) }
+        }
+    }
+
+    /// All `KEY=value` lines of every message, in order.
+    var lines: [String] { messages.flatMap { $0.split(separator: "\n").map(String.init) } }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// systemd/gantry.service: the settings the deployment relies on, and what
+/// `systemd-analyze` thinks of it when it is installed here.
+@Suite("systemd unit")
+struct UnitFileTests {
+    /// `[Service]` assignments, in order (a key may repeat).
+    func serviceSettings() throws -> [(key: String, value: String)] {
+        var section = ""
+        var settings: [(String, String)] = []
+        for raw in try String(contentsOf: Paths.unitFile, encoding: .utf8).split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            if line.hasPrefix("[") { section = line; continue }
+            guard section == "[Service]", let equals = line.firstIndex(of: "=") else { continue }
+            settings.append((String(line[..<equals]), String(line[line.index(after: equals)...])))
+        }
+        return settings
+    }
+
+    @Test("has the settings the daemon and the hardening rely on")
+    func settings() throws {
+        let settings = try serviceSettings()
+        func value(_ key: String) -> String? { settings.last { $0.key == key }?.value }
+        let expected: [String: String] = [
+            "Type": "notify", "NotifyAccess": "main", "Restart": "on-failure", "StateDirectory": "gantry",
+            "DynamicUser": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
+            "PrivateDevices": "yes", "NoNewPrivileges": "yes", "ProtectKernelTunables": "yes",
+            "ProtectKernelModules": "yes", "ProtectKernelLogs": "yes", "ProtectControlGroups": "yes",
+            "RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6", "RestrictNamespaces": "yes",
+            "LockPersonality": "yes", "MemoryDenyWriteExecute": "yes", "SystemCallArchitectures": "native",
+            "CapabilityBoundingSet": "", "Environment": "OPENBLAS_NUM_THREADS=1",
+            "ExecStart": "/usr/local/bin/gantry serve --config /etc/gantry/gantry.json",
+        ]
+        for (key, want) in expected.sorted(by: { $0.key < $1.key }) {
+            #expect(value(key) == want, "\(key)=\(value(key) ?? "(unset)")")
+        }
+        #expect(settings.first { $0.key == "SystemCallFilter" }?.value == "@system-service")
+
+        // The watchdog leaves room for a ping every half period, and the stop
+        // timeout covers the graceful shutdown (≤ ~9 s) before systemd SIGKILLs.
+        func seconds(_ key: String) throws -> Double {
+            let text = try #require(value(key), "\(key) unset")
+            let number = try #require(Double(text.hasSuffix("s") ? String(text.dropLast()) : text), "\(key)=\(text)")
+            return number
+        }
+        #expect(try seconds("WatchdogSec") >= 10)
+        let stop = try seconds("TimeoutStopSec")
+        #expect(stop >= 10 && stop <= 30, "TimeoutStopSec=\(stop)")
+    }
+
+    /// The unit with ExecStart at the binary `swift test` built, in a folder of
+    /// its own (verify insists that the executable exists).
+    func unitForThisMachine() throws -> URL {
+        let folder = Paths.temporaryDirectory("unit")
+        let text = try String(contentsOf: Paths.unitFile, encoding: .utf8)
+            .replacingOccurrences(of: "ExecStart=/usr/local/bin/gantry ", with: "ExecStart=\(Paths.gantry) ")
+        let unit = folder.appendingPathComponent("gantry.service")
+        try text.write(to: unit, atomically: true, encoding: .utf8)
+        return unit
+    }
+
+    static let analyzeMissing = "systemd-analyze is not installed (apt-get install systemd)"
+
+    @Test("systemd-analyze verify passes", .enabled(if: Paths.tool("systemd-analyze") != nil, Comment(rawValue: analyzeMissing)))
+    func verify() throws {
+        let analyze = try #require(Paths.tool("systemd-analyze"))
+        let unit = try unitForThisMachine()
+        defer { try? FileManager.default.removeItem(at: unit.deletingLastPathComponent()) }
+        let (status, output) = try run(analyze, ["verify", "--man=no", unit.path], timeout: 60)
+        #expect(status == 0, "systemd-analyze verify: \(output)")
+        #expect(!output.contains("gantry.service:"), "systemd-analyze verify warns: \(output)")
+    }
+
+    @Test("systemd-analyze security rates it 2.0 or lower", .enabled(if: Paths.tool("systemd-analyze") != nil, Comment(rawValue: analyzeMissing)))
+    func security() throws {
+        let analyze = try #require(Paths.tool("systemd-analyze"))
+        let (status, output) = try run(analyze, ["security", "--offline=yes", "--no-pager", Paths.unitFile.path], timeout: 60)
+        #expect(status == 0, "systemd-analyze security: \(output)")
+        let match = try #require(output.firstMatch(of: /Overall exposure level for gantry\.service: (\d+\.\d+)/),
+                                 "no overall exposure in: \(output)")
+        let exposure = try #require(Double(String(match.1)))
+        #expect(exposure <= 2.0, "exposure \(exposure) (want ≤ 2.0):\n\(output)")
+    }
+}
