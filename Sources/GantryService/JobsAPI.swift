@@ -11,7 +11,7 @@ struct JobsAPI: Sendable {
     let memoryBudgetBytes: Int
 
     func view(_ job: Job) -> JobView {
-        JobView(job: job, progress: scheduler.activeJob(job.id)?.progress)
+        JobView(job: scheduler.effective(job), progress: scheduler.activeJob(job.id)?.progress)
     }
 
     func job(_ request: HTTPRequest) throws -> Job {

@@ -19,6 +19,9 @@ public final class Scheduler: @unchecked Sendable {
     private var pending: [String] = []
     private var active: [String: ActiveJob] = [:]
     private var stopping = false
+    /// Failures the store could not record (a full disk fails the database write
+    /// too): the API shows them until a restart retries the job.
+    private var unrecordedFailures: [String: String] = [:]
     private let running = DispatchGroup()
     /// Called with a status line for the service manager ("training job … epoch 3/100").
     let status: @Sendable (String) -> Void
@@ -111,6 +114,18 @@ public final class Scheduler: @unchecked Sendable {
         try files.remove(id)
     }
 
+    /// The job as the API should show it: the store's record, unless a failure could not be written to it.
+    public func effective(_ job: Job) -> Job {
+        lock.lock()
+        let failure = unrecordedFailures[job.id]
+        lock.unlock()
+        guard let failure, !job.status.isFinished else { return job }
+        var shown = job
+        shown.status = .failed
+        shown.error = failure
+        return shown
+    }
+
     func activeJob(_ id: String) -> ActiveJob? {
         lock.lock()
         defer { lock.unlock() }
@@ -191,7 +206,14 @@ public final class Scheduler: @unchecked Sendable {
         } catch {
             let message = Self.sentence(for: error)
             log("job \(id) failed: \(message)")
-            try? transition(id, active, to: .failed, finishedAt: Date(), error: message)
+            do {
+                try transition(id, active, to: .failed, finishedAt: Date(), error: message)
+            } catch {
+                log("job \(id): cannot record the failure either (\(error)); it is retried on the next start")
+                lock.lock()
+                unrecordedFailures[id] = message
+                lock.unlock()
+            }
         }
     }
 
