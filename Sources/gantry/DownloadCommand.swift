@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GantryService
 import MNIST
 
 /// `gantry download NAME`: fetch a configured dataset into the cache, verify
@@ -10,21 +11,29 @@ struct DownloadCommand: ParsableCommand {
         abstract: "Fetch a configured dataset into the cache and print where it is.",
         discussion: """
             NAME is a key of the config's "datasets" (built in: mnist, fashion-mnist). Mirrors are \
-            tried in order; files already in the cache and verified are not fetched again. The cache \
-            folder is STATE_DIR/datasets/NAME, where STATE_DIR is --state-dir, else $GANTRY_STATE_DIR, \
-            else the config's state_dir, else $STATE_DIRECTORY (systemd), else ./state.
+            tried in order; files already in the cache and verified are not fetched again. The config \
+            and state folder are resolved exactly as `gantry serve` resolves them, so both use one \
+            cache: STATE_DIR/datasets/NAME.
             """
     )
 
     @Argument(help: "The dataset to fetch, as named in the config.") var name: String
-    @Option(help: "Config file (JSON); without it the built-in defaults apply.") var config: String?
-    @Option(name: .customLong("state-dir"), help: "Folder for the daemon's state; datasets go under its datasets/.") var stateDir: String?
+    @Option(help: "Configuration file (default: $GANTRY_CONFIG, else the built-in defaults).") var config: String?
+    @Option(help: "State folder (overrides state_dir); datasets go under its datasets/.") var stateDir: String?
 
     func run() throws {
-        let settings = try DatasetSettings.load(configFile: config ?? ProcessInfo.processInfo.environment["GANTRY_CONFIG"])
         let environment = ProcessInfo.processInfo.environment
-        let state = stateDir ?? environment["GANTRY_STATE_DIR"] ?? settings.stateDirectory ?? environment["STATE_DIRECTORY"] ?? "state"
-        let cache = DatasetCache(stateDirectory: state, datasets: settings.datasets, downloader: Downloader(options: settings.download))
+        let path = config ?? environment["GANTRY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        var settings: ServiceConfig
+        do {
+            settings = try ServiceConfig.load(path: path, environment: environment)
+            if let stateDir { settings.stateDirectory = stateDir }
+            try settings.validate()
+        } catch {
+            throw CommandFailure("configuration: \(error)")
+        }
+        let cache = DatasetCache(stateDirectory: settings.stateDirectory, datasets: settings.datasets,
+                                 downloader: Downloader(options: settings.download))
         let printer = DownloadPrinter(interactive: isatty(STDOUT_FILENO) == 1)
         let started = Date()
         let report = try cache.prepare(name, events: printer.show)

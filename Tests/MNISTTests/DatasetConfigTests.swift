@@ -4,25 +4,34 @@ import Testing
 
 @Suite("Dataset config")
 struct DatasetConfigTests {
+    /// One top-level object of config/gantry.json, as JSON bytes.
+    private func configSection(_ key: String) throws -> Data {
+        let data = try #require(FileManager.default.contents(atPath: TestPaths.defaultConfig))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return try JSONSerialization.data(withJSONObject: try #require(root[key]))
+    }
+
     @Test("config/gantry.json holds exactly the built-in datasets and download defaults")
     func defaultConfigFile() throws {
-        let settings = try DatasetSettings.load(configFile: TestPaths.defaultConfig)
-        #expect(settings.datasets == DatasetSpec.defaults)
-        #expect(settings.download == DownloadOptions())
-        #expect(settings.stateDirectory == nil)
-        #expect(settings.datasets["mnist"]?.baseURLs == [
+        let datasets = try JSONDecoder().decode([String: DatasetSpec].self, from: configSection("datasets"))
+        #expect(datasets == DatasetSpec.defaults)
+        #expect(try JSONDecoder().decode(DownloadOptions.self, from: configSection("download")) == DownloadOptions())
+        #expect(datasets["mnist"]?.baseURLs == [
             "https://storage.googleapis.com/cvdf-datasets/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/",
         ])
-        #expect(settings.datasets["mnist"]?.files.trainImages == DatasetFile(
+        #expect(datasets["mnist"]?.files.trainImages == DatasetFile(
             name: "train-images-idx3-ubyte.gz", sha256: "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", size: 9_912_422))
+        for (name, spec) in datasets { #expect(spec.problems(name: name).isEmpty) }
     }
 
     @Test("decodes the same with JSONDecoder's default keys and with convertFromSnakeCase")
     func bothKeyStrategies() throws {
-        let data = try #require(FileManager.default.contents(atPath: TestPaths.defaultConfig))
         let snake = JSONDecoder()
         snake.keyDecodingStrategy = .convertFromSnakeCase
-        #expect(try snake.decode(DatasetSettings.self, from: data) == JSONDecoder().decode(DatasetSettings.self, from: data))
+        let data = try configSection("datasets")
+        #expect(try snake.decode([String: DatasetSpec].self, from: data) == JSONDecoder().decode([String: DatasetSpec].self, from: data))
+        let download = try configSection("download")
+        #expect(try snake.decode(DownloadOptions.self, from: download) == JSONDecoder().decode(DownloadOptions.self, from: download))
     }
 
     @Test("encoding writes snake_case keys and decodes back")
@@ -38,15 +47,19 @@ struct DatasetConfigTests {
     @Test("an unknown key is an error naming it, not a silently ignored setting")
     func unknownKey() throws {
         let json = """
-            {"datasets": {"d": {"base_urls": ["https://example.org/"], "files": {
-              "train_images": {"name": "a", "sha265": "x", "size": 1}}}}}
+            {"base_urls": ["https://example.org/"], "files": {
+              "train_images": {"name": "a", "sha265": "x", "size": 1}}}
             """
-        let folder = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(folder) }
-        try Data(json.utf8).write(to: URL(fileURLWithPath: folder + "/c.json"))
-        let error = #expect(throws: DatasetConfigError.self) { try DatasetSettings.load(configFile: folder + "/c.json") }
-        #expect(error?.description.contains("unknown key \"sha265\"") == true, "\(error?.description ?? "")")
-        #expect(error?.description.contains("datasets.d.files.train_images.sha265") == true, "\(error?.description ?? "")")
+        do {
+            _ = try JSONDecoder().decode(DatasetSpec.self, from: Data(json.utf8))
+            Issue.record("decoded a spec with a misspelt key")
+        } catch DecodingError.dataCorrupted(let context) {
+            #expect(context.debugDescription.contains("unknown key \"sha265\""))
+            #expect(context.codingPath.map(\.stringValue) == ["files", "train_images", "sha265"])
+        }
+        let options = #"{"attempts_per_mirorr": 2}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(DownloadOptions.self, from: Data(options.utf8)) }
+        #expect(try JSONDecoder().decode(DownloadOptions.self, from: Data(#"{"attempts_per_mirror": 2}"#.utf8)).attemptsPerMirror == 2)
     }
 
     @Test("validation lists every problem: schemes, hosts, names that could leave the folder, checksums, sizes")
