@@ -55,6 +55,7 @@ public final class GantryDaemon: Sendable {
     /// Stops accepting, stops training at a step boundary, lets in-flight requests finish.
     public func shutdown(timeout: Double) {
         let deadline = Date().addingTimeInterval(timeout)
+        scheduler.beginShutdown()
         server.shutdown(timeout: max(0.5, timeout / 3))
         scheduler.shutdown(timeout: max(0.5, deadline.timeIntervalSinceNow - 0.5))
     }

@@ -152,11 +152,16 @@ public final class Scheduler: @unchecked Sendable {
     /// `timeout` seconds. Jobs stay queued or running in the store: the next start resumes them.
     @discardableResult
     public func shutdown(timeout: Double) -> Bool {
+        beginShutdown()
+        return running.wait(timeout: .now() + timeout) == .success
+    }
+
+    /// Asks every running job to stop at its next step; returns at once.
+    public func beginShutdown() {
         lock.lock()
         stopping = true
         for job in active.values { job.requestShutdown() }
         lock.unlock()
-        return running.wait(timeout: .now() + timeout) == .success
     }
 
     // MARK: Running
