@@ -46,8 +46,6 @@ public struct ServiceConfig: Sendable, Equatable {
         try check(memoryBudgetBytes >= 1 << 20, "memory_budget_bytes", "must be at least 1 MiB")
         if let problem = limits.validationErrors().first { throw ConfigError(key: "limits", message: problem) }
         for (name, spec) in datasets.sorted(by: { $0.key < $1.key }) {
-            try check(name.range(of: "^[a-z0-9][a-z0-9_-]{0,63}$", options: .regularExpression) != nil,
-                      "datasets.\(name)", "dataset names are lowercase letters, digits, - and _")
             // Checked at start, so a bad mirror or checksum is not first met by a job's download.
             if let problem = spec.problems(name: name).first { throw ConfigError(key: "datasets.\(name)", message: problem) }
         }
