@@ -102,16 +102,32 @@ public final class Scheduler: @unchecked Sendable {
         return try store.job(id: id) ?? job
     }
 
-    /// Forgets a finished job and its files.
+    /// Forgets a finished job and its files. A job cancelled a moment ago may still be
+    /// finishing its current step; that is waited for (it takes milliseconds).
     public func delete(_ id: String) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let job = try store.job(id: id) else { throw APIError.notFound(job: id) }
-        guard job.status.isFinished, active[id] == nil else {
-            throw APIError(.conflict, "job_not_finished", "job \(id) is \(job.status.rawValue); cancel it before deleting it")
+        let deadline = Date().addingTimeInterval(5)
+        while true {
+            lock.lock()
+            guard let job = try store.job(id: id) else {
+                lock.unlock()
+                throw APIError.notFound(job: id)
+            }
+            guard job.status.isFinished else {
+                lock.unlock()
+                throw APIError(.conflict, "job_not_finished", "job \(id) is \(job.status.rawValue); cancel it before deleting it")
+            }
+            if active[id] == nil {
+                defer { lock.unlock() }
+                try store.delete(id)
+                try files.remove(id)
+                return
+            }
+            lock.unlock()
+            guard Date() < deadline else {
+                throw APIError(.conflict, "job_stopping", "job \(id) is still stopping; retry in a moment")
+            }
+            Thread.sleep(forTimeInterval: 0.01)
         }
-        try store.delete(id)
-        try files.remove(id)
     }
 
     /// The job as the API should show it: the store's record, unless a failure could not be written to it.
