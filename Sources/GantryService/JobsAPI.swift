@@ -73,7 +73,9 @@ struct JobsAPI: Sendable {
         let wait = try request.integer("wait", in: 0...60, default: 0)
         guard try store.job(id: id) != nil else { throw APIError.notFound(job: id) }
         let store = self.store
+        let once = Once()
         @Sendable func answer() {
+            guard once.claim() else { return }
             do {
                 guard let job = try store.job(id: id) else { throw APIError.notFound(job: id) }
                 let response = try APIJSON.response(LossesView(jobID: id, status: job.status.rawValue, epochs: store.epochs(of: id, after: since)))
@@ -86,12 +88,39 @@ struct JobsAPI: Sendable {
             }
         }
         if wait > 0 {
-            // Register before looking, so an epoch that lands in between still wakes us.
-            notifier.wait(for: id, timeout: Double(wait)) { _ in answer() }
-            guard let job = try store.job(id: id) else { throw APIError.notFound(job: id) }
-            if job.status.isFinished || job.epochsCompleted > since { answer() }
+            waitForEpoch(after: since, of: id, until: Date().addingTimeInterval(Double(wait)), answer: answer)
         } else {
             answer()
         }
+    }
+
+    /// Answers once the job has an epoch after `since` or has finished, or at `deadline`.
+    /// Any event for the job wakes the waiter, which looks again and waits on if the
+    /// event was not the one it wants (an epoch at or before `since`, a status change).
+    private func waitForEpoch(after since: Int, of id: String, until deadline: Date, answer: @escaping @Sendable () -> Void) {
+        // Register before looking, so an epoch that lands in between still wakes us.
+        let store = self.store, notifier = self.notifier
+        notifier.wait(for: id, timeout: max(0, deadline.timeIntervalSinceNow)) { woken in
+            guard woken, deadline.timeIntervalSinceNow > 0.01 else { return answer() }
+            guard let job = try? store.job(id: id), !job.status.isFinished, job.epochsCompleted <= since else { return answer() }
+            self.waitForEpoch(after: since, of: id, until: deadline, answer: answer)
+        }
+        guard let job = try? store.job(id: id) else { return answer() }
+        if job.status.isFinished || job.epochsCompleted > since { answer() }
+    }
+}
+
+/// True for the first caller only: a long-poll answers once, however many wake-ups race.
+final class Once: @unchecked Sendable {
+    // @unchecked: `claimed` is only touched under `lock`.
+    private let lock = NSLock()
+    private var claimed = false
+
+    func claim() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if claimed { return false }
+        claimed = true
+        return true
     }
 }
