@@ -46,10 +46,15 @@ public final class GantryDaemon: Sendable {
         server = HTTPServer(configuration: serverConfig, router: routes.router(), log: log)
     }
 
-    /// Resumes unfinished jobs, then listens. Returns the bound port.
+    /// Listens, then resumes unfinished jobs (a port already taken leaves them untouched).
+    /// Returns the bound port.
     public func start() throws -> UInt16 {
-        try scheduler.restore()
-        return try server.start()
+        let port = try server.start()
+        do { try scheduler.restore() } catch {
+            server.shutdown(timeout: 1)
+            throw error
+        }
+        return port
     }
 
     /// Stops accepting, stops training at a step boundary, lets in-flight requests finish.

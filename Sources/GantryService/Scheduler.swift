@@ -48,7 +48,7 @@ public final class Scheduler: @unchecked Sendable {
         pending = unfinished.filter { $0.status != .queued }.map(\.id) + unfinished.filter { $0.status == .queued }.map(\.id)
         lock.unlock()
         for job in unfinished where job.status != .queued {
-            log("job \(job.id) was \(job.status.rawValue) when the daemon stopped; it resumes from epoch \(job.epochsCompleted)")
+            log("job \(job.id) was interrupted by the last stop (\(job.status.rawValue)); it resumes after epoch \(job.epochsCompleted)")
         }
         pump()
     }
