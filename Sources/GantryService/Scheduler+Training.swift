@@ -1,0 +1,94 @@
+import Foundation
+import GAN
+
+/// One job's life on its own queue: dataset, resume or start, epochs, and the
+/// per-epoch writes whose order makes each epoch exist exactly once.
+extension Scheduler {
+    /// Moves a job to `status` unless it was cancelled meanwhile (cancel has already written its status).
+    func transition(_ id: String, _ job: ActiveJob, to status: JobStatus, startedAt: Date? = nil,
+                            finishedAt: Date? = nil, error: String? = nil) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !job.isCancelled else { return }
+        try store.setStatus(id, status, startedAt: startedAt, finishedAt: finishedAt, error: error)
+    }
+
+    func run(_ id: String, _ active: ActiveJob) {
+        do {
+            guard let job = try store.job(id: id), !job.status.isFinished else { return }
+            try transition(id, active, to: .downloading, startedAt: job.startedAt ?? Date())
+            notifier.notify(id)
+            status("downloading \(job.config.dataset) for job \(id)")
+            let images = try datasets.trainingImages(job.config.dataset) { active.setDownload($0) }
+            guard !active.shouldStop else { return }
+            try train(job, images: images, active: active)
+        } catch {
+            let message = Self.sentence(for: error)
+            log("job \(id) failed: \(message)")
+            do {
+                try transition(id, active, to: .failed, finishedAt: Date(), error: message)
+            } catch {
+                log("job \(id): cannot record the failure either (\(error)); it is retried on the next start")
+                lock.lock()
+                unrecordedFailures[id] = message
+                lock.unlock()
+            }
+        }
+    }
+
+    private func train(_ job: Job, images: TrainingImages, active: ActiveJob) throws {
+        let id = job.id, config = job.config
+        try files.prepare(id)
+        var trainer = try resumeOrStart(job)
+        try store.discardEpochs(of: id, after: trainer.epochsCompleted)
+        let steps = trainer.stepsPerEpoch(imageCount: images.count)
+        guard steps > 0 else {
+            throw APIError(.badRequest, "invalid_parameter",
+                           "batch_size \(config.training.batchSize) is larger than the \(images.count) training images of \(config.dataset)")
+        }
+        try store.setStepsPerEpoch(id, steps)
+        try transition(id, active, to: .running)
+        notifier.notify(id)
+        if trainer.epochsCompleted > 0 { active.publish(trainer.generator) }
+        let noise = Generator.noise(count: config.samplesPerEpoch, zSize: config.training.zSize, seed: JobFiles.fixedNoiseSeed(for: config))
+        while trainer.epochsCompleted < config.training.epochs {
+            status("training job \(id) epoch \(trainer.epochsCompleted + 1)/\(config.training.epochs)")
+            guard let record = trainer.trainEpoch(
+                on: images, shouldStop: { active.shouldStop }, exclusive: { step in gate.run(step) },
+                afterStep: { active.setStep($0, of: $1) }
+            ) else { break }
+            let generator = trainer.generator
+            let tiles = gate.run { PGMGrid.pixels(generator.generate(noise: noise)) }
+            // Order matters for exactly-once epochs: the record goes in before the
+            // checkpoint, so a crash between the two replays the epoch and the
+            // resume discards the record first (see README "Durability").
+            try files.writeSamples(tiles, job: id, epoch: record.epoch)
+            let imagesPerSecond = Double(steps * config.training.batchSize) / max(record.seconds, 1e-9)
+            try store.recordEpoch(id, record, imagesPerSecond: imagesPerSecond)
+            try Checkpoint.write(trainer, to: files.checkpoint(id))
+            active.publish(generator)
+            notifier.notify(id)
+        }
+        if trainer.epochsCompleted >= config.training.epochs {
+            try transition(id, active, to: .completed, finishedAt: Date())
+            log("job \(id) completed \(config.training.epochs) epochs")
+            status("idle")
+        }
+    }
+
+    private func resumeOrStart(_ job: Job) throws -> GANTrainer {
+        let path = files.checkpoint(job.id)
+        guard FileManager.default.fileExists(atPath: path) else { return GANTrainer(config: job.config.training) }
+        let trainer = try Checkpoint.read(from: path).trainer
+        guard trainer.config == job.config.training else {
+            throw CheckpointError.inconsistent("the checkpoint at \(path) was written for a different configuration")
+        }
+        log("job \(job.id) resumes from its checkpoint after epoch \(trainer.epochsCompleted)")
+        return trainer
+    }
+
+    /// The error a person reads on the job: the error's own sentence, not a type dump.
+    static func sentence(for error: any Error) -> String {
+        String(describing: error)
+    }
+}
