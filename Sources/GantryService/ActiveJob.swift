@@ -13,7 +13,7 @@ final class ActiveJob: @unchecked Sendable {
     private var step = 0
     private var steps = 0
     private var downloadFraction = 0.0
-    private var generator: Generator?
+    private var snapshot: GANTrainer?
 
     init(id: String) {
         self.id = id
@@ -49,14 +49,15 @@ final class ActiveJob: @unchecked Sendable {
     func setStep(_ step: Int, of steps: Int) { locked { self.step = step; self.steps = steps } }
     func setDownload(_ fraction: Double) { locked { downloadFraction = fraction } }
 
-    /// The generator at the end of the last completed epoch (a value: training goes on with its own copy).
-    var latestGenerator: Generator? {
+    /// The trainer as it was at the end of the last completed epoch (a value: training
+    /// goes on with its own copy), for samples and checkpoint downloads while training.
+    var latestSnapshot: GANTrainer? {
         lock.lock()
         defer { lock.unlock() }
-        return generator
+        return snapshot
     }
 
-    func publish(_ generator: Generator) { locked { self.generator = generator; step = 0 } }
+    func publish(_ trainer: GANTrainer) { locked { snapshot = trainer; step = 0 } }
 
     private func locked(_ body: () -> Void) {
         lock.lock()

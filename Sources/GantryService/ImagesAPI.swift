@@ -18,7 +18,7 @@ struct ImagesAPI: Sendable {
 
     /// The generator at the job's last completed epoch: live for a training job, from its checkpoint otherwise.
     func generator(_ job: Job) throws -> Generator {
-        if let live = scheduler.activeJob(job.id)?.latestGenerator { return live }
+        if let live = scheduler.activeJob(job.id)?.latestSnapshot { return live.generator }
         let path = files.checkpoint(job.id)
         guard job.epochsCompleted > 0, FileManager.default.fileExists(atPath: path) else {
             throw APIError(.conflict, "no_epoch_yet", "job \(job.id) has not completed an epoch yet; retry when progress.epoch is at least 1")
@@ -89,13 +89,17 @@ struct ImagesAPI: Sendable {
 
     /// The generator's weights in the checkpoint format (kind "generator only").
     func checkpoint(_ request: HTTPRequest, job: Job) throws -> HTTPResponse {
-        let path = files.checkpoint(job.id)
-        guard job.epochsCompleted > 0, FileManager.default.fileExists(atPath: path) else {
-            throw APIError(.conflict, "no_epoch_yet", "job \(job.id) has no checkpoint yet")
-        }
         let trainer: GANTrainer
-        do { trainer = try Checkpoint.read(from: path).trainer } catch {
-            throw APIError(.internalServerError, "checkpoint_unreadable", "job \(job.id)'s checkpoint cannot be read: \(error)")
+        if let live = scheduler.activeJob(job.id)?.latestSnapshot {
+            trainer = live
+        } else {
+            let path = files.checkpoint(job.id)
+            guard job.epochsCompleted > 0, FileManager.default.fileExists(atPath: path) else {
+                throw APIError(.conflict, "no_epoch_yet", "job \(job.id) has not completed an epoch yet")
+            }
+            do { trainer = try Checkpoint.read(from: path).trainer } catch {
+                throw APIError(.internalServerError, "checkpoint_unreadable", "job \(job.id)'s checkpoint cannot be read: \(error)")
+            }
         }
         return HTTPResponse(status: .ok, headers: [
             "Content-Type": "application/octet-stream",

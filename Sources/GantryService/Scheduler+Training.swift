@@ -49,7 +49,7 @@ extension Scheduler {
         try store.setStepsPerEpoch(id, steps)
         try transition(id, active, to: .running)
         notifier.notify(id)
-        if trainer.epochsCompleted > 0 { active.publish(trainer.generator) }
+        if trainer.epochsCompleted > 0 { active.publish(trainer) }
         let noise = Generator.noise(count: config.samplesPerEpoch, zSize: config.training.zSize, seed: JobFiles.fixedNoiseSeed(for: config))
         while trainer.epochsCompleted < config.training.epochs {
             status("training job \(id) epoch \(trainer.epochsCompleted + 1)/\(config.training.epochs)")
@@ -62,16 +62,18 @@ extension Scheduler {
             // Order matters for exactly-once epochs: the record goes in before the
             // checkpoint, so a crash between the two replays the epoch and the
             // resume discards the record first (see README "Durability").
+            // The snapshot goes up before the record, so a client that sees the epoch in
+            // the store can sample it and download it at once.
             try files.writeSamples(tiles, job: id, epoch: record.epoch)
+            active.publish(trainer)
             let imagesPerSecond = Double(steps * config.training.batchSize) / max(record.seconds, 1e-9)
             try store.recordEpoch(id, record, imagesPerSecond: imagesPerSecond)
             try Checkpoint.write(trainer, to: files.checkpoint(id))
-            active.publish(generator)
             notifier.notify(id)
         }
         if trainer.epochsCompleted >= config.training.epochs {
             try transition(id, active, to: .completed, finishedAt: Date())
-            log("job \(id) completed \(config.training.epochs) epochs")
+            log("job \(id) completed \(config.training.epochs) epoch\(config.training.epochs == 1 ? "" : "s")")
             status("idle")
         }
     }

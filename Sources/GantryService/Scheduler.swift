@@ -95,10 +95,18 @@ public final class Scheduler: @unchecked Sendable {
             return job
         }
         pending.removeAll { $0 == id }
-        active[id]?.requestCancel()
+        let running = active[id]
+        running?.requestCancel()
         try store.setStatus(id, .cancelled, finishedAt: Date(), error: nil)
         lock.unlock()
         notifier.notify(id)
+        // Training stops at its next step (milliseconds); answering after that means a
+        // DELETE that follows the cancel finds the job at rest. (A download cannot be
+        // interrupted, so a downloading job is not waited for.)
+        if running != nil, job.status == .running {
+            let deadline = Date().addingTimeInterval(5)
+            while activeJob(id) != nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        }
         return try store.job(id: id) ?? job
     }
 
