@@ -54,8 +54,8 @@ let bound = try server.start()
 FileHandle.standardOutput.write(Data("listening on \(host):\(bound)\n".utf8))
 
 // Wait for SIGTERM/SIGINT on a thread of our own with sigwait: they are
-// blocked above, before any thread exists, so every thread inherits the mask.
-// (A Dispatch signal source on Linux was seen to miss SIGTERM.)
+// blocked above, before any thread exists, so every thread inherits the mask
+// and the signal can only be taken here.
 let waiter = Thread {
     var set = terminationSignals()
     var received: Int32 = 0
