@@ -6,8 +6,13 @@ import GRDB
 ///
 /// Checkpoints and sample grids are files beside the database (`JobFiles`); the
 /// database is the index of record for what exists and what each epoch measured.
+///
+/// One daemon owns its state folder, so the store keeps what it read in memory
+/// (`ReadCache`) and drops an entry whenever it writes that job: a GET is a
+/// dictionary lookup, not an SQL query (measured: the queries were most of a GET's cost).
 public final class JobStore: Sendable {
     let pool: DatabasePool
+    private let cache = ReadCache()
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -66,9 +71,13 @@ public final class JobStore: Sendable {
     }
 
     public func job(id: String) throws -> Job? {
-        try pool.read { db in
+        if let cached = cache.job(id) { return cached }
+        let generation = cache.generation(id)
+        let job = try pool.read { db in
             try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.id = ?", arguments: [id]).map(Self.job(from:))
         }
+        if let job { cache.store(job, readAt: generation) }
+        return job
     }
 
     public func job(idempotencyKey key: String) throws -> Job? {
@@ -112,12 +121,14 @@ public final class JobStore: Sendable {
                 WHERE id = ?
                 """, arguments: [status.rawValue, startedAt?.timeIntervalSince1970, finishedAt?.timeIntervalSince1970, error, id])
         }
+        cache.forget(id)
     }
 
     public func setStepsPerEpoch(_ id: String, _ steps: Int) throws {
         try pool.write { db in
             try db.execute(sql: "UPDATE jobs SET steps_per_epoch = ? WHERE id = ?", arguments: [steps, id])
         }
+        cache.forget(id)
     }
 
     public func delete(_ id: String) throws {
@@ -125,6 +136,7 @@ public final class JobStore: Sendable {
             try db.execute(sql: "DELETE FROM epochs WHERE job_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
         }
+        cache.forget(id, epochs: true)
     }
 
     // MARK: Epochs
@@ -141,6 +153,7 @@ public final class JobStore: Sendable {
             try db.execute(sql: "UPDATE jobs SET epochs_completed = ?, images_per_second = ? WHERE id = ?",
                            arguments: [losses.epoch, imagesPerSecond, id])
         }
+        cache.forget(id, epochs: true)
     }
 
     /// Drops epochs after `epoch`: on resume, records newer than the checkpoint belong
@@ -150,17 +163,62 @@ public final class JobStore: Sendable {
             try db.execute(sql: "DELETE FROM epochs WHERE job_id = ? AND epoch > ?", arguments: [id, epoch])
             try db.execute(sql: "UPDATE jobs SET epochs_completed = ? WHERE id = ?", arguments: [epoch, id])
         }
+        cache.forget(id, epochs: true)
     }
 
     public func epochs(of id: String, after since: Int = 0) throws -> [EpochLosses] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM epochs WHERE job_id = ? AND epoch > ? ORDER BY epoch", arguments: [id, since])
-                .map(Self.losses(from:))
+        let all: [EpochLosses]
+        if let cached = cache.epochs(id) {
+            all = cached
+        } else {
+            let generation = cache.generation(id)
+            all = try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM epochs WHERE job_id = ? ORDER BY epoch", arguments: [id]).map(Self.losses(from:))
+            }
+            cache.store(epochs: all, of: id, readAt: generation)
         }
+        return all.filter { $0.epoch > since }
     }
 
     public func totalEpochs() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM epochs") ?? 0 }
+    }
+
+    /// What the store has read, per job, until it next writes that job.
+    final class ReadCache: @unchecked Sendable {
+        // @unchecked: both dictionaries are only touched under `lock`.
+        private let lock = NSLock()
+        private var jobs: [String: Job] = [:]
+        private var epochLists: [String: [EpochLosses]] = [:]
+        /// Bumped by every write of a job: a read that started before a write must not
+        /// put its older result in the cache after the write has cleared it.
+        private var generations: [String: Int] = [:]
+
+        func job(_ id: String) -> Job? { locked { jobs[id] } }
+        func epochs(_ id: String) -> [EpochLosses]? { locked { epochLists[id] } }
+        func generation(_ id: String) -> Int { locked { generations[id, default: 0] } }
+
+        func store(_ job: Job, readAt generation: Int) {
+            locked { if generations[job.id, default: 0] == generation { jobs[job.id] = job } }
+        }
+
+        func store(epochs: [EpochLosses], of id: String, readAt generation: Int) {
+            locked { if generations[id, default: 0] == generation { epochLists[id] = epochs } }
+        }
+
+        func forget(_ id: String, epochs: Bool = false) {
+            locked {
+                generations[id, default: 0] += 1
+                jobs[id] = nil
+                if epochs { epochLists[id] = nil }
+            }
+        }
+
+        private func locked<T>(_ body: () -> T) -> T {
+            lock.lock()
+            defer { lock.unlock() }
+            return body()
+        }
     }
 
     // MARK: Rows

@@ -9,6 +9,8 @@ struct JobsAPI: Sendable {
     let notifier: EpochNotifier
     let datasets: Set<String>
     let memoryBudgetBytes: Int
+    /// Encoded loss lists: polled over and over between epochs, they change only when an epoch lands.
+    let lossResponses = ResponseCache()
 
     func view(_ job: Job) -> JobView {
         JobView(job: scheduler.effective(job), progress: scheduler.activeJob(job.id)?.progress)
@@ -77,8 +79,12 @@ struct JobsAPI: Sendable {
         @Sendable func answer() {
             guard once.claim() else { return }
             do {
+                let lossResponses = self.lossResponses
                 guard let job = try store.job(id: id) else { throw APIError.notFound(job: id) }
-                let response = try APIJSON.response(LossesView(jobID: id, status: job.status.rawValue, epochs: store.epochs(of: id, after: since)))
+                let key = "\(id) \(since) \(job.epochsCompleted) \(job.status.rawValue)"
+                let response = try lossResponses.response(for: key) {
+                    try APIJSON.response(LossesView(jobID: id, status: job.status.rawValue, epochs: store.epochs(of: id, after: since)))
+                }
                 answered(response)
                 responder.respond(response)
             } catch {
@@ -122,5 +128,28 @@ final class Once: @unchecked Sendable {
         if claimed { return false }
         claimed = true
         return true
+    }
+}
+
+/// A small map from a key to a finished response; emptied when it grows past its bound.
+final class ResponseCache: @unchecked Sendable {
+    // @unchecked: `entries` is only touched under `lock`.
+    private let lock = NSLock()
+    private var entries: [String: HTTPResponse] = [:]
+    private let bound = 256
+
+    func response(for key: String, make: () throws -> HTTPResponse) rethrows -> HTTPResponse {
+        lock.lock()
+        if let hit = entries[key] {
+            lock.unlock()
+            return hit
+        }
+        lock.unlock()
+        let made = try make()
+        lock.lock()
+        if entries.count >= bound { entries.removeAll(keepingCapacity: true) }
+        entries[key] = made
+        lock.unlock()
+        return made
     }
 }

@@ -14,6 +14,8 @@ extension Scheduler {
     }
 
     func run(_ id: String, _ active: ActiveJob) {
+        let previousPriority = TrainingPriority.raise()
+        defer { TrainingPriority.restore(previousPriority) }
         do {
             guard let job = try store.job(id: id), !job.status.isFinished else { return }
             try transition(id, active, to: .downloading, startedAt: job.startedAt ?? Date())
