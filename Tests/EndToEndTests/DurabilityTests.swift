@@ -5,8 +5,12 @@ import Glibc
 #endif
 
 extension EndToEndTests {
-    /// 400 steps an epoch on mnist5k's 4,000 training images.
-    static var resumableJob: [String: Any] { ["epochs": 6, "batch_size": 10, "seed": 20_240_601, "samples_per_epoch": 4] }
+    /// 400 steps an epoch on mnist5k's 4,000 training images, with wider layers so that
+    /// an epoch lasts long enough (about a second) for a poll to catch it under way even
+    /// on a busy machine, where request threads wait behind the training thread.
+    static var resumableJob: [String: Any] {
+        ["epochs": 6, "batch_size": 10, "g_hidden": 384, "d_hidden": 384, "seed": 20_240_601, "samples_per_epoch": 4]
+    }
 
     @Test("kill -9 during epoch 3 of 6, restart: the job resumes, has epochs 1–6 once each, and ends with an uninterrupted run's generator")
     func killNineResumes() throws {
