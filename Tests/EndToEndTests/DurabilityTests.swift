@@ -26,14 +26,15 @@ extension EndToEndTests {
             let referenceCheckpoint = try api.get("/v1/jobs/\(reference.id)/checkpoint")
             #expect(referenceCheckpoint.status == 200)
 
-            // Kill it once two epochs are done and the third is under way.
-            let inThird = try api.waitFor(victim.id, timeout: 120, every: 0.01, what: "running in epoch 3") {
-                $0.status == "running" && $0.epoch >= 2 && $0.step > 0
-            }
+            // Kill it the moment its second epoch is recorded: a long-poll is woken by the
+            // record itself, so the kill lands early in epoch 3 even on a busy machine
+            // (a plain poll can be starved past a whole epoch there).
+            let second = try api.get("/v1/jobs/\(victim.id)/losses?since=1&wait=60")
             let daemon = try #require(f.daemon)
             #expect(daemon.killNow() == .signalled(SIGKILL))
-            #expect(inThird.epoch == 2, "the poll saw epoch \(inThird.epoch) done before the kill; wanted 2")
-            let epochsAtKill = inThird.epoch
+            let seen = (second.object?["epochs"] as? [[String: Any]] ?? []).compactMap { $0["epoch"] as? Int }
+            #expect(seen.first == 2, "the long-poll answered with epochs \(seen); wanted epoch 2 first")
+            let epochsAtKill = 2
 
             try f.restart()
             api = f.api
