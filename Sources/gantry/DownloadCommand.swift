@@ -18,20 +18,10 @@ struct DownloadCommand: ParsableCommand {
     )
 
     @Argument(help: "The dataset to fetch, as named in the config.") var name: String
-    @Option(help: "Configuration file (default: $GANTRY_CONFIG, else the built-in defaults).") var config: String?
-    @Option(help: "State folder (overrides state_dir); datasets go under its datasets/.") var stateDir: String?
+    @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let path = config ?? environment["GANTRY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-        var settings: ServiceConfig
-        do {
-            settings = try ServiceConfig.load(path: path, environment: environment)
-            if let stateDir { settings.stateDirectory = stateDir }
-            try settings.validate()
-        } catch {
-            throw CommandFailure("configuration: \(error)")
-        }
+        let settings = try options.load()
         let cache = DatasetCache(stateDirectory: settings.stateDirectory, datasets: settings.datasets,
                                  downloader: Downloader(options: settings.download))
         let printer = DownloadPrinter(interactive: isatty(STDOUT_FILENO) == 1)

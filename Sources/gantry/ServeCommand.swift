@@ -8,24 +8,17 @@ struct ServeCommand: ParsableCommand {
         abstract: "Run the training daemon: the HTTP API, the job queue and the store."
     )
 
-    @Option(help: "Configuration file (default: $GANTRY_CONFIG, else the built-in defaults).") var config: String?
-    @Option(help: "State folder: database, checkpoints, datasets (overrides state_dir).") var stateDir: String?
+    @OptionGroup var options: ConfigOptions
     @Option(help: "Address to listen on (overrides listen.host).") var host: String?
     @Option(help: "Port to listen on; 0 picks a free one (overrides listen.port).") var port: UInt16?
     @Flag(help: "Validate the configuration, print it, and exit.") var checkConfig = false
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
-        let path = config ?? environment["GANTRY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-        var settings: ServiceConfig
-        do {
-            settings = try ServiceConfig.load(path: path, environment: environment)
-            if let stateDir { settings.stateDirectory = stateDir }
+        let path = options.path
+        let settings = try options.load { settings in
             if let host { settings.listen.host = host }
             if let port { settings.listen.port = port }
-            try settings.validate()
-        } catch {
-            throw CommandFailure("configuration: \(error)")
         }
         if checkConfig {
             print("configuration OK\(path.map { " (\($0))" } ?? " (built-in defaults)"): listen \(settings.listen.host):\(settings.listen.port), "
