@@ -85,8 +85,10 @@ let package = Package(
         .testTarget(name: "MNISTTests", dependencies: ["MNIST"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "GantryServiceTests", dependencies: ["GantryService", "GAN", "HTTPServer"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["gantry"]),
-        .testTarget(name: "DeploymentTests", dependencies: ["gantry"]),
+        // Shared by the test targets that run the `gantry` binary as a child.
+        .target(name: "GantryTestSupport", path: "Tests/GantryTestSupport"),
+        .testTarget(name: "EndToEndTests", dependencies: ["gantry", "GantryTestSupport"]),
+        .testTarget(name: "DeploymentTests", dependencies: ["gantry", "GantryTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import GantryTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +18,7 @@ struct NotifyTests {
         environment.merge(extraEnvironment) { $1 }
         let child = try Child(Paths.gantry, ["serve", "--port", "0", "--state-dir", folder.appendingPathComponent("state").path],
                               environment: environment, logs: folder, label: "gantry")
-        defer { child.finish() }
+        defer { child.killNow() }
         let running = { child.process.isRunning }
 
         // READY=1, and by then the listening line is on stdout.
@@ -47,7 +48,7 @@ struct NotifyTests {
                                       timeout: 12, stillRunning: running)
         #expect(stopping, "no STOPPING=1 after SIGTERM; messages: \(socket.messages)")
         let exit = try #require(child.waitForExit(timeout: 15), "still running 15 s after SIGTERM")
-        #expect(exit.reason == .exit && exit.status == 0, "exit \(exit); stderr:\n\(child.stderr)")
+        #expect(exit == .exited(0), "\(exit); stderr:\n\(child.stderr)")
         let stoppingMessage = socket.messages.first { $0.contains("STOPPING=1") } ?? ""
         #expect(stoppingMessage.contains("STATUS=stopping"), "STOPPING message: \(stoppingMessage)")
         // Nothing after STOPPING=1 but watchdog pings and status lines.

@@ -1,4 +1,5 @@
 import Foundation
+import GantryTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,37 +16,10 @@ enum Paths {
     static let installScript = repository.appendingPathComponent("scripts/install")
     static let defaultConfig = repository.appendingPathComponent("config/gantry.json")
 
-    /// The `gantry` executable `swift test` built beside the test bundle
-    /// (`$GANTRY_E2E_BINARY` overrides).
-    static let gantry: String = {
-        if let explicit = ProcessInfo.processInfo.environment["GANTRY_E2E_BINARY"], !explicit.isEmpty { return explicit }
-        var candidates: [URL] = []
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
-        }
-        candidates.append(Bundle.main.bundleURL)
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        for folder in candidates {
-            var dir = folder
-            for _ in 0..<4 { // macOS: ….xctest/Contents/MacOS/…
-                let path = dir.appendingPathComponent("gantry").path
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                   FileManager.default.isExecutableFile(atPath: path) {
-                    return path
-                }
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        return candidates.first?.appendingPathComponent("gantry").path ?? "gantry"
-    }()
+    static var gantry: String { TestPaths.gantry }
 
     /// A fresh empty folder (short path: AF_UNIX paths are limited to 107 bytes).
-    static func temporaryDirectory(_ label: String) -> URL {
-        var template = Array("/tmp/gantry-deploy-\(label)-XXXXXX".utf8CString)
-        let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        return URL(fileURLWithPath: path)
-    }
+    static func temporaryDirectory(_ label: String) -> URL { TestPaths.temporaryDirectory("deploy-\(label)") }
 
     /// The first of `names` found as an executable in the usual system folders.
     static func tool(_ name: String) -> String? {
@@ -57,58 +31,11 @@ enum Paths {
     }
 }
 
-/// Environment for children: ours, minus anything that would configure gantry
-/// or systemd integration behind the test's back, plus `extra`.
-func childEnvironment(_ extra: [String: String]) -> [String: String] {
-    var environment = ProcessInfo.processInfo.environment.filter { key, _ in
-        !key.hasPrefix("GANTRY_") && !key.hasPrefix("WATCHDOG_")
-            && !["STATE_DIRECTORY", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"].contains(key)
-    }
-    environment.merge(extra) { $1 }
-    return environment
-}
-
-/// A child process with stdout and stderr in files; every wait is bounded and
-/// `finish()` (called from `defer`) SIGKILLs whatever is still running.
-final class Child: @unchecked Sendable {
-    let process = Process()
-    let stdoutURL: URL
-    let stderrURL: URL
-
-    init(_ executable: String, _ arguments: [String], environment: [String: String], logs: URL, label: String) throws {
-        stdoutURL = logs.appendingPathComponent("\(label).stdout")
-        stderrURL = logs.appendingPathComponent("\(label).stderr")
-        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = childEnvironment(environment)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        process.standardError = try FileHandle(forWritingTo: stderrURL)
-        try process.run()
-    }
-
-    var pid: Int32 { process.processIdentifier }
-    var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
-
-    /// Waits up to `timeout` seconds; nil if still running.
-    func waitForExit(timeout: Double) -> (reason: Process.TerminationReason, status: Int32)? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        return process.isRunning ? nil : (process.terminationReason, process.terminationStatus)
-    }
-
-    func signal(_ number: Int32) {
-        if process.isRunning { kill(pid, number) }
-    }
-
-    func finish() {
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            _ = waitForExit(timeout: 10)
-        }
+extension Child {
+    /// A child without the crash watchdog, logging to `logs/LABEL.stdout|stderr`.
+    convenience init(_ executable: String, _ arguments: [String], environment: [String: String], logs: URL, label: String) throws {
+        try self.init(label: label, executable: executable, arguments: arguments, environment: environment,
+                      logDirectory: logs, watchdog: false)
     }
 }
 
@@ -119,11 +46,14 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     let logs = Paths.temporaryDirectory("run")
     defer { try? FileManager.default.removeItem(at: logs) }
     let child = try Child(executable, arguments, environment: environment, logs: logs, label: "command")
-    defer { child.finish() }
+    defer { child.killNow() }
     guard let exit = child.waitForExit(timeout: timeout) else {
         throw DeploymentTestError("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
     }
-    let status = exit.reason == .exit ? exit.status : 128 + exit.status
+    let status = switch exit {
+    case .exited(let code): code
+    case .signalled(let signal): 128 + signal
+    }
     return (status, child.stdout + child.stderr)
 }
 

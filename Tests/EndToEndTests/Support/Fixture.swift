@@ -1,4 +1,5 @@
 import Foundation
+import GantryTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -251,6 +251,7 @@ struct API {
         throw HTTPClientError("job \(id) did not reach \"\(what)\" within \(timeout) s; last seen: \(last.map { "\($0.object)" } ?? "nothing")")
     }
 
+    @discardableResult
     func waitForStatus(_ id: String, _ statuses: Set<String>, timeout: Double) throws -> Job {
         try waitFor(id, timeout: timeout, what: "status in \(statuses.sorted())") { statuses.contains($0.status) }
     }

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import GantryTestSupport
 
 /// Where things are. The repository is found from this file; `shared/` sits
 /// beside it (CI clones the repository next to a copy of `shared/`).
@@ -10,42 +8,10 @@ enum Paths {
     static let repository = testsFolder.deletingLastPathComponent().deletingLastPathComponent()
     static let mnist5k = repository.appendingPathComponent("../shared/data/mnist5k").standardizedFileURL
 
-    /// The `gantry` executable `swift test` built next to the test bundle:
-    /// `$GANTRY_E2E_BINARY` when set, else beside the running test executable
-    /// (`/proc/self/exe` on Linux, where the bundle is a plain executable), else
-    /// beside `Bundle.main`.
-    static let gantry: String = {
-        if let explicit = ProcessInfo.processInfo.environment["GANTRY_E2E_BINARY"], !explicit.isEmpty { return explicit }
-        var candidates: [URL] = []
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
-        }
-        candidates.append(Bundle.main.bundleURL)
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent()) }
-        for folder in candidates {
-            // On macOS the bundle is `….xctest/Contents/MacOS/…`: walk up to the build folder.
-            var dir = folder
-            for _ in 0..<4 {
-                let path = dir.appendingPathComponent("gantry").path
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                   FileManager.default.isExecutableFile(atPath: path) {
-                    return path
-                }
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        return candidates.first?.appendingPathComponent("gantry").path ?? "gantry"
-    }()
+    static var gantry: String { TestPaths.gantry }
 
-    /// A fresh empty folder under the system temporary folder.
-    static func temporaryDirectory(_ label: String) -> URL {
-        let base = (NSTemporaryDirectory() as NSString).appendingPathComponent("gantry-e2e-\(label)-XXXXXX")
-        var template = Array(base.utf8CString)
-        let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        return URL(fileURLWithPath: path)
-    }
+    /// A fresh empty folder (short path, under /tmp).
+    static func temporaryDirectory(_ label: String) -> URL { TestPaths.temporaryDirectory("e2e-\(label)") }
 }
 
 /// The four mnist5k files with their sizes and SHA-256 (from its SHA256SUMS), as
