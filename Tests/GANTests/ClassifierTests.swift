@@ -70,3 +70,20 @@ import Testing
         #expect(classifier.features(Matrix(rows: 2, columns: 784)).columns == 128)
     }
 }
+
+@Suite struct ClassifierFileTests {
+    @Test func roundTripAndRefusals() throws {
+        let classifier = Classifier(hidden: [16, 8], classes: 10, seed: 5)
+        let bytes = classifier.encoded(testAccuracy: 0.951)
+        let (decoded, accuracy) = try Classifier.decode(bytes)
+        #expect(accuracy == 0.951)
+        #expect(decoded.layers == classifier.layers && decoded.alpha == classifier.alpha)
+        let probe = randomMatrix(rows: 3, columns: 784, seed: 6)
+        #expect(decoded.logits(probe) == classifier.logits(probe))
+        var flipped = bytes
+        flipped[bytes.count / 2] ^= 1
+        #expect(throws: CheckpointError.self) { try Classifier.decode(flipped) }
+        #expect(throws: CheckpointError.self) { try Classifier.decode(Array(bytes.prefix(30))) }
+        #expect(throws: CheckpointError.self) { try Classifier.decode(Checkpoint.encode(CheckpointTests.smallTrainer().0)) }
+    }
+}
