@@ -21,12 +21,12 @@ public struct Classifier: Sendable {
     public var classes: Int { layers[layers.count - 1].outputs }
 
     /// Pre-activations and activations of every layer, for the backward pass.
-    struct Pass {
-        var pre: [Matrix] = []
-        var post: [Matrix] = []
+    public struct Pass: Sendable {
+        public var pre: [Matrix] = []
+        public var post: [Matrix] = []
     }
 
-    func forward(_ input: Matrix) -> Pass {
+    public func forward(_ input: Matrix) -> Pass {
         var pass = Pass()
         var x = input
         for (i, layer) in layers.enumerated() {
