@@ -8,16 +8,8 @@ import Testing
 /// far better against each other than uniform noise or 1,000 copies of one digit.
 @Suite struct SampleEvaluatorTests {
     @Test func realHalvesBeatNoiseAndASingleRepeatedDigit() throws {
-        BLASThreads.set(1)
-        let train = try MNISTFolder.load(directory: LearningTests.mnist5k, split: .train)
-        let test = try MNISTFolder.load(directory: LearningTests.mnist5k, split: .test)
-        func images(_ set: LabeledImages) -> TrainingImages {
-            TrainingImages(count: set.images.count, pixelsPerImage: 784, pixels: set.images.pixels)
-        }
-        var classifier = Classifier(seed: 11)
-        classifier.train(images(train), labels: train.labels, epochs: 30, seed: 12)
-
-        let testImages = images(test)
+        let classifier = try #require(Mnist5k.classifier, "mnist5k could not be loaded")
+        let testImages = try Mnist5k.images(.test).images
         var all = Matrix(rows: testImages.count, columns: 784)
         testImages.fill(&all, indices: Array(0..<testImages.count)[...])
         // mnist5k's test split is ordered by class: interleave so each half has every digit.
