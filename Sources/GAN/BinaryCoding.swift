@@ -1,3 +1,5 @@
+import Linalg
+
 /// Little-endian writing and bounds-checked reading for the checkpoint format.
 struct BinaryWriter {
     var bytes: [UInt8] = []
@@ -12,6 +14,13 @@ struct BinaryWriter {
         let utf8 = Array(string.utf8)
         write(UInt16(utf8.count))
         bytes.append(contentsOf: utf8)
+    }
+
+    /// u32 rows, u32 columns, then the values row-major: how both file formats store a tensor.
+    mutating func write(_ matrix: Matrix) {
+        write(UInt32(matrix.rows))
+        write(UInt32(matrix.columns))
+        write(matrix.storage)
     }
 
     mutating func write(_ values: [Float]) {

@@ -40,9 +40,7 @@ public enum Checkpoint {
         w.write(UInt32(tensors.count))
         for (name, m) in tensors {
             w.write(name)
-            w.write(UInt32(m.rows))
-            w.write(UInt32(m.columns))
-            w.write(m.storage)
+            w.write(m)
         }
         w.write(CRC32.checksum(w.bytes))
         return w.bytes

@@ -15,11 +15,8 @@ extension Classifier {
         w.write(testAccuracy.bitPattern)
         w.write(UInt32(layers.count))
         for layer in layers {
-            for m in [layer.weight, layer.bias] {
-                w.write(UInt32(m.rows))
-                w.write(UInt32(m.columns))
-                w.write(m.storage)
-            }
+            w.write(layer.weight)
+            w.write(layer.bias)
         }
         w.write(CRC32.checksum(w.bytes))
         return w.bytes

@@ -19,21 +19,21 @@ public final class Metrics: @unchecked Sendable {
         let requests = self.requests
         lock.unlock()
         var out = ""
-        out += "# HELP gantry_jobs Jobs by status.\n# TYPE gantry_jobs gauge\n"
-        for status in JobStatus.allCases { out += "gantry_jobs{status=\"\(status.rawValue)\"} \(jobs[status] ?? 0)\n" }
-        out += "# HELP gantry_epochs_total Epochs recorded, over all jobs in the store.\n# TYPE gantry_epochs_total counter\n"
-        out += "gantry_epochs_total \(epochs)\n"
-        out += "# HELP gantry_queue_length Jobs waiting for a training slot.\n# TYPE gantry_queue_length gauge\n"
-        out += "gantry_queue_length \(queued)\n"
-        out += "# HELP gantry_training_images_per_second Images per second of the jobs training now (last epoch).\n"
-        out += "# TYPE gantry_training_images_per_second gauge\ngantry_training_images_per_second \(imagesPerSecond)\n"
-        out += "# HELP gantry_training_steps_per_second Training steps per second of the jobs training now (last epoch).\n"
-        out += "# TYPE gantry_training_steps_per_second gauge\ngantry_training_steps_per_second \(stepsPerSecond)\n"
-        out += "# HELP gantry_long_polls_waiting Loss requests waiting for an epoch.\n# TYPE gantry_long_polls_waiting gauge\n"
-        out += "gantry_long_polls_waiting \(waiting)\n"
-        out += "# HELP gantry_http_requests_total HTTP requests answered by the API, by status code.\n"
-        out += "# TYPE gantry_http_requests_total counter\n"
-        for (code, count) in requests.sorted(by: { $0.key < $1.key }) { out += "gantry_http_requests_total{code=\"\(code)\"} \(count)\n" }
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for sample in samples { out += "\(name)\(sample.labels) \(sample.value)\n" }
+        }
+        family("gantry_jobs", "gauge", "Jobs by status.",
+               JobStatus.allCases.map { ("{status=\"\($0.rawValue)\"}", "\(jobs[$0] ?? 0)") })
+        family("gantry_epochs_total", "counter", "Epochs recorded, over all jobs in the store.", [("", "\(epochs)")])
+        family("gantry_queue_length", "gauge", "Jobs waiting for a training slot.", [("", "\(queued)")])
+        family("gantry_training_images_per_second", "gauge", "Images per second of the jobs training now (last epoch).",
+               [("", "\(imagesPerSecond)")])
+        family("gantry_training_steps_per_second", "gauge", "Training steps per second of the jobs training now (last epoch).",
+               [("", "\(stepsPerSecond)")])
+        family("gantry_long_polls_waiting", "gauge", "Loss requests waiting for an epoch.", [("", "\(waiting)")])
+        family("gantry_http_requests_total", "counter", "HTTP requests answered by the API, by status code.",
+               requests.sorted { $0.key < $1.key }.map { ("{code=\"\($0.key)\"}", "\($0.value)") })
         return out
     }
 }
