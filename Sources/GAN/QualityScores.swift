@@ -7,46 +7,47 @@ public enum QualityScores {
     /// Mean and covariance (sample, n - 1) of the rows of `features`. The mean is summed in
     /// Double; the covariance is one GEMM of the centered features (`Xᵀ X`), which for
     /// 10,000 samples of 128 features is a millisecond instead of a scalar loop's 0.15 s.
-    public static func moments(_ features: Matrix) -> (mean: [Double], covariance: [Double]) {
+    public static func moments(_ features: Matrix) -> FeatureMoments {
         let n = features.rows, d = features.columns
         var mean = [Double](repeating: 0, count: d)
-        for r in 0..<n { for c in 0..<d { mean[c] += Double(features[r, c]) } }
+        features.storage.withUnsafeBufferPointer { x in
+            for r in 0..<n { for c in 0..<d { mean[c] += Double(x[r * d + c]) } }
+        }
         for c in 0..<d { mean[c] /= Double(max(n, 1)) }
         var centered = features
-        for r in 0..<n { for c in 0..<d { centered[r, c] -= Float(mean[c]) } }
+        let shift = mean.map { Float($0) }
+        centered.storage.withUnsafeMutableBufferPointer { x in
+            for r in 0..<n { for c in 0..<d { x[r * d + c] -= shift[c] } }
+        }
         var product = Matrix(rows: d, columns: d)
         Matrix.multiply(centered, centered, into: &product, transposeA: .transposed, alpha: 1 / Float(max(n - 1, 1)))
         var covariance = product.storage.map(Double.init)
-        for i in 0..<d { for j in (i + 1)..<d where j < d { // exact symmetry for the eigen solver
+        for i in 0..<d { for j in (i + 1)..<d { // exact symmetry for the eigen solver
             let average = (covariance[i * d + j] + covariance[j * d + i]) / 2
             covariance[i * d + j] = average
             covariance[j * d + i] = average
         } }
-        return (mean, covariance)
+        return FeatureMoments(mean: mean, covariance: covariance)
     }
 
     /// `‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½)`, the Fréchet distance of two
-    /// Gaussians (the symmetric form of FID's `Tr((Σ₁Σ₂)^½)`, same value).
-    public static func frechetDistance(mean1: [Double], covariance1: [Double], mean2: [Double], covariance2: [Double]) -> Double {
-        let d = mean1.count
-        var distance = zip(mean1, mean2).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
-        let root1 = SymmetricEigen(covariance1, size: d).applying { max($0, 0).squareRoot() }
-        // M = √Σ₁ Σ₂ √Σ₁, symmetric positive semi-definite.
-        var temp = [Double](repeating: 0, count: d * d), m = temp
-        for i in 0..<d { for j in 0..<d {
-            var s = 0.0
-            for k in 0..<d { s += root1[i * d + k] * covariance2[k * d + j] }
-            temp[i * d + j] = s
-        } }
-        for i in 0..<d { for j in i..<d {
-            var s = 0.0
-            for k in 0..<d { s += temp[i * d + k] * root1[k * d + j] }
-            m[i * d + j] = s
-            m[j * d + i] = s
-        } }
-        let traceRoot = SymmetricEigen(m, size: d).values.reduce(0) { $0 + max($1, 0).squareRoot() }
-        for i in 0..<d { distance += covariance1[i * d + i] + covariance2[i * d + i] }
+    /// Gaussians (the symmetric form of FID's `Tr((Σ₁Σ₂)^½)`, same value), with set 1 the
+    /// reference whose `Σ₁^½` is computed once.
+    public static func frechetDistance(_ samples: FeatureMoments, _ reference: ReferenceMoments) -> Double {
+        let d = samples.dimension, r = reference.moments
+        precondition(r.dimension == d)
+        var distance = zip(samples.mean, r.mean).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
+        // M = √Σ₁ Σ₂ √Σ₁, symmetric positive semi-definite; only its eigenvalues are needed.
+        let m = DoubleMatrix.multiply(DoubleMatrix.multiply(reference.covarianceRoot, samples.covariance, size: d),
+                                      reference.covarianceRoot, size: d)
+        let traceRoot = SymmetricEigen(m, size: d, vectors: false).values.reduce(0) { $0 + max($1, 0).squareRoot() }
+        for i in 0..<d { distance += r.covariance[i * d + i] + samples.covariance[i * d + i] }
         return distance - 2 * traceRoot
+    }
+
+    public static func frechetDistance(mean1: [Double], covariance1: [Double], mean2: [Double], covariance2: [Double]) -> Double {
+        frechetDistance(FeatureMoments(mean: mean2, covariance: covariance2),
+                        ReferenceMoments(FeatureMoments(mean: mean1, covariance: covariance1)))
     }
 
     /// `exp(E_x KL(p(y|x) ‖ p(y)))` over rows of class probabilities: 1 for a single
@@ -76,5 +77,30 @@ public enum QualityScores {
             if probabilities[r, best] >= confidence { confident += 1 }
         }
         return (counts, Double(confident) / Double(max(probabilities.rows, 1)))
+    }
+}
+
+/// Mean and covariance of a set of feature vectors (row-major `d × d` covariance).
+public struct FeatureMoments: Sendable, Equatable {
+    public var mean: [Double]
+    public var covariance: [Double]
+    public var dimension: Int { mean.count }
+
+    public init(mean: [Double], covariance: [Double]) {
+        precondition(covariance.count == mean.count * mean.count)
+        self.mean = mean
+        self.covariance = covariance
+    }
+}
+
+/// The moments every sample set is compared with, and the square root of their
+/// covariance, which only depends on the reference and so is computed once.
+public struct ReferenceMoments: Sendable {
+    public let moments: FeatureMoments
+    public let covarianceRoot: [Double]
+
+    public init(_ moments: FeatureMoments) {
+        self.moments = moments
+        covarianceRoot = SymmetricEigen(moments.covariance, size: moments.dimension).applying { max($0, 0).squareRoot() }
     }
 }

@@ -5,8 +5,7 @@ import Linalg
 /// the feature statistics of a reference set (the dataset's test split).
 public struct SampleEvaluator: Sendable {
     public let classifier: Classifier
-    public let referenceMean: [Double]
-    public let referenceCovariance: [Double]
+    public let reference: ReferenceMoments
 
     public struct Scores: Sendable, Equatable, Codable {
         /// Fréchet distance between classifier features of the images and of the reference set.
@@ -29,7 +28,7 @@ public struct SampleEvaluator: Sendable {
     /// `reference` holds images one a row in [-1, 1].
     public init(classifier: Classifier, reference: Matrix) {
         self.classifier = classifier
-        (referenceMean, referenceCovariance) = QualityScores.moments(classifier.features(reference))
+        self.reference = ReferenceMoments(QualityScores.moments(classifier.features(reference)))
     }
 
     public func scores(of images: Matrix) -> Scores {
@@ -37,10 +36,8 @@ public struct SampleEvaluator: Sendable {
         let pass = classifier.forward(images)
         let features = pass.post[classifier.layers.count - 2]
         let probabilities = SoftmaxCrossEntropy.probabilities(pass.post[classifier.layers.count - 1])
-        let (mean, covariance) = QualityScores.moments(features)
         let (counts, confident) = QualityScores.classCounts(probabilities)
-        return Scores(fd: QualityScores.frechetDistance(mean1: mean, covariance1: covariance,
-                                                        mean2: referenceMean, covariance2: referenceCovariance),
+        return Scores(fd: QualityScores.frechetDistance(QualityScores.moments(features), reference),
                       inceptionScore: QualityScores.inceptionScore(probabilities), classCounts: counts, confidentShare: confident)
     }
 

@@ -15,7 +15,8 @@ import Testing
             let shared = rng.nextNormal()
             for c in 0..<d { b[r, c] = 0.7 * rng.nextNormal() + 0.6 * shared + Float(c) * 0.1 }
         }
-        let (m1, s1) = QualityScores.moments(a), (m2, s2) = QualityScores.moments(b)
+        let ma = QualityScores.moments(a), mb = QualityScores.moments(b)
+        let (m1, s1, m2, s2) = (ma.mean, ma.covariance, mb.mean, mb.covariance)
         let mine = QualityScores.frechetDistance(mean1: m1, covariance1: s1, mean2: m2, covariance2: s2)
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-fd-\(UUID())")
