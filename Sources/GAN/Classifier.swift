@@ -81,7 +81,9 @@ public struct Classifier: Sendable {
     }
 
     /// Trains on `images` (scaled to [-1, 1] like the GAN's) for `epochs` shuffled passes.
-    public mutating func train(_ images: TrainingImages, labels: [UInt8], epochs: Int, batchSize: Int = 100, seed: UInt64) {
+    /// `exclusive` wraps each step's matrix products (the daemon's BLAS gate).
+    public mutating func train(_ images: TrainingImages, labels: [UInt8], epochs: Int, batchSize: Int = 100, seed: UInt64,
+                               exclusive: (() -> Void) -> Void = { $0() }) {
         precondition(labels.count == images.count)
         var rng = Xoshiro256StarStar(seed: seed)
         var order = Array(0..<images.count)
@@ -93,7 +95,7 @@ public struct Classifier: Sendable {
                 let indices = order[(s * batchSize)..<((s + 1) * batchSize)]
                 images.fill(&batch, indices: indices)
                 for (k, index) in indices.enumerated() { batchLabels[k] = labels[index] }
-                _ = step(batch, labels: batchLabels[...])
+                exclusive { _ = step(batch, labels: batchLabels[...]) }
             }
         }
     }

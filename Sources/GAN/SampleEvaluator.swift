@@ -15,6 +15,13 @@ public struct SampleEvaluator: Sendable {
         /// Share of images the classifier puts in one class with probability ≥ 0.9.
         public var confidentShare: Double
 
+        public init(fd: Double, inceptionScore: Double, classCounts: [Int], confidentShare: Double) {
+            self.fd = fd
+            self.inceptionScore = inceptionScore
+            self.classCounts = classCounts
+            self.confidentShare = confidentShare
+        }
+
         enum CodingKeys: String, CodingKey {
             case fd, inceptionScore = "inception_score", classCounts = "class_counts", confidentShare = "confident_share"
         }
@@ -32,17 +39,33 @@ public struct SampleEvaluator: Sendable {
     }
 
     public func scores(of images: Matrix) -> Scores {
-        // One forward pass gives both the features (penultimate layer) and the class probabilities.
-        let pass = classifier.forward(images)
-        let features = pass.post[classifier.layers.count - 2]
-        let probabilities = SoftmaxCrossEntropy.probabilities(pass.post[classifier.layers.count - 1])
+        scores(count: images.rows) { images.rows($0) }
+    }
+
+    /// Scores `count` digits of `generator` drawn from noise seeded with `seed`.
+    public func scores(of generator: Generator, count: Int, seed: UInt64) -> Scores {
+        let noise = Generator.noise(count: count, zSize: generator.zSize, seed: seed)
+        return scores(count: count) { generator.generate(noise: noise.rows($0)) }
+    }
+
+    /// Images are made and classified 1,000 at a time: only the features and class
+    /// probabilities of the whole set are kept (10,000 images at once would hold 70 MB
+    /// of activations while training goes on beside it).
+    private func scores(count: Int, chunk images: (Range<Int>) -> Matrix) -> Scores {
+        let featureLayer = classifier.layers.count - 2
+        var features = Matrix(rows: count, columns: classifier.layers[featureLayer].outputs)
+        var probabilities = Matrix(rows: count, columns: classifier.classes)
+        for start in stride(from: 0, to: count, by: Self.chunk) {
+            let range = start..<min(start + Self.chunk, count)
+            // One forward pass gives both the features (penultimate layer) and the class probabilities.
+            let pass = classifier.forward(images(range))
+            features.copyRows(from: pass.post[featureLayer], toRow: start)
+            probabilities.copyRows(from: SoftmaxCrossEntropy.probabilities(pass.post[featureLayer + 1]), toRow: start)
+        }
         let (counts, confident) = QualityScores.classCounts(probabilities)
         return Scores(fd: QualityScores.frechetDistance(QualityScores.moments(features), reference),
                       inceptionScore: QualityScores.inceptionScore(probabilities), classCounts: counts, confidentShare: confident)
     }
 
-    /// Scores `count` digits of `generator` drawn from noise seeded with `seed`.
-    public func scores(of generator: Generator, count: Int, seed: UInt64) -> Scores {
-        scores(of: generator.generate(noise: Generator.noise(count: count, zSize: generator.zSize, seed: seed)))
-    }
+    static let chunk = 1_000
 }

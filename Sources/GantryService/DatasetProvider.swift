@@ -1,23 +1,26 @@
 import GAN
 import MNIST
 
-/// Where a job's training images come from. The daemon uses `DatasetCache` (download,
-/// verify, cache); the seam keeps the scheduler testable without a mirror.
+/// Where a job's images come from. The daemon uses `DatasetCache` (download, verify,
+/// cache); the seam keeps the scheduler testable without a mirror.
 public protocol DatasetProvider: Sendable {
-    /// Returns the training split of `name`, reporting download progress in [0, 1].
-    func trainingImages(_ name: String, progress: @escaping @Sendable (Double) -> Void) throws -> TrainingImages
+    /// Returns one split of `name` with its labels, reporting download progress in [0, 1].
+    func digits(_ name: String, split: MNISTFolder.Split, progress: @escaping @Sendable (Double) -> Void) throws -> LabeledDigits
+    /// The folder that holds dataset `name`'s files, where its quality classifier is cached too.
+    func directory(for name: String) -> String
 }
 
 extension DatasetCache: DatasetProvider {
-    public func trainingImages(_ name: String, progress: @escaping @Sendable (Double) -> Void) throws -> TrainingImages {
-        let set = try load(name, split: .train) { event in
+    public func digits(_ name: String, split: MNISTFolder.Split, progress: @escaping @Sendable (Double) -> Void) throws -> LabeledDigits {
+        let set = try load(name, split: split) { event in
             if case .progress(let p) = event, p.datasetSize > 0 { progress(Double(p.datasetBytes) / Double(p.datasetSize)) }
         }
         let images = set.images
         guard images.rows * images.columns == TrainingConfig.imagePixels else {
             throw DatasetShapeError(name: name, rows: images.rows, columns: images.columns)
         }
-        return TrainingImages(count: images.count, pixelsPerImage: TrainingConfig.imagePixels, pixels: images.pixels)
+        return LabeledDigits(images: TrainingImages(count: images.count, pixelsPerImage: TrainingConfig.imagePixels, pixels: images.pixels),
+                             labels: set.labels)
     }
 }
 

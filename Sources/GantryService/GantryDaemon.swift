@@ -26,15 +26,17 @@ public final class GantryDaemon: Sendable {
         let cache = DatasetCache(stateDirectory: state, datasets: config.datasets, downloader: Downloader(options: config.download))
         let gate = BLASGate()
         notifier = EpochNotifier()
-        scheduler = Scheduler(store: store, files: files, datasets: cache, gate: gate, notifier: notifier,
+        let references = QualityReferences(datasets: cache, gate: gate, log: log)
+        scheduler = Scheduler(store: store, files: files, datasets: cache, references: references, gate: gate, notifier: notifier,
                               maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, log: log, status: status)
         let metrics = Metrics()
         let auth = try config.authTokenFile.map(BearerAuth.init(tokenFile:))
-        let jobs = JobsAPI(scheduler: scheduler, store: store, notifier: notifier, datasets: Set(config.datasets.keys),
+        let jobs = JobsAPI(scheduler: scheduler, references: references, store: store, notifier: notifier, datasets: Set(config.datasets.keys),
                            memoryBudgetBytes: config.memoryBudgetBytes)
         let images = ImagesAPI(scheduler: scheduler, store: store, files: files, gate: gate)
         let (store, scheduler, notifier) = (self.store, self.scheduler, self.notifier)
-        let routes = Routes(jobs: jobs, images: images, metrics: metrics, auth: auth) {
+        let datasets = DatasetsAPI(specs: config.datasets, references: references)
+        let routes = Routes(jobs: jobs, images: images, datasets: datasets, metrics: metrics, auth: auth) {
             let imagesPerSecond = scheduler.runningImagesPerSecond()
             let running = try store.jobs(status: .running)
             let stepsPerSecond = running.reduce(0.0) { $0 + ($1.imagesPerSecond ?? 0) / Double($1.config.training.batchSize) }

@@ -16,16 +16,57 @@ struct ImagesAPI: Sendable {
         HTTPResponse(status: .ok, headers: ["Content-Type": pgm], body: bytes)
     }
 
-    /// The generator at the job's last completed epoch: live for a training job, from its checkpoint otherwise.
-    func generator(_ job: Job) throws -> Generator {
-        if let live = scheduler.activeJob(job.id)?.latestSnapshot { return live.generator }
+    /// The trainer at the job's last completed epoch: live for a training job, from its checkpoint otherwise.
+    func latestTrainer(_ job: Job) throws -> GANTrainer {
+        if let live = scheduler.activeJob(job.id)?.latestSnapshot { return live }
         let path = files.checkpoint(job.id)
         guard job.epochsCompleted > 0, FileManager.default.fileExists(atPath: path) else {
             throw APIError(.conflict, "no_epoch_yet", "job \(job.id) has not completed an epoch yet; retry when progress.epoch is at least 1")
         }
-        do { return try Checkpoint.read(from: path).trainer.generator } catch {
+        do { return try Checkpoint.read(from: path).trainer } catch {
             throw APIError(.internalServerError, "checkpoint_unreadable", "job \(job.id)'s checkpoint cannot be read: \(error)")
         }
+    }
+
+    /// The trainer (generator only, for `best`) the `epoch` query names: `latest` (the
+    /// default), `best` (the lowest-`fd` evaluated epoch) or a number whose generator is
+    /// kept — the latest epoch's and the best epoch's are.
+    func trainer(_ request: HTTPRequest, job: Job) throws -> GANTrainer {
+        let text = request.query("epoch") ?? "latest"
+        let kept = keptEpochs(job)
+        let epoch: Int
+        switch text {
+        case "latest":
+            return try latestTrainer(job)
+        case "best":
+            guard let best = kept.best else {
+                throw APIError(.conflict, "no_evaluation_yet",
+                               "job \(job.id) has no evaluated epoch yet\(job.config.evalEvery == 0 ? " (eval_every is 0)" : ""); use epoch=latest")
+            }
+            epoch = best
+        default:
+            guard let n = Int(text), n >= 1 else {
+                throw APIError(.badRequest, "invalid_parameter", "epoch must be best, latest or an epoch number from 1")
+            }
+            epoch = n
+        }
+        if epoch == kept.latest { return try latestTrainer(job) }
+        guard epoch == kept.best else {
+            let list = kept.best == kept.latest ? kept.latest.map { ["\($0) (best and latest)"] } ?? []
+                : [kept.best.map { "\($0) (best)" }, kept.latest.map { "\($0) (latest)" }].compactMap { $0 }
+            throw APIError(.notFound, "generator_not_kept",
+                           "the generator of epoch \(epoch) is not kept; job \(job.id) keeps \(list.isEmpty ? "none yet" : list.joined(separator: " and "))")
+        }
+        do { return try Checkpoint.read(from: files.bestGenerator(job.id, epoch: epoch)).trainer } catch {
+            throw APIError(.internalServerError, "checkpoint_unreadable", "job \(job.id)'s best generator (epoch \(epoch)) cannot be read: \(error)")
+        }
+    }
+
+    /// The epochs whose generator can be sampled: the best evaluated one (its file is
+    /// on disk) and the latest completed one.
+    func keptEpochs(_ job: Job) -> (best: Int?, latest: Int?) {
+        let best = job.best.map(\.epoch).flatMap { files.bestGeneratorEpochs(job.id).contains($0) ? $0 : nil }
+        return (best, job.epochsCompleted > 0 ? job.epochsCompleted : nil)
     }
 
     func samples(_ request: HTTPRequest, job: Job) throws -> HTTPResponse {
@@ -33,10 +74,13 @@ struct ImagesAPI: Sendable {
         let seed = try request.unsigned("seed", default: 7)
         let columns = try request.integer("columns", in: 1...256, default: Int(Double(count).squareRoot().rounded(.up)))
         let pad = try request.integer("pad", in: 0...8, default: 2)
-        let generator = try generator(job)
+        let trainer = try trainer(request, job: job)
+        let generator = trainer.generator
         let noise = Generator.noise(count: count, zSize: generator.zSize, seed: seed)
         let images = gate.run { generator.generate(noise: noise) }
-        return Self.image(PGMGrid(columns: columns, pad: pad).encode(images))
+        var response = Self.image(PGMGrid(columns: columns, pad: pad).encode(images))
+        response.headers.set("Gantry-Epoch", String(trainer.epochsCompleted))
+        return response
     }
 
     func epochSamples(_ request: HTTPRequest, job: Job) throws -> HTTPResponse {
@@ -87,20 +131,10 @@ struct ImagesAPI: Sendable {
         return values.filter { seen.insert($0).inserted }
     }
 
-    /// The generator's weights in the checkpoint format (kind "generator only").
+    /// The generator's weights in the checkpoint format (kind "generator only"), of the
+    /// epoch the `epoch` query names (as for samples).
     func checkpoint(_ request: HTTPRequest, job: Job) throws -> HTTPResponse {
-        let trainer: GANTrainer
-        if let live = scheduler.activeJob(job.id)?.latestSnapshot {
-            trainer = live
-        } else {
-            let path = files.checkpoint(job.id)
-            guard job.epochsCompleted > 0, FileManager.default.fileExists(atPath: path) else {
-                throw APIError(.conflict, "no_epoch_yet", "job \(job.id) has not completed an epoch yet")
-            }
-            do { trainer = try Checkpoint.read(from: path).trainer } catch {
-                throw APIError(.internalServerError, "checkpoint_unreadable", "job \(job.id)'s checkpoint cannot be read: \(error)")
-            }
-        }
+        let trainer = try trainer(request, job: job)
         return HTTPResponse(status: .ok, headers: [
             "Content-Type": "application/octet-stream",
             "Content-Disposition": "attachment; filename=\"\(job.id)-epoch\(trainer.epochsCompleted).gantry\"",

@@ -16,6 +16,20 @@ public struct Job: Sendable, Equatable {
     public var error: String?
     public var idempotencyKey: String?
     public var requestHash: String?
+    /// The evaluated epoch with the lowest `fd` (the earliest of equals), if any was evaluated.
+    public var best: EpochLosses?
+    /// The latest evaluated epoch: what the job's warnings are about.
+    public var lastEvaluated: EpochLosses?
+
+    public init(id: String, status: JobStatus, createdAt: Date, startedAt: Date?, finishedAt: Date?, config: JobConfig,
+                epochsCompleted: Int, stepsPerEpoch: Int?, imagesPerSecond: Double?, latest: EpochLosses?, error: String?,
+                idempotencyKey: String?, requestHash: String?, best: EpochLosses? = nil, lastEvaluated: EpochLosses? = nil) {
+        self.id = id; self.status = status; self.createdAt = createdAt; self.startedAt = startedAt
+        self.finishedAt = finishedAt; self.config = config; self.epochsCompleted = epochsCompleted
+        self.stepsPerEpoch = stepsPerEpoch; self.imagesPerSecond = imagesPerSecond; self.latest = latest
+        self.error = error; self.idempotencyKey = idempotencyKey; self.requestHash = requestHash
+        self.best = best; self.lastEvaluated = lastEvaluated
+    }
 
     /// URL-safe, unguessable: 20 characters of [a-z0-9] (103 bits).
     public static func newID() -> String {

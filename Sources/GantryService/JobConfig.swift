@@ -1,23 +1,43 @@
 import GAN
 
-/// What a job trains: the model's hyperparameters, the dataset and how many fixed-noise
-/// samples to record per epoch. Encoded flat, as the API shows it.
+/// What a job trains: the model's hyperparameters, the dataset, how many fixed-noise
+/// samples to record per epoch and how often to score the generator. Encoded flat, as
+/// the API shows it.
 public struct JobConfig: Sendable, Equatable, Codable {
     public var dataset = "mnist"
     public var training = TrainingConfig()
     public var samplesPerEpoch = 16
+    /// Score the generator every this many epochs and at the last one; 0 turns scoring off.
+    public var evalEvery = 1
+    /// Digits generated and classified per evaluation.
+    public var evalSamples = 10_000
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case dataset, samplesPerEpoch = "samples_per_epoch"
+        case dataset, samplesPerEpoch = "samples_per_epoch", evalEvery = "eval_every", evalSamples = "eval_samples"
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         dataset = try c.decode(String.self, forKey: .dataset)
         samplesPerEpoch = try c.decode(Int.self, forKey: .samplesPerEpoch)
+        // Jobs stored before evaluation existed get the defaults.
+        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery) ?? evalEvery
+        evalSamples = try c.decodeIfPresent(Int.self, forKey: .evalSamples) ?? evalSamples
         training = try TrainingConfig(from: decoder)
+    }
+
+    /// Whether the generator is scored after epoch `epoch`.
+    public func evaluates(epoch: Int) -> Bool {
+        evalEvery > 0 && (epoch % evalEvery == 0 || epoch == training.epochs)
+    }
+
+    /// Training's estimate plus evaluation's: the kept features and class probabilities
+    /// of every sample, and one 1,000-image chunk's activations.
+    public var estimatedBytes: Int {
+        guard evalEvery > 0 else { return training.estimatedTrainingBytes }
+        return training.estimatedTrainingBytes + 4 * (evalSamples * (128 + 10) + 1_000 * (784 + 2 * (256 + 128 + 10) + training.gHidden))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -25,5 +45,7 @@ public struct JobConfig: Sendable, Equatable, Codable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(dataset, forKey: .dataset)
         try c.encode(samplesPerEpoch, forKey: .samplesPerEpoch)
+        try c.encode(evalEvery, forKey: .evalEvery)
+        try c.encode(evalSamples, forKey: .evalSamples)
     }
 }

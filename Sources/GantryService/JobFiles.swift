@@ -2,8 +2,9 @@ import Foundation
 import GAN
 
 /// Where a job's files live: `state_dir/jobs/ID/` with `checkpoint.gantry` (latest,
-/// full) and `epochs/NNNNN.samples` (the fixed-noise digits of each epoch, one byte a
-/// pixel). Every file is written atomically.
+/// full), `best-NNNNN.gantry` (the generator of the best-`fd` epoch NNNNN) and
+/// `epochs/NNNNN.samples` (the fixed-noise digits of each epoch, one byte a pixel).
+/// Every file is written atomically.
 public struct JobFiles: Sendable {
     public let root: String
 
@@ -16,6 +17,27 @@ public struct JobFiles: Sendable {
     func epochsDirectory(_ id: String) -> String { (directory(id) as NSString).appendingPathComponent("epochs") }
     public func samples(_ id: String, epoch: Int) -> String {
         (epochsDirectory(id) as NSString).appendingPathComponent(String(format: "%05d.samples", epoch))
+    }
+
+    public func bestGenerator(_ id: String, epoch: Int) -> String {
+        (directory(id) as NSString).appendingPathComponent(String(format: "best-%05d.gantry", epoch))
+    }
+
+    /// Epochs whose best-generator file exists, ascending. Normally one; two for the
+    /// moment between writing a new best and removing the old one.
+    public func bestGeneratorEpochs(_ id: String) -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory(id))) ?? []
+        return names.compactMap { name -> Int? in
+            guard name.hasPrefix("best-"), name.hasSuffix(".gantry") else { return nil }
+            return Int(name.dropFirst(5).dropLast(7))
+        }.sorted()
+    }
+
+    /// Keeps only the newest best-generator file at or before `epoch`: files after it
+    /// belong to epochs a resume trains again, older ones were superseded.
+    public func pruneBestGenerators(_ id: String, keepingAtMost epoch: Int) {
+        let kept = bestGeneratorEpochs(id).filter { $0 <= epoch }.last
+        for e in bestGeneratorEpochs(id) where e != kept { try? FileManager.default.removeItem(atPath: bestGenerator(id, epoch: e)) }
     }
 
     public func prepare(_ id: String) throws {
@@ -42,4 +64,8 @@ public struct JobFiles: Sendable {
     /// The fixed noise a job's per-epoch samples are drawn from: derived from its seed,
     /// so the grids of one job show the same latent points moving through training.
     public static func fixedNoiseSeed(for config: JobConfig) -> UInt64 { config.training.seed ^ 0x5EED_F1ED_0000_0001 }
+
+    /// The noise every evaluation of a job scores: the same digits' latent points each
+    /// time, so epoch-to-epoch changes in `fd` come from the generator, not the draw.
+    public static func evaluationSeed(for config: JobConfig) -> UInt64 { config.training.seed ^ 0xE7A1_0000_0000_0002 }
 }

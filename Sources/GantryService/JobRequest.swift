@@ -5,7 +5,7 @@ import GAN
 /// fields and wrong types refused with the field's name, ranges checked.
 public enum JobRequest {
     static let fields = ["dataset", "epochs", "batch_size", "z_size", "g_hidden", "d_hidden", "alpha", "smooth",
-                         "learning_rate", "beta1", "seed", "samples_per_epoch"]
+                         "learning_rate", "beta1", "seed", "samples_per_epoch", "eval_every", "eval_samples"]
 
     /// Seeds drawn for the user stay below 2^53 so a JavaScript client reads them exactly.
     static let maxDrawnSeed: UInt64 = (1 << 53) - 1
@@ -48,6 +48,8 @@ public enum JobRequest {
         if let v = try field("beta1", Float.self, "a number") { config.training.beta1 = v }
         if let v = try field("seed", UInt64.self, "a whole number between 0 and 18446744073709551615") { config.training.seed = v }
         if let v = try field("samples_per_epoch", Int.self, integer) { config.samplesPerEpoch = v }
+        if let v = try field("eval_every", Int.self, integer) { config.evalEvery = v }
+        if let v = try field("eval_samples", Int.self, integer) { config.evalSamples = v }
         return try checked(config, datasets: datasets, budget: memoryBudgetBytes)
     }
 
@@ -62,7 +64,13 @@ public enum JobRequest {
         guard (1...256).contains(config.samplesPerEpoch) else {
             throw APIError(.badRequest, "invalid_parameter", "samples_per_epoch must be between 1 and 256")
         }
-        let estimate = config.training.estimatedTrainingBytes
+        guard (0...10_000).contains(config.evalEvery) else {
+            throw APIError(.badRequest, "invalid_parameter", "eval_every must be between 0 (no evaluation) and 10000")
+        }
+        guard (500...50_000).contains(config.evalSamples) else {
+            throw APIError(.badRequest, "invalid_parameter", "eval_samples must be between 500 and 50000")
+        }
+        let estimate = config.estimatedBytes
         guard estimate <= budget else {
             throw APIError(.badRequest, "over_budget",
                            "this job needs about \(estimate >> 20) MiB to train, over the configured memory_budget_bytes of \(budget >> 20) MiB")

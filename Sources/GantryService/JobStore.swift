@@ -52,6 +52,16 @@ public final class JobStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2: quality scores per epoch") { db in
+            try db.execute(sql: """
+                ALTER TABLE epochs ADD COLUMN fd REAL;
+                ALTER TABLE epochs ADD COLUMN inception_score REAL;
+                ALTER TABLE epochs ADD COLUMN class_counts TEXT;
+                ALTER TABLE epochs ADD COLUMN confident_share REAL;
+                ALTER TABLE epochs ADD COLUMN eval_samples INTEGER;
+                ALTER TABLE epochs ADD COLUMN eval_seconds REAL;
+                """)
+        }
         return migrator
     }
 
@@ -145,11 +155,16 @@ public final class JobStore: Sendable {
     /// second record of the same epoch fails loudly: each epoch exists exactly once.
     public func recordEpoch(_ id: String, _ losses: EpochLosses, imagesPerSecond: Double) throws {
         try pool.write { db in
+            let evaluation = losses.evaluation
             try db.execute(sql: """
-                INSERT INTO epochs (job_id, epoch, d_loss, g_loss, d_loss_real, d_loss_fake, d_real_mean, d_fake_mean, seconds, steps)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO epochs (job_id, epoch, d_loss, g_loss, d_loss_real, d_loss_fake, d_real_mean, d_fake_mean, seconds, steps,
+                                    fd, inception_score, class_counts, confident_share, eval_samples, eval_seconds)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id, losses.epoch, losses.dLoss, losses.gLoss, losses.dLossReal, losses.dLossFake,
-                                 losses.dRealMean, losses.dFakeMean, losses.seconds, losses.steps])
+                                 losses.dRealMean, losses.dFakeMean, losses.seconds, losses.steps,
+                                 evaluation?.scores.fd, evaluation?.scores.inceptionScore,
+                                 evaluation.map { $0.scores.classCounts.map(String.init).joined(separator: ",") },
+                                 evaluation?.scores.confidentShare, evaluation?.samples, evaluation?.seconds])
             try db.execute(sql: "UPDATE jobs SET epochs_completed = ?, images_per_second = ? WHERE id = ?",
                            arguments: [losses.epoch, imagesPerSecond, id])
         }
@@ -173,7 +188,7 @@ public final class JobStore: Sendable {
         } else {
             let generation = cache.generation(id)
             all = try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM epochs WHERE job_id = ? ORDER BY epoch", arguments: [id]).map(Self.losses(from:))
+                try Row.fetchAll(db, sql: "SELECT * FROM epochs WHERE job_id = ? ORDER BY epoch", arguments: [id]).compactMap { Self.losses(from: $0) }
             }
             cache.store(epochs: all, of: id, readAt: generation)
         }
@@ -223,12 +238,26 @@ public final class JobStore: Sendable {
 
     // MARK: Rows
 
-    static let selectJob = """
-        SELECT j.*, e.epoch AS l_epoch, e.d_loss AS l_d_loss, e.g_loss AS l_g_loss, e.d_loss_real AS l_d_loss_real,
-               e.d_loss_fake AS l_d_loss_fake, e.d_real_mean AS l_d_real_mean, e.d_fake_mean AS l_d_fake_mean,
-               e.seconds AS l_seconds, e.steps AS l_steps
-        FROM jobs j LEFT JOIN epochs e ON e.job_id = j.id AND e.epoch = j.epochs_completed
-        """
+    static let epochColumns = ["epoch", "d_loss", "g_loss", "d_loss_real", "d_loss_fake", "d_real_mean", "d_fake_mean",
+                               "seconds", "steps", "fd", "inception_score", "class_counts", "confident_share",
+                               "eval_samples", "eval_seconds"]
+
+    /// A job with its latest epoch (`l_`), its best-`fd` epoch (`b_`) and its latest
+    /// evaluated epoch (`e_`), each joined through the (job_id, epoch) primary key.
+    static let selectJob: String = {
+        func columns(_ table: String, _ prefix: String) -> String {
+            epochColumns.map { "\(table).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
+        }
+        return """
+            SELECT j.*, \(columns("l", "l_")), \(columns("b", "b_")), \(columns("e", "e_"))
+            FROM jobs j
+            LEFT JOIN epochs l ON l.job_id = j.id AND l.epoch = j.epochs_completed
+            LEFT JOIN epochs b ON b.job_id = j.id AND b.epoch =
+                (SELECT epoch FROM epochs WHERE job_id = j.id AND fd IS NOT NULL ORDER BY fd ASC, epoch ASC LIMIT 1)
+            LEFT JOIN epochs e ON e.job_id = j.id AND e.epoch =
+                (SELECT MAX(epoch) FROM epochs WHERE job_id = j.id AND fd IS NOT NULL)
+            """
+    }()
 
     static func encode(_ config: JobConfig) throws -> String {
         String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
@@ -237,24 +266,32 @@ public final class JobStore: Sendable {
     static func job(from row: Row) throws -> Job {
         let configText: String = row["config"]
         let config = try JSONDecoder().decode(JobConfig.self, from: Data(configText.utf8))
-        var latest: EpochLosses?
-        if let epoch: Int = row["l_epoch"] {
-            latest = EpochLosses(epoch: epoch, dLoss: row["l_d_loss"], gLoss: row["l_g_loss"], dLossReal: row["l_d_loss_real"],
-                                 dLossFake: row["l_d_loss_fake"], dRealMean: row["l_d_real_mean"], dFakeMean: row["l_d_fake_mean"],
-                                 seconds: row["l_seconds"], steps: row["l_steps"])
-        }
         return Job(id: row["id"], status: JobStatus(rawValue: row["status"]) ?? .failed,
                    createdAt: Date(timeIntervalSince1970: row["created_at"]),
                    startedAt: (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
                    finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
                    config: config, epochsCompleted: row["epochs_completed"], stepsPerEpoch: row["steps_per_epoch"],
-                   imagesPerSecond: row["images_per_second"], latest: latest, error: row["error"],
-                   idempotencyKey: row["idempotency_key"], requestHash: row["request_hash"])
+                   imagesPerSecond: row["images_per_second"], latest: losses(from: row, prefix: "l_"), error: row["error"],
+                   idempotencyKey: row["idempotency_key"], requestHash: row["request_hash"],
+                   best: losses(from: row, prefix: "b_"), lastEvaluated: losses(from: row, prefix: "e_"))
     }
 
-    static func losses(from row: Row) -> EpochLosses {
-        EpochLosses(epoch: row["epoch"], dLoss: row["d_loss"], gLoss: row["g_loss"], dLossReal: row["d_loss_real"],
-                    dLossFake: row["d_loss_fake"], dRealMean: row["d_real_mean"], dFakeMean: row["d_fake_mean"],
-                    seconds: row["seconds"], steps: row["steps"])
+    /// The epoch record in `row`'s columns named `prefix` + column; nil when the join found none.
+    static func losses(from row: Row, prefix: String = "") -> EpochLosses? {
+        func column(_ name: String) -> String { prefix + name }
+        guard let epoch: Int = row[column("epoch")] else { return nil }
+        var losses = EpochLosses(epoch: epoch, dLoss: row[column("d_loss")], gLoss: row[column("g_loss")],
+                                 dLossReal: row[column("d_loss_real")], dLossFake: row[column("d_loss_fake")],
+                                 dRealMean: row[column("d_real_mean")], dFakeMean: row[column("d_fake_mean")],
+                                 seconds: row[column("seconds")], steps: row[column("steps")])
+        if let fd: Double = row[column("fd")] {
+            let counts: String = row[column("class_counts")] ?? ""
+            let scores = SampleEvaluator.Scores(fd: fd, inceptionScore: row[column("inception_score")] ?? 0,
+                                                classCounts: counts.split(separator: ",").compactMap { Int($0) },
+                                                confidentShare: row[column("confident_share")] ?? 0)
+            losses.evaluation = EpochEvaluation(scores: scores, samples: row[column("eval_samples")] ?? 0,
+                                                seconds: row[column("eval_seconds")] ?? 0)
+        }
+        return losses
     }
 }

@@ -5,10 +5,17 @@ import GAN
 struct JobView: Encodable {
     let job: Job
     let progress: ActiveJob.Progress?
+    /// The job's dataset's yardstick, when it has been built: real data's scores beside the job's.
+    let reference: DatasetQuality?
 
     enum Keys: String, CodingKey {
         case id, status, createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
-        case config, progress, latest, error, links
+        case config, progress, latest, quality, warnings, error, links
+    }
+
+    enum QualityKeys: String, CodingKey {
+        case evaluatedEpoch = "evaluated_epoch", fd, inceptionScore = "inception_score", largestClassShare = "largest_class_share"
+        case bestEpoch = "best_epoch", bestFD = "best_fd", realFD = "real_fd", realInceptionScore = "real_inception_score"
     }
 
     enum ProgressKeys: String, CodingKey {
@@ -32,11 +39,26 @@ struct JobView: Encodable {
         try p.encode(job.imagesPerSecond.map { ($0 * 10).rounded() / 10 }, forKey: .imagesPerSecond)
         if job.status == .downloading { try p.encode(progress?.downloadFraction ?? 0, forKey: .downloadFraction) }
         try c.encode(job.latest, forKey: .latest)
+        if let evaluated = job.lastEvaluated, let scores = evaluated.evaluation?.scores {
+            var q = c.nestedContainer(keyedBy: QualityKeys.self, forKey: .quality)
+            try q.encode(evaluated.epoch, forKey: .evaluatedEpoch)
+            try q.encode(scores.fd, forKey: .fd)
+            try q.encode(scores.inceptionScore, forKey: .inceptionScore)
+            try q.encode(scores.largestClassShare, forKey: .largestClassShare)
+            try q.encode(job.best?.epoch, forKey: .bestEpoch)
+            try q.encode(job.best?.evaluation?.scores.fd, forKey: .bestFD)
+            try q.encode(reference?.real.fd, forKey: .realFD)
+            try q.encode(reference?.real.inceptionScore, forKey: .realInceptionScore)
+        } else {
+            try c.encodeNil(forKey: .quality)
+        }
+        try c.encode(JobWarning.warnings(for: job), forKey: .warnings)
         try c.encode(job.error, forKey: .error)
         let base = "/v1/jobs/\(job.id)"
         try c.encode([
             "self": base, "losses": base + "/losses", "samples": base + "/samples",
             "progression": base + "/progression", "checkpoint": base + "/checkpoint", "cancel": base + "/cancel",
+            "best_samples": base + "/samples?epoch=best", "dataset": "/v1/datasets/\(job.config.dataset)",
         ], forKey: .links)
     }
 }

@@ -5,6 +5,7 @@ import HTTPServer
 /// The `/v1/jobs` handlers that create, list, show, cancel and delete jobs and report losses.
 struct JobsAPI: Sendable {
     let scheduler: Scheduler
+    let references: QualityReferences
     let store: JobStore
     let notifier: EpochNotifier
     let datasets: Set<String>
@@ -13,7 +14,8 @@ struct JobsAPI: Sendable {
     let lossResponses = ResponseCache()
 
     func view(_ job: Job) -> JobView {
-        JobView(job: scheduler.effective(job), progress: scheduler.activeJob(job.id)?.progress)
+        JobView(job: scheduler.effective(job), progress: scheduler.activeJob(job.id)?.progress,
+                reference: job.lastEvaluated == nil ? nil : references.summary(for: job.config.dataset))
     }
 
     func job(_ request: HTTPRequest) throws -> Job {

@@ -5,6 +5,7 @@ import HTTPServer
 struct Routes {
     let jobs: JobsAPI
     let images: ImagesAPI
+    let datasets: DatasetsAPI
     let metrics: Metrics
     let auth: BearerAuth?
     let renderMetrics: @Sendable () throws -> String
@@ -13,7 +14,7 @@ struct Routes {
         var router = Router()
         let metrics = self.metrics
         let auth = self.auth
-        let jobs = self.jobs, images = self.images
+        let jobs = self.jobs, images = self.images, datasets = self.datasets
 
         func api(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) {
             router.add(method, pattern, immediate: { request in
@@ -38,6 +39,8 @@ struct Routes {
         api(.get, "/v1/jobs/{id}/epochs/{n}/samples") { try images.epochSamples($0, job: jobs.job($0)) }
         api(.get, "/v1/jobs/{id}/progression") { try images.progression($0, job: jobs.job($0)) }
         api(.get, "/v1/jobs/{id}/checkpoint") { try images.checkpoint($0, job: jobs.job($0)) }
+        api(.get, "/v1/datasets") { try datasets.list($0) }
+        api(.get, "/v1/datasets/{name}") { try datasets.show($0) }
         router.add(.get, "/v1/jobs/{id}/losses") { request, responder in
             do {
                 try auth?.check(request)

@@ -21,9 +21,15 @@ extension Scheduler {
             try transition(id, active, to: .downloading, startedAt: job.startedAt ?? Date())
             notifier.notify(id)
             status("downloading \(job.config.dataset) for job \(id)")
-            let images = try datasets.trainingImages(job.config.dataset) { active.setDownload($0) }
+            let images = try datasets.digits(job.config.dataset, split: .train) { active.setDownload($0) }.images
             guard !active.shouldStop else { return }
-            try train(job, images: images, active: active)
+            var reference: QualityReference?
+            if job.config.evalEvery > 0 {
+                status("preparing the quality classifier of \(job.config.dataset) for job \(id)")
+                reference = try references.reference(for: job.config.dataset)
+                guard !active.shouldStop else { return }
+            }
+            try train(job, images: images, reference: reference, active: active)
         } catch {
             let message = Self.sentence(for: error)
             log("job \(id) failed: \(message)")
@@ -38,11 +44,13 @@ extension Scheduler {
         }
     }
 
-    private func train(_ job: Job, images: TrainingImages, active: ActiveJob) throws {
+    private func train(_ job: Job, images: TrainingImages, reference: QualityReference?, active: ActiveJob) throws {
         let id = job.id, config = job.config
         try files.prepare(id)
         var trainer = try resumeOrStart(job)
         try store.discardEpochs(of: id, after: trainer.epochsCompleted)
+        files.pruneBestGenerators(id, keepingAtMost: trainer.epochsCompleted)
+        var bestFD = try store.job(id: id)?.best?.evaluation?.scores.fd ?? .infinity
         let steps = trainer.stepsPerEpoch(imageCount: images.count)
         guard steps > 0 else {
             throw APIError(.badRequest, "invalid_parameter",
@@ -55,7 +63,7 @@ extension Scheduler {
         let noise = Generator.noise(count: config.samplesPerEpoch, zSize: config.training.zSize, seed: JobFiles.fixedNoiseSeed(for: config))
         while trainer.epochsCompleted < config.training.epochs {
             status("training job \(id) epoch \(trainer.epochsCompleted + 1)/\(config.training.epochs)")
-            guard let record = trainer.trainEpoch(
+            guard var record = trainer.trainEpoch(
                 on: images, shouldStop: { active.shouldStop }, exclusive: { step in gate.run(step) },
                 afterStep: { active.setStep($0, of: $1) }
             ) else { break }
@@ -66,11 +74,23 @@ extension Scheduler {
             // resume discards the record first (see README "Durability").
             // The snapshot goes up before the record, so a client that sees the epoch in
             // the store can sample it and download it at once.
+            // A new best generator is written before the record that names it; the old
+            // one goes after the checkpoint, so a crash anywhere leaves one to resume with.
             try files.writeSamples(tiles, job: id, epoch: record.epoch)
+            var newBest = false
+            if let reference, config.evaluates(epoch: record.epoch) {
+                record.evaluation = evaluate(trainer.generator, with: reference, config: config)
+                if let fd = record.evaluation?.scores.fd, fd < bestFD {
+                    bestFD = fd
+                    newBest = true
+                    try AtomicFile.write(Checkpoint.encode(trainer, kind: .generatorOnly), to: files.bestGenerator(id, epoch: record.epoch))
+                }
+            }
             active.publish(trainer)
             let imagesPerSecond = Double(steps * config.training.batchSize) / max(record.seconds, 1e-9)
             try store.recordEpoch(id, record, imagesPerSecond: imagesPerSecond)
             try Checkpoint.write(trainer, to: files.checkpoint(id))
+            if newBest { files.pruneBestGenerators(id, keepingAtMost: record.epoch) }
             notifier.notify(id)
         }
         if trainer.epochsCompleted >= config.training.epochs {
@@ -78,6 +98,15 @@ extension Scheduler {
             log("job \(id) completed \(config.training.epochs) epoch\(config.training.epochs == 1 ? "" : "s")")
             status("idle")
         }
+    }
+
+    /// Scores the generator under the BLAS gate: `eval_samples` digits from the job's evaluation noise.
+    private func evaluate(_ generator: Generator, with reference: QualityReference, config: JobConfig) -> EpochEvaluation {
+        let started = Date()
+        let scores = gate.run {
+            reference.scores(of: generator, count: config.evalSamples, seed: JobFiles.evaluationSeed(for: config))
+        }
+        return EpochEvaluation(scores: scores, samples: config.evalSamples, seconds: Date().timeIntervalSince(started))
     }
 
     private func resumeOrStart(_ job: Job) throws -> GANTrainer {

@@ -10,6 +10,7 @@ public final class Scheduler: @unchecked Sendable {
     let store: JobStore
     let files: JobFiles
     let datasets: any DatasetProvider
+    let references: QualityReferences
     let gate: BLASGate
     let notifier: EpochNotifier
     let maxQueuedJobs: Int
@@ -26,12 +27,14 @@ public final class Scheduler: @unchecked Sendable {
     /// Called with a status line for the service manager ("training job … epoch 3/100").
     let status: @Sendable (String) -> Void
 
-    public init(store: JobStore, files: JobFiles, datasets: any DatasetProvider, gate: BLASGate, notifier: EpochNotifier,
+    public init(store: JobStore, files: JobFiles, datasets: any DatasetProvider, references: QualityReferences,
+                gate: BLASGate, notifier: EpochNotifier,
                 maxQueuedJobs: Int, concurrentJobs: Int, log: @escaping @Sendable (String) -> Void = { _ in },
                 status: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.files = files
         self.datasets = datasets
+        self.references = references
         self.gate = gate
         self.notifier = notifier
         self.maxQueuedJobs = maxQueuedJobs

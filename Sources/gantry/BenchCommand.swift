@@ -12,11 +12,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Images per epoch (real ones from --data, repeated if needed, or synthetic).") var images: Int = 60_000
     @Option(help: "Epochs to time; the median is reported.") var epochs: Int = 3
     @Option(help: "Folder with MNIST-format IDX files; synthetic images when absent.") var data: String?
+    @Option(help: "Also time scoring this many generated digits (0: do not); needs --data for a trained classifier.")
+    var evalSamples: Int = 10_000
     @OptionGroup var blas: BLASOptions
     @OptionGroup var model: ModelOptions
 
     func validate() throws {
         guard images >= 1, epochs >= 1 else { throw ValidationError("--images and --epochs must be at least 1") }
+        guard evalSamples == 0 || (evalSamples >= 500 && data != nil) else {
+            throw ValidationError("--eval-samples needs --data (for the classifier) and at least 500 samples; 0 skips it")
+        }
     }
 
     func run() throws {
@@ -38,5 +43,28 @@ struct BenchCommand: ParsableCommand {
         let imagesPerSecond = Double(steps * config.batchSize) / median
         let gflops = Double(trainer.flopsPerStep) * Double(steps) / median / 1e9
         print(String(format: "median %.3f s/epoch  %.0f images/s  %.1f GFLOP/s", median, imagesPerSecond, gflops))
+        if let data, evalSamples > 0 { try benchEvaluation(data: data, generator: trainer.generator, epochSeconds: median) }
+    }
+
+    /// Times what a job's per-epoch evaluation costs: `evalSamples` digits generated,
+    /// classified and scored, median of 3, against the median training epoch.
+    private func benchEvaluation(data: String, generator: Generator, epochSeconds: Double) throws {
+        let started = Date()
+        let classifier = QualityReference.trainClassifier(on: try LabeledDigits.load(directory: data, split: .train))
+        let trainSeconds = Date().timeIntervalSince(started)
+        let referenceStarted = Date()
+        let reference = QualityReference(classifier: classifier, test: try LabeledDigits.load(directory: data, split: .test))
+        print(String(format: "classifier: trained in %.1f s, test accuracy %.2f%%; reference built in %.3f s",
+                     trainSeconds, reference.testAccuracy * 100, Date().timeIntervalSince(referenceStarted)))
+        var seconds: [Double] = []
+        var scores: SampleEvaluator.Scores?
+        for _ in 0..<3 {
+            let start = Date()
+            scores = reference.scores(of: generator, count: evalSamples, seed: 5)
+            seconds.append(Date().timeIntervalSince(start))
+        }
+        let median = seconds.sorted()[1]
+        print(String(format: "evaluation of %d samples: median %.3f s (%.1f%% of the training epoch); fd %.2f, inception score %.2f",
+                     evalSamples, median, median / epochSeconds * 100, scores!.fd, scores!.inceptionScore))
     }
 }

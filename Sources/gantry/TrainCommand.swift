@@ -69,3 +69,16 @@ extension TrainingImages {
         return TrainingImages(count: count, pixelsPerImage: TrainingConfig.imagePixels, pixels: pixels)
     }
 }
+
+extension LabeledDigits {
+    /// One split of an MNIST-format folder, with its labels.
+    static func load(directory: String, split: MNISTFolder.Split) throws -> LabeledDigits {
+        let set: LabeledImages
+        do { set = try MNISTFolder.load(directory: directory, split: split) } catch { throw CommandFailure("\(directory): \(error)") }
+        guard set.images.rows * set.images.columns == TrainingConfig.imagePixels else {
+            throw CommandFailure("\(directory): images are \(set.images.rows)x\(set.images.columns), the model needs 28x28")
+        }
+        return LabeledDigits(images: TrainingImages(count: set.images.count, pixelsPerImage: TrainingConfig.imagePixels,
+                                                    pixels: set.images.pixels), labels: set.labels)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import GAN
+
+/// One quality reference per dataset: built the first time a job evaluates on that
+/// dataset (its classifier trained and cached in the dataset's folder), then kept in
+/// memory. Jobs on one dataset share it; a second job waits for the first's build
+/// instead of training a second classifier.
+public final class QualityReferences: @unchecked Sendable {
+    // @unchecked: `built` and `building` are only touched under `lock`.
+    let datasets: any DatasetProvider
+    let gate: BLASGate
+    let log: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var built: [String: QualityReference] = [:]
+    private var building: [String: NSLock] = [:]
+    /// Summaries read or written, so a job view does not read a file per request.
+    private var summaries: [String: DatasetQuality] = [:]
+
+    public init(datasets: any DatasetProvider, gate: BLASGate, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.datasets = datasets
+        self.gate = gate
+        self.log = log
+    }
+
+    /// The reference of dataset `name`, loading or training its classifier if this process has not yet.
+    public func reference(for name: String, test: LabeledDigits? = nil) throws -> QualityReference {
+        let flight: NSLock = locked {
+            if let lock = building[name] { return lock }
+            let lock = NSLock()
+            building[name] = lock
+            return lock
+        }
+        flight.lock()
+        defer { flight.unlock() }
+        if let ready = locked({ built[name] }) { return ready }
+
+        let directory = datasets.directory(for: name)
+        let testSplit = try test ?? datasets.digits(name, split: .test) { _ in }
+        var trainCount = DatasetQuality.read(from: directory)?.trainImages
+        let (reference, origin) = try QualityReference.loadOrTrain(
+            classifierAt: DatasetQuality.classifierPath(in: directory),
+            train: {
+                log("training the quality classifier of \(name)")
+                let train = try datasets.digits(name, split: .train) { _ in }
+                trainCount = train.count
+                return train
+            },
+            test: testSplit, exclusive: { body in gate.run(body) }, log: log)
+        var seconds: Double?
+        if case .trained(let s) = origin {
+            seconds = s
+            log(String(format: "quality classifier of %@: %.2f%% on %d test images, trained in %.1f s",
+                       name, reference.testAccuracy * 100, testSplit.count, s))
+        }
+        if origin != .cached || DatasetQuality.read(from: directory) == nil {
+            let summary = DatasetQuality(
+                testAccuracy: reference.testAccuracy, testImages: testSplit.count, trainImages: trainCount,
+                classifierEpochs: trainCount.map(QualityReference.classifierEpochs(trainingImages:)), classifierSeconds: seconds,
+                builtAt: RFC3339.string(Date()), real: reference.realScores, realSamples: testSplit.count / 2)
+            try summary.write(to: directory)
+            locked { summaries[name] = summary }
+        }
+        locked { built[name] = reference }
+        return reference
+    }
+
+    /// What is known of dataset `name`'s yardstick without building it.
+    public func summary(for name: String) -> DatasetQuality? {
+        if let known = locked({ summaries[name] }) { return known }
+        guard let read = DatasetQuality.read(from: datasets.directory(for: name)) else { return nil }
+        locked { summaries[name] = read }
+        return read
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+}
