@@ -80,10 +80,11 @@ public struct Classifier: Sendable {
         return loss
     }
 
-    /// Trains on `images` (scaled to [-1, 1] like the GAN's) for `epochs` shuffled passes.
+    /// Trains on `images` (scaled to [-1, 1] like the GAN's) for `epochs` shuffled passes,
+    /// each image moved by up to `maxShift` pixels each way at random.
     /// `exclusive` wraps each step's matrix products (the daemon's BLAS gate).
-    public mutating func train(_ images: TrainingImages, labels: [UInt8], epochs: Int, batchSize: Int = 100, seed: UInt64,
-                               exclusive: (() -> Void) -> Void = { $0() }) {
+    public mutating func train(_ images: TrainingImages, labels: [UInt8], epochs: Int, batchSize: Int = 100, maxShift: Int = 0,
+                               seed: UInt64, exclusive: (() -> Void) -> Void = { $0() }) {
         precondition(labels.count == images.count)
         var rng = Xoshiro256StarStar(seed: seed)
         var order = Array(0..<images.count)
@@ -93,7 +94,13 @@ public struct Classifier: Sendable {
             rng.shuffle(&order)
             for s in 0..<(images.count / batchSize) {
                 let indices = order[(s * batchSize)..<((s + 1) * batchSize)]
-                images.fill(&batch, indices: indices)
+                if maxShift > 0 {
+                    let span = UInt64(2 * maxShift + 1)
+                    let offsets = indices.map { _ in (dx: Int(rng.next() % span) - maxShift, dy: Int(rng.next() % span) - maxShift) }
+                    images.fill(&batch, indices: indices, offsets: offsets)
+                } else {
+                    images.fill(&batch, indices: indices)
+                }
                 for (k, index) in indices.enumerated() { batchLabels[k] = labels[index] }
                 exclusive { _ = step(batch, labels: batchLabels[...]) }
             }

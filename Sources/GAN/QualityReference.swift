@@ -31,11 +31,14 @@ public struct QualityReference: Sendable {
         min(30, max(10, (600_000 + n - 1) / max(n, 1)))
     }
 
+    /// Training images are moved by up to this many pixels each way (augmentation).
+    public static let maxShift = 1
+
     public static func trainClassifier(on train: LabeledDigits, seed: UInt64 = 11,
                                        exclusive: (() -> Void) -> Void = { $0() }) -> Classifier {
         var classifier = Classifier(seed: seed)
         classifier.train(train.images, labels: train.labels, epochs: classifierEpochs(trainingImages: train.count),
-                         seed: seed &+ 1, exclusive: exclusive)
+                         maxShift: maxShift, seed: seed &+ 1, exclusive: exclusive)
         return classifier
     }
 

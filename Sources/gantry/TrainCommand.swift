@@ -15,8 +15,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Folder for checkpoint.gantry, written atomically after every epoch.") var checkpointDir: String = "checkpoints"
     @Option(help: "Train on this many images per epoch, repeating the set if it is smaller (default: the whole set once).") var images: Int?
     @Flag(help: "Continue from the checkpoint in --checkpoint-dir (its configuration wins; --epochs may extend it).") var resume = false
+    @Option(help: "Score the generator every N epochs and at the last (fd, inception score, class spread); 0: never. Needs the test split in --data.")
+    var evalEvery: Int = 0
+    @Option(help: "Digits generated per evaluation (500–50000).") var evalSamples: Int = 10_000
     @OptionGroup var blas: BLASOptions
     @OptionGroup var model: ModelOptions
+
+    func validate() throws {
+        guard (0...10_000).contains(evalEvery) else { throw ValidationError("--eval-every must be between 0 and 10000") }
+        guard (500...50_000).contains(evalSamples) else { throw ValidationError("--eval-samples must be between 500 and 50000") }
+    }
 
     func run() throws {
         BLASThreads.set(blas.blasThreads)
@@ -39,13 +47,47 @@ struct TrainCommand: ParsableCommand {
             print("Training from scratch, seed \(trainer.config.seed)")
         }
         print("\(images.count) training images, \(trainer.stepsPerEpoch(imageCount: images.count)) steps per epoch")
+        let reference = evalEvery > 0 ? try qualityReference() : nil
+        var bestFD = Double.infinity
+        let bestPath = (checkpointDir as NSString).appendingPathComponent("best-generator.gantry")
+        if let reference, let best = try? Checkpoint.read(from: bestPath).trainer, best.epochsCompleted <= trainer.epochsCompleted {
+            bestFD = reference.scores(of: best.generator, count: evalSamples, seed: trainer.config.seed ^ 0xE7A1).fd
+        }
         while trainer.epochsCompleted < trainer.config.epochs {
             guard let record = trainer.trainEpoch(on: images) else { break }
             try Checkpoint.write(trainer, to: checkpointPath)
-            print(String(format: "Epoch %d/%d... Discriminator Loss: %.4f... Generator Loss: %.4f... (%.2f s)",
-                         record.epoch, trainer.config.epochs, record.dLoss, record.gLoss, record.seconds))
+            var line = String(format: "Epoch %d/%d... Discriminator Loss: %.4f... Generator Loss: %.4f... (%.2f s)",
+                              record.epoch, trainer.config.epochs, record.dLoss, record.gLoss, record.seconds)
+            if let reference, evalEvery > 0, record.epoch % evalEvery == 0 || record.epoch == trainer.config.epochs {
+                let started = Date()
+                let scores = reference.scores(of: trainer.generator, count: evalSamples, seed: trainer.config.seed ^ 0xE7A1)
+                let share = scores.largestClassShare
+                line += String(format: " fd %.2f (real %.2f) IS %.2f top class %.0f%%%@ (eval %.2f s)", scores.fd,
+                               reference.realScores.fd, scores.inceptionScore, share * 100,
+                               share > 0.4 ? " mode collapse?" : "", Date().timeIntervalSince(started))
+                if scores.fd < bestFD {
+                    bestFD = scores.fd
+                    try AtomicFile.write(Checkpoint.encode(trainer, kind: .generatorOnly), to: bestPath)
+                    line += " best"
+                }
+            }
+            print(line)
             fflush(nil) // one line per epoch even when piped
         }
+    }
+
+    /// The classifier cached in --checkpoint-dir, or one trained on --data's training split.
+    private func qualityReference() throws -> QualityReference {
+        let test = try LabeledDigits.load(directory: data, split: .test)
+        let path = (checkpointDir as NSString).appendingPathComponent("classifier.gantry")
+        let (reference, origin) = try QualityReference.loadOrTrain(
+            classifierAt: path, train: { try LabeledDigits.load(directory: data, split: .train) }, test: test, log: { print($0) })
+        if case .trained(let seconds) = origin {
+            print(String(format: "Quality classifier trained in %.1f s, saved to %@", seconds, path))
+        }
+        print(String(format: "Quality classifier: %.2f%% on %d test images; real test halves score fd %.2f, IS %.2f",
+                     reference.testAccuracy * 100, test.count, reference.realScores.fd, reference.realScores.inceptionScore))
+        return reference
     }
 }
 
