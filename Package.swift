@@ -84,7 +84,9 @@ let package = Package(
         .testTarget(name: "GANTests", dependencies: ["GAN", "Linalg", "MNIST"]),
         .testTarget(name: "MNISTTests", dependencies: ["MNIST"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "GantryServiceTests", dependencies: ["GantryService", "GAN", "HTTPServer"]),
+        .testTarget(name: "GantryServiceTests", dependencies: [
+            "GantryService", "GAN", "HTTPServer", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // Shared by the test targets that run the `gantry` binary as a child.
         .target(name: "GantryTestSupport", path: "Tests/GantryTestSupport"),
         .testTarget(name: "EndToEndTests", dependencies: ["gantry", "GantryTestSupport"]),

@@ -54,8 +54,9 @@ import Testing
         }
     }
 
-    /// Trained on mnist5k's 4,000 digits for 30 epochs (1.6 s), it classifies the 1,000 held-out
-    /// ones: 95.0% measured; issue 7 asks for at least 94%.
+    /// Trained as the daemon trains it (mnist5k's 4,000 digits, 30 epochs, one-pixel
+    /// shifts; 1.6 s), it classifies the 1,000 held-out ones: 96.1% measured; issue 7 asks
+    /// for at least 94%.
     @Test func learnsMnist5k() throws {
         let classifier = try #require(Mnist5k.classifier, "mnist5k could not be loaded")
         let test = try Mnist5k.images(.test)

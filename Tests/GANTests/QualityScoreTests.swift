@@ -50,19 +50,6 @@ import Testing
         #expect(abs(QualityScores.frechetDistance(mean1: m1, covariance1: s1, mean2: m1, covariance2: s1)) < 1e-9)
     }
 
-    @Test func eigenDecompositionReconstructsTheMatrix() {
-        let m: [Double] = [4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 2]
-        let eigen = SymmetricEigen(m, size: 3)
-        let rebuilt = eigen.applying { $0 }
-        for i in 0..<9 { #expect(abs(rebuilt[i] - m[i]) < 1e-12) }
-        let root = eigen.applying { $0.squareRoot() }
-        for i in 0..<3 { for j in 0..<3 {
-            let square = (0..<3).reduce(0.0) { $0 + root[i * 3 + $1] * root[$1 * 3 + j] }
-            #expect(abs(square - m[i * 3 + j]) < 1e-12)
-        } }
-        #expect(eigen.values == eigen.values.sorted())
-    }
-
     @Test func inceptionScoreIsOneForOneClassAndNearTenForBalancedConfidentPredictions() {
         var one = Matrix(rows: 100, columns: 10)
         for r in 0..<100 { one[r, 3] = 1 }

@@ -37,7 +37,8 @@ import Testing
         (#"{"learning_rate": 1.5}"#, "learning_rate"), (#"{"beta1": 1}"#, "beta1"), (#"{"samples_per_epoch": 257}"#, "samples_per_epoch"),
         (#"{"dataset": "imagenet"}"#, "imagenet"), (#"{"epochs": "ten"}"#, "epochs"), (#"{"epochs": 1.5}"#, "epochs"),
         (#"{"seed": -1}"#, "seed"), (#"{"epoch": 3}"#, "epoch"), (#"[1, 2]"#, "object"), (#"{"epochs": 3"#, "JSON"),
-        (#"{"alpha": true}"#, "alpha"),
+        (#"{"alpha": true}"#, "alpha"), (#"{"eval_every": -1}"#, "eval_every"), (#"{"eval_every": 10001}"#, "eval_every"),
+        (#"{"eval_samples": 499}"#, "eval_samples"), (#"{"eval_samples": 50001}"#, "eval_samples"), (#"{"eval_every": "1"}"#, "eval_every"),
     ])
     func badInputIsA400NamingTheField(json: String, field: String) {
         let error = refusal(json)
@@ -51,10 +52,24 @@ import Testing
         #expect(refusal("{}", budget: 64 << 20) == nil)
     }
 
+    @Test func evaluationDefaultsToEveryEpochAndCanBeTurnedOff() throws {
+        let defaults = try parse("{}")
+        #expect(defaults.evalEvery == 1 && defaults.evalSamples == 10_000)
+        let off = try parse(#"{"eval_every": 0, "eval_samples": 500, "epochs": 10}"#)
+        #expect(off.evalEvery == 0 && off.evalSamples == 500 && !(1...10).contains { off.evaluates(epoch: $0) })
+        let every3 = try parse(#"{"eval_every": 3, "epochs": 7}"#)
+        #expect((1...7).filter { every3.evaluates(epoch: $0) } == [3, 6, 7])
+        // A job stored before evaluation existed reads back with the defaults.
+        let old = #"{"dataset":"mnist","samples_per_epoch":16,"epochs":5,"batch_size":100,"z_size":100,"g_hidden":128,"d_hidden":128,"alpha":0.01,"smooth":0.1,"learning_rate":0.002,"beta1":0.9,"seed":3}"#
+        let decoded = try JSONDecoder().decode(JobConfig.self, from: Data(old.utf8))
+        #expect(decoded.evalEvery == 1 && decoded.evalSamples == 10_000 && decoded.training.epochs == 5)
+    }
+
     @Test func configRoundTripsFlatThroughJSON() throws {
-        let config = try parse(#"{"epochs": 7, "seed": 9}"#)
+        let config = try parse(#"{"epochs": 7, "seed": 9, "eval_every": 2, "eval_samples": 600}"#)
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as? [String: Any]
         #expect(json?["epochs"] as? Int == 7 && json?["dataset"] as? String == "mnist" && json?["samples_per_epoch"] as? Int == 16)
+        #expect(json?["eval_every"] as? Int == 2 && json?["eval_samples"] as? Int == 600)
         #expect(try JSONDecoder().decode(JobConfig.self, from: JSONEncoder().encode(config)) == config)
     }
 }

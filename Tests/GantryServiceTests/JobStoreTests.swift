@@ -1,5 +1,6 @@
 import Foundation
 import GAN
+import GRDB
 import Testing
 @testable import GantryService
 
@@ -40,6 +41,58 @@ import Testing
         #expect(try store.unfinishedJobs().map(\.id) == ["aaa", "bbb"])
         #expect(try store.epochs(of: "aaa", after: 1).map(\.epoch) == [2])
         #expect(try store.countsByStatus() == [.running: 1, .queued: 1])
+    }
+
+    func evaluated(_ epoch: Int, fd: Double, counts: [Int] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) -> EpochLosses {
+        var record = losses(epoch)
+        record.evaluation = EpochEvaluation(scores: .init(fd: fd, inceptionScore: 7.5, classCounts: counts, confidentShare: 0.8),
+                                            samples: counts.reduce(0, +), seconds: 0.05)
+        return record
+    }
+
+    @Test func scoresRoundTripAndTheBestIsTheLowestFDEarliestOnTies() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try makeStore()
+        try store.insert(job("aaa"))
+        #expect(try store.job(id: "aaa")?.best == nil)
+        try store.recordEpoch("aaa", losses(1), imagesPerSecond: 1)
+        try store.recordEpoch("aaa", evaluated(2, fd: 50), imagesPerSecond: 1)
+        try store.recordEpoch("aaa", evaluated(3, fd: 20), imagesPerSecond: 1)
+        try store.recordEpoch("aaa", evaluated(4, fd: 20), imagesPerSecond: 1)
+        try store.recordEpoch("aaa", evaluated(5, fd: 90, counts: [0, 0, 0, 600, 0, 0, 0, 0, 0, 400]), imagesPerSecond: 1)
+        try store.recordEpoch("aaa", losses(6), imagesPerSecond: 1)
+        let a = try #require(try store.job(id: "aaa"))
+        #expect(a.best?.epoch == 3 && a.best?.evaluation?.scores.fd == 20)
+        #expect(a.lastEvaluated?.epoch == 5 && a.lastEvaluated?.evaluation?.scores.classCounts == [0, 0, 0, 600, 0, 0, 0, 0, 0, 400])
+        #expect(a.latest?.epoch == 6 && a.latest?.evaluation == nil)
+        let records = try store.epochs(of: "aaa")
+        #expect(records[1] == evaluated(2, fd: 50) && records[0].evaluation == nil)
+        // The mode-collapse warning is about the latest evaluation: 60% in one class.
+        let warnings = JobWarning.warnings(for: a)
+        #expect(warnings.map(\.code) == ["mode_collapse"] && warnings[0].epoch == 5 && warnings[0].message.contains("60% of 1000"))
+        // Discarding epochs on resume moves the best back too.
+        try store.discardEpochs(of: "aaa", after: 2)
+        #expect(try store.job(id: "aaa")?.best?.epoch == 2)
+    }
+
+    @Test func aDatabaseFromBeforeQualityScoresIsMigratedWithItsEpochs() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            let old = try DatabaseQueue(path: directory + "/gantry.sqlite")
+            try JobStore.migrator.migrate(old, upTo: "v1: jobs and epochs")
+            try old.write { db in
+                try db.execute(sql: """
+                    INSERT INTO jobs (id, status, created_at, config, epochs_completed) VALUES ('old', 'completed', 0, ?, 1);
+                    INSERT INTO epochs VALUES ('old', 1, 1, 2, 0.5, 0.5, 0.7, 0.3, 0.1, 40);
+                    """, arguments: [try JobStore.encode(JobConfig())])
+            }
+        }
+        let store = try JobStore(path: directory + "/gantry.sqlite")
+        let old = try #require(try store.job(id: "old"))
+        #expect(old.latest == losses(1) && old.best == nil && old.lastEvaluated == nil)
+        try store.recordEpoch("old", evaluated(2, fd: 12), imagesPerSecond: 1)
+        #expect(try store.job(id: "old")?.best?.epoch == 2)
     }
 
     @Test func anEpochIsRecordedAtMostOnce() throws {
