@@ -72,6 +72,10 @@ public struct QualityReference: Sendable {
         return (reference!, .trained(seconds: seconds))
     }
 
+    /// The noise seed every evaluation of one training run uses: the same latent points
+    /// each time, so epoch-to-epoch changes in `fd` come from the generator, not the draw.
+    public static func evaluationSeed(trainingSeed: UInt64) -> UInt64 { trainingSeed ^ 0xE7A1_0000_0000_0002 }
+
     /// Scores `count` digits of `generator`, drawn from noise seeded with `seed`.
     public func scores(of generator: Generator, count: Int, seed: UInt64) -> SampleEvaluator.Scores {
         evaluator.scores(of: generator, count: count, seed: seed)

@@ -65,7 +65,4 @@ public struct JobFiles: Sendable {
     /// so the grids of one job show the same latent points moving through training.
     public static func fixedNoiseSeed(for config: JobConfig) -> UInt64 { config.training.seed ^ 0x5EED_F1ED_0000_0001 }
 
-    /// The noise every evaluation of a job scores: the same digits' latent points each
-    /// time, so epoch-to-epoch changes in `fd` come from the generator, not the draw.
-    public static func evaluationSeed(for config: JobConfig) -> UInt64 { config.training.seed ^ 0xE7A1_0000_0000_0002 }
 }

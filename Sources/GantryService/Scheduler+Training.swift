@@ -104,7 +104,7 @@ extension Scheduler {
     private func evaluate(_ generator: Generator, with reference: QualityReference, config: JobConfig) -> EpochEvaluation {
         let started = Date()
         let scores = gate.run {
-            reference.scores(of: generator, count: config.evalSamples, seed: JobFiles.evaluationSeed(for: config))
+            reference.scores(of: generator, count: config.evalSamples, seed: QualityReference.evaluationSeed(trainingSeed: config.training.seed))
         }
         return EpochEvaluation(scores: scores, samples: config.evalSamples, seconds: Date().timeIntervalSince(started))
     }

@@ -51,7 +51,7 @@ struct TrainCommand: ParsableCommand {
         var bestFD = Double.infinity
         let bestPath = (checkpointDir as NSString).appendingPathComponent("best-generator.gantry")
         if let reference, let best = try? Checkpoint.read(from: bestPath).trainer, best.epochsCompleted <= trainer.epochsCompleted {
-            bestFD = reference.scores(of: best.generator, count: evalSamples, seed: trainer.config.seed ^ 0xE7A1).fd
+            bestFD = reference.scores(of: best.generator, count: evalSamples, seed: QualityReference.evaluationSeed(trainingSeed: trainer.config.seed)).fd
         }
         while trainer.epochsCompleted < trainer.config.epochs {
             guard let record = trainer.trainEpoch(on: images) else { break }
@@ -60,7 +60,7 @@ struct TrainCommand: ParsableCommand {
                               record.epoch, trainer.config.epochs, record.dLoss, record.gLoss, record.seconds)
             if let reference, evalEvery > 0, record.epoch % evalEvery == 0 || record.epoch == trainer.config.epochs {
                 let started = Date()
-                let scores = reference.scores(of: trainer.generator, count: evalSamples, seed: trainer.config.seed ^ 0xE7A1)
+                let scores = reference.scores(of: trainer.generator, count: evalSamples, seed: QualityReference.evaluationSeed(trainingSeed: trainer.config.seed))
                 let share = scores.largestClassShare
                 line += String(format: " fd %.2f (real %.2f) IS %.2f top class %.0f%%%@ (eval %.2f s)", scores.fd,
                                reference.realScores.fd, scores.inceptionScore, share * 100,
