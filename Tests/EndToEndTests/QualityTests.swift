@@ -1,0 +1,546 @@
+import Foundation
+import GantryTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 7, end to end: per-epoch quality scores (`eval_every`, `eval_samples`), the
+/// job's `quality` and `warnings`, the kept best generator (`samples?epoch=best`,
+/// `checkpoint?epoch=best`, `best-NNNNN.gantry`), the datasets endpoint with its cached
+/// classifier, and the best file across a kill -9.
+/// Whether a decoded JSON value is `null` (not merely missing).
+private func isJSONNull(_ value: Any?) -> Bool { value is NSNull }
+
+/// A JSON value re-encoded with sorted keys, to compare two decoded objects.
+private func canonicalJSON(_ value: Any) -> String {
+    (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]))
+        .map { String(decoding: $0, as: UTF8.self) } ?? "unencodable: \(value)"
+}
+
+extension EndToEndTests {
+    /// The six per-epoch score fields: JSON null on epochs that were not evaluated.
+    static let scoreKeys = ["fd", "inception_score", "class_counts", "confident_share", "eval_samples", "eval_seconds"]
+
+    /// The line the daemon logs (stderr) when it trains a dataset's quality classifier.
+    static let classifierTrainingLine = "training the quality classifier of mnist"
+
+    /// Epochs of the `best-NNNNN.gantry` files in the job's folder, ascending.
+    static func bestFileEpochs(_ f: Fixture, _ id: String) -> [Int] {
+        let folder = f.stateDir.appendingPathComponent("jobs").appendingPathComponent(id)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.compactMap { name -> Int? in
+            guard name.range(of: #"^best-\d{5}\.gantry$"#, options: .regularExpression) != nil else { return nil }
+            return Int(name.dropFirst(5).dropLast(7))
+        }.sorted()
+    }
+
+    static func bestFile(_ f: Fixture, _ id: String, epoch: Int) -> URL {
+        f.stateDir.appendingPathComponent("jobs").appendingPathComponent(id)
+            .appendingPathComponent(String(format: "best-%05d.gantry", epoch))
+    }
+
+    static func datasetFile(_ f: Fixture, _ name: String) -> URL {
+        f.stateDir.appendingPathComponent("datasets").appendingPathComponent("mnist").appendingPathComponent(name)
+    }
+
+    /// How often the daemons of this fixture logged training the classifier.
+    static func classifierTrainings(_ f: Fixture) -> Int {
+        f.daemons.reduce(0) { $0 + $1.stderr.components(separatedBy: classifierTrainingLine).count - 1 }
+    }
+
+    static func ints(_ value: Any?) -> [Int]? {
+        guard let array = value as? [Any] else { return nil }
+        let values = array.compactMap { number($0) }
+        guard values.count == array.count, values.allSatisfy({ $0 == $0.rounded() }) else { return nil }
+        return values.map { Int($0) }
+    }
+
+    /// Checks one loss record's score fields: all null when `evaluated` is false, else
+    /// consistent numbers for `samples` evaluated digits.
+    static func checkScores(_ record: [String: Any], evaluated: Bool, samples: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        let epoch = record["epoch"] as? Int ?? -1
+        for key in scoreKeys {
+            #expect(record.keys.contains(key), "epoch \(epoch) has no \(key) key: \(record)", sourceLocation: sourceLocation)
+        }
+        guard evaluated else {
+            for key in scoreKeys {
+                #expect(isJSONNull(record[key]), "epoch \(epoch) was not evaluated; \(key) should be null: \(record[key] ?? "missing")",
+                        sourceLocation: sourceLocation)
+            }
+            return
+        }
+        let fd = number(record["fd"]), inception = number(record["inception_score"])
+        let confident = number(record["confident_share"]), seconds = number(record["eval_seconds"])
+        #expect(fd.map { $0.isFinite && $0 >= 0 } == true, "epoch \(epoch) fd: \(record["fd"] ?? "missing")", sourceLocation: sourceLocation)
+        // exp of a KL divergence over 10 classes: between 1 and 10.
+        #expect(inception.map { $0 >= 1 - 1e-6 && $0 <= 10 + 1e-6 } == true,
+                "epoch \(epoch) inception_score: \(record["inception_score"] ?? "missing")", sourceLocation: sourceLocation)
+        #expect(confident.map { (0...1).contains($0) } == true,
+                "epoch \(epoch) confident_share: \(record["confident_share"] ?? "missing")", sourceLocation: sourceLocation)
+        #expect(seconds.map { $0.isFinite && $0 > 0 } == true, "epoch \(epoch) eval_seconds: \(record["eval_seconds"] ?? "missing")",
+                sourceLocation: sourceLocation)
+        #expect(number(record["eval_samples"]) == Double(samples), "epoch \(epoch) eval_samples: \(record["eval_samples"] ?? "missing")",
+                sourceLocation: sourceLocation)
+        let counts = ints(record["class_counts"])
+        #expect(counts?.count == 10 && counts?.allSatisfy { $0 >= 0 } == true,
+                "epoch \(epoch) class_counts: \(record["class_counts"] ?? "missing")", sourceLocation: sourceLocation)
+        #expect(counts?.reduce(0, +) == samples, "epoch \(epoch) class_counts sum to \(counts?.reduce(0, +) ?? -1), not \(samples)",
+                sourceLocation: sourceLocation)
+    }
+
+    /// `warnings` holds one mode_collapse warning for `epoch` iff one class took more than
+    /// 40% of that evaluation's samples, and nothing else.
+    static func checkWarnings(_ job: Job, latestEvaluated record: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) {
+        let counts = ints(record["class_counts"]) ?? []
+        let total = counts.reduce(0, +)
+        let share = total > 0 ? Double(counts.max() ?? 0) / Double(total) : 0
+        let warnings = job.object["warnings"] as? [[String: Any]]
+        #expect(warnings != nil, "warnings is not an array: \(job.object["warnings"] ?? "missing")", sourceLocation: sourceLocation)
+        if share > 0.4 {
+            #expect(warnings?.count == 1, "largest class share \(share) > 0.4: want one mode_collapse warning, got \(warnings ?? [])",
+                    sourceLocation: sourceLocation)
+            if let w = warnings?.first {
+                #expect(w["code"] as? String == "mode_collapse", "\(w)", sourceLocation: sourceLocation)
+                #expect(w["epoch"] as? Int == record["epoch"] as? Int, "warning epoch \(w["epoch"] ?? "missing") vs record \(record["epoch"] ?? "?")",
+                        sourceLocation: sourceLocation)
+                #expect((w["message"] as? String)?.isEmpty == false, "\(w)", sourceLocation: sourceLocation)
+            }
+        } else {
+            #expect(warnings?.isEmpty == true, "largest class share \(share) ≤ 0.4: want no warnings, got \(warnings ?? [])",
+                    sourceLocation: sourceLocation)
+        }
+    }
+
+    // MARK: - Validation, eval_every 0, the datasets endpoint before any classifier
+
+    @Test("eval_every/eval_samples out of range or mistyped → 400 invalid_parameter; eval_every 0 scores nothing, trains no classifier, keeps no best, answers best with 409")
+    func qualityValidationAndNoEvaluation() throws {
+        try Fixture.with("quality-validation") { f in
+            try f.start()
+            let api = f.api
+
+            // Before any job: the dataset is configured but neither downloaded nor measured.
+            let before = try api.get("/v1/datasets/mnist")
+            #expect(before.status == 200 && isJSON(before), "\(before)")
+            let b = try #require(before.object, "\(before)")
+            #expect(b["name"] as? String == "mnist")
+            #expect(b["downloaded"] as? Bool == false, "\(b)")
+            #expect(isJSONNull(b["classifier"]) && isJSONNull(b["reference"]), "\(b)")
+            #expect((b["note"] as? String)?.isEmpty == false, "a note while classifier is null: \(b)")
+            #expect(b["links"] is [String: Any], "\(b)")
+            let list = try api.get("/v1/datasets")
+            #expect(list.status == 200 && isJSON(list), "\(list)")
+            let listed = list.object?["datasets"] as? [[String: Any]] ?? []
+            #expect(listed.map { $0["name"] as? String } == ["mnist"], "\(list)")
+            if let entry = listed.first { #expect(canonicalJSON(entry) == canonicalJSON(b), "list entry \(entry) vs \(b)") }
+            for unknown in ["nope", "MNIST", "mnist2"] {
+                let r = try api.get("/v1/datasets/\(unknown)")
+                #expect(r.status == 404 && isJSON(r) && r.errorCode?.isEmpty == false, "GET /v1/datasets/\(unknown) → \(r)")
+            }
+
+            // Out of range: the documented messages, word for word.
+            let everyMessage = "eval_every must be between 0 (no evaluation) and 10000"
+            let samplesMessage = "eval_samples must be between 500 and 50000"
+            for v in [-1, 10_001, 1_000_000] {
+                let r = try api.post("/v1/jobs", json: ["epochs": 1, "eval_every": v])
+                #expect(r.status == 400 && r.errorCode == "invalid_parameter" && r.errorMessage == everyMessage, "eval_every \(v) → \(r)")
+            }
+            for v in [499, 50_001, 0, -500] {
+                let r = try api.post("/v1/jobs", json: ["epochs": 1, "eval_samples": v])
+                #expect(r.status == 400 && r.errorCode == "invalid_parameter" && r.errorMessage == samplesMessage, "eval_samples \(v) → \(r)")
+            }
+            // Wrong types: a 400 naming the field.
+            for (field, raw) in [("eval_every", "\"3\""), ("eval_every", "1.5"), ("eval_every", "true"), ("eval_every", "[1]"),
+                                 ("eval_samples", "\"1000\""), ("eval_samples", "1000.5"), ("eval_samples", "{}")] {
+                let body = "{\"epochs\": 1, \"\(field)\": \(raw)}"
+                let r = try api.post("/v1/jobs", rawBody: body)
+                #expect(r.status == 400 && isJSON(r) && r.errorCode == "invalid_parameter", "POST \(body) → \(r)")
+                #expect(r.errorMessage?.contains(field) == true, "POST \(body): the message should name \(field): \(r)")
+            }
+            #expect(listedJobs(try api.get("/v1/jobs")).isEmpty, "a refused request must not create a job")
+
+            // The bounds are accepted and echoed; eval_samples defaults to 10000.
+            var spec = tinyJob
+            spec["epochs"] = 2
+            spec["eval_every"] = 0
+            spec["eval_samples"] = 50_000
+            let job = try api.createJob(spec)
+            #expect(job.config["eval_every"] as? Int == 0 && job.config["eval_samples"] as? Int == 50_000, "\(job.config)")
+            var spec2 = tinyJob
+            spec2["eval_every"] = 0
+            let job2 = try api.createJob(spec2)
+            #expect(job2.config["eval_every"] as? Int == 0 && job2.config["eval_samples"] as? Int == 10_000,
+                    "eval_samples defaults to 10000: \(job2.config)")
+
+            let (records, status) = try api.followLosses(job.id, timeout: 60)
+            #expect(status == "completed")
+            #expect(epochNumbers(records) == [1, 2], "\(records)")
+            for record in records { Self.checkScores(record, evaluated: false, samples: 0) }
+            #expect(try api.waitForStatus(job2.id, ["completed", "failed", "cancelled"], timeout: 60).status == "completed")
+
+            let done = try api.job(job.id)
+            #expect(done.object.keys.contains("quality") && isJSONNull(done.object["quality"]), "quality: \(done.object["quality"] ?? "missing")")
+            #expect((done.object["warnings"] as? [Any])?.isEmpty == true, "warnings: \(done.object["warnings"] ?? "missing")")
+            let links = done.object["links"] as? [String: Any] ?? [:]
+            #expect(links["best_samples"] as? String == "/v1/jobs/\(job.id)/samples?epoch=best", "\(links)")
+            #expect(links["dataset"] as? String == "/v1/datasets/mnist", "\(links)")
+            if let latest = done.object["latest"] as? [String: Any] { Self.checkScores(latest, evaluated: false, samples: 0) }
+
+            // Nothing evaluated: best is a 409, latest and its number still work, others are not kept.
+            for path in ["samples?epoch=best", "checkpoint?epoch=best"] {
+                let r = try api.get("/v1/jobs/\(job.id)/\(path)")
+                #expect(r.status == 409 && isJSON(r) && r.errorCode == "no_evaluation_yet", "\(path) → \(r)")
+            }
+            let latest = try api.get("/v1/jobs/\(job.id)/samples?epoch=latest&count=4")
+            #expect(latest.status == 200 && latest.header("Gantry-Epoch") == "2", "\(latest) \(latest.headers)")
+            let two = try api.get("/v1/jobs/\(job.id)/samples?epoch=2&count=4")
+            #expect(two.status == 200 && two.body == latest.body, "epoch=2 is the latest: \(two)")
+            let one = try api.get("/v1/jobs/\(job.id)/samples?epoch=1")
+            #expect(one.status == 404 && one.errorCode == "generator_not_kept", "\(one)")
+
+            // No best file, no classifier, no training of one.
+            #expect(Self.bestFileEpochs(f, job.id).isEmpty && Self.bestFileEpochs(f, job2.id).isEmpty,
+                    "best files with eval_every 0: \(Self.bestFileEpochs(f, job.id)) \(Self.bestFileEpochs(f, job2.id))")
+            #expect(!FileManager.default.fileExists(atPath: Self.datasetFile(f, "classifier.gantry").path))
+            #expect(!FileManager.default.fileExists(atPath: Self.datasetFile(f, "quality.json").path))
+            #expect(Self.classifierTrainings(f) == 0, "eval_every 0 must not train the classifier")
+            let after = try #require(try api.get("/v1/datasets/mnist").object)
+            #expect(after["downloaded"] as? Bool == true, "the jobs downloaded mnist: \(after)")
+            #expect(isJSONNull(after["classifier"]) && isJSONNull(after["reference"]) && (after["note"] as? String)?.isEmpty == false, "\(after)")
+            #expect(f.daemon?.stop() == .exited(0))
+        }
+    }
+
+    // MARK: - Which epochs are scored; the job's quality and warnings
+
+    @Test("eval_every 3 over 7 epochs scores epochs 3, 6 and 7 only; quality, best and warnings agree with the records at every moment")
+    func evaluatedEpochsAndQuality() throws {
+        try Fixture.with("quality-epochs") { f in
+            try f.start()
+            let api = f.api
+            let job = try api.createJob(["epochs": 7, "g_hidden": 32, "d_hidden": 32, "seed": 3, "samples_per_epoch": 1,
+                                         "eval_every": 3, "eval_samples": 1000])
+            #expect(job.config["eval_every"] as? Int == 3 && job.config["eval_samples"] as? Int == 1000, "\(job.config)")
+            // eval_every at its upper bound and eval_samples at its lower: only the last epoch is scored.
+            let last = try api.createJob(["epochs": 2, "g_hidden": 32, "d_hidden": 32, "seed": 4, "samples_per_epoch": 1,
+                                          "eval_every": 10_000, "eval_samples": 500])
+            #expect(last.config["eval_every"] as? Int == 10_000 && last.config["eval_samples"] as? Int == 500, "\(last.config)")
+
+            // While it trains, every snapshot is consistent: no quality before epoch 3, then the
+            // latest scored epoch at or before the current one.
+            let evaluatedEpochs = [3, 6, 7]
+            var snapshots = 0
+            _ = try api.waitFor(job.id, timeout: 90, every: 0.02, what: "finished") { j in
+                snapshots += 1
+                let q = j.object["quality"]
+                let epoch = j.epoch
+                if let quality = q as? [String: Any] {
+                    let expected = evaluatedEpochs.last { $0 <= epoch }
+                    #expect(quality["evaluated_epoch"] as? Int == expected, "at epoch \(epoch) quality is \(quality)")
+                    #expect(evaluatedEpochs.contains(quality["best_epoch"] as? Int ?? -1), "at epoch \(epoch) quality is \(quality)")
+                } else {
+                    #expect(isJSONNull(q) && epoch < 3, "at epoch \(epoch) (status \(j.status)) quality is \(q ?? "missing")")
+                }
+                return j.isFinished
+            }
+            #expect(snapshots > 1)
+
+            let (records, status) = try api.followLosses(job.id, timeout: 30)
+            #expect(status == "completed")
+            #expect(epochNumbers(records) == Array(1...7), "\(epochNumbers(records))")
+            for record in records {
+                Self.checkScores(record, evaluated: evaluatedEpochs.contains(record["epoch"] as? Int ?? -1), samples: 1000)
+            }
+
+            let done = try api.job(job.id)
+            let quality = try #require(done.object["quality"] as? [String: Any], "quality: \(done.object["quality"] ?? "missing")")
+            let byEpoch = Dictionary(records.map { ($0["epoch"] as? Int ?? -1, $0) }) { a, _ in a }
+            let seventh = try #require(byEpoch[7])
+            #expect(quality["evaluated_epoch"] as? Int == 7, "\(quality)")
+            #expect(number(quality["fd"]) == number(seventh["fd"]), "quality.fd \(quality["fd"] ?? "nil") vs epoch 7 \(seventh["fd"] ?? "nil")")
+            #expect(number(quality["inception_score"]) == number(seventh["inception_score"]), "\(quality) vs \(seventh)")
+            let counts = Self.ints(seventh["class_counts"]) ?? []
+            let share = Double(counts.max() ?? 0) / Double(max(counts.reduce(0, +), 1))
+            #expect(abs((number(quality["largest_class_share"]) ?? -1) - share) < 1e-9, "largest_class_share \(quality["largest_class_share"] ?? "nil") vs \(counts)")
+            let scored = evaluatedEpochs.compactMap { e in number(byEpoch[e]?["fd"]).map { (epoch: e, fd: $0) } }
+            let best = try #require(scored.min { $0.fd < $1.fd }, "no scored epochs in \(records)")
+            #expect(quality["best_epoch"] as? Int == best.epoch, "best_epoch \(quality["best_epoch"] ?? "nil"); fds \(scored)")
+            #expect(number(quality["best_fd"]) == best.fd, "best_fd \(quality["best_fd"] ?? "nil"); fds \(scored)")
+            // The real-data reference is the dataset's, and real digits score far better.
+            let dataset = try #require(try api.get("/v1/datasets/mnist").object)
+            let reference = try #require(dataset["reference"] as? [String: Any], "\(dataset)")
+            #expect(number(quality["real_fd"]) != nil && number(quality["real_fd"]) == number(reference["fd"]), "\(quality) vs \(reference)")
+            #expect(number(quality["real_inception_score"]) != nil && number(quality["real_inception_score"]) == number(reference["inception_score"]),
+                    "\(quality) vs \(reference)")
+            #expect((number(quality["real_fd"]) ?? .infinity) < best.fd, "real data should score a lower fd than a 7-epoch generator: \(quality)")
+            Self.checkWarnings(done, latestEvaluated: seventh)
+            if let latest = done.object["latest"] as? [String: Any] {
+                #expect(latest["epoch"] as? Int == 7 && number(latest["fd"]) == number(seventh["fd"]), "latest: \(latest)")
+            }
+            #expect(Self.bestFileEpochs(f, job.id) == [best.epoch], "best files \(Self.bestFileEpochs(f, job.id)), best epoch \(best.epoch)")
+
+            // The second job: epoch 1 not scored, epoch 2 (the last) scored with 500 samples.
+            let (lastRecords, lastStatus) = try api.followLosses(last.id, timeout: 60)
+            #expect(lastStatus == "completed")
+            #expect(epochNumbers(lastRecords) == [1, 2])
+            for record in lastRecords { Self.checkScores(record, evaluated: record["epoch"] as? Int == 2, samples: 500) }
+            let lastDone = try api.job(last.id)
+            let lastQuality = lastDone.object["quality"] as? [String: Any]
+            #expect(lastQuality?["evaluated_epoch"] as? Int == 2 && lastQuality?["best_epoch"] as? Int == 2, "\(lastDone.object)")
+            if let second = lastRecords.last { Self.checkWarnings(lastDone, latestEvaluated: second) }
+            #expect(Self.bestFileEpochs(f, last.id) == [2])
+            #expect(f.daemon?.stop() == .exited(0))
+        }
+    }
+
+    // MARK: - The best generator: samples and checkpoint by epoch
+
+    @Test("samples and checkpoint at epoch=best|latest|N: the best-fd epoch's generator, repeatable bytes, generator_not_kept, invalid_parameter, no_evaluation_yet")
+    func bestEpochSamplesAndCheckpoint() throws {
+        try Fixture.with("quality-best") { f in
+            try f.start(["concurrent_jobs": 1])
+            let api = f.api
+            // Default model; in its first epochs on mnist5k fd usually rises after epoch 1 or 2,
+            // so the best epoch is normally not the latest (both cases are checked below).
+            let job = try api.createJob(["epochs": 6, "seed": 1, "samples_per_epoch": 1, "eval_samples": 500])
+            #expect(job.config["eval_every"] as? Int == 1, "eval_every defaults to 1: \(job.config)")
+            // Queued behind the first job (which trains the classifier first): nothing evaluated yet.
+            let queued = try api.createJob(["epochs": 1, "g_hidden": 8, "d_hidden": 8, "samples_per_epoch": 1, "eval_samples": 500])
+            let early = try api.get("/v1/jobs/\(queued.id)/samples?epoch=best")
+            let earlyStatus = try api.job(queued.id)
+            if earlyStatus.epoch == 0 {
+                #expect(early.status == 409 && isJSON(early) && early.errorCode == "no_evaluation_yet", "\(early)")
+            }
+            #expect(earlyStatus.epoch == 0, "the second job should still wait behind the first: \(earlyStatus.object)")
+
+            let (records, status) = try api.followLosses(job.id, timeout: 90)
+            #expect(status == "completed")
+            #expect(epochNumbers(records) == Array(1...6))
+            for record in records { Self.checkScores(record, evaluated: true, samples: 500) }
+            let done = try api.job(job.id)
+            let quality = try #require(done.object["quality"] as? [String: Any], "\(done.object)")
+            let scored = records.compactMap { r in number(r["fd"]).map { (epoch: r["epoch"] as? Int ?? -1, fd: $0) } }
+            let expectedBest = try #require(scored.min { $0.fd < $1.fd })
+            let best = try #require(quality["best_epoch"] as? Int, "\(quality)")
+            #expect(best == expectedBest.epoch, "best_epoch \(best), fds \(scored)")
+            #expect(Self.bestFileEpochs(f, job.id) == [best], "best files \(Self.bestFileEpochs(f, job.id))")
+            if let lastRecord = records.last { Self.checkWarnings(done, latestEvaluated: lastRecord) }
+
+            let base = "/v1/jobs/\(job.id)"
+            let query = "count=9&seed=5&columns=3&pad=1"
+            let bestSamples = try api.get("\(base)/samples?epoch=best&\(query)")
+            #expect(bestSamples.status == 200, "\(bestSamples)")
+            #expect(bestSamples.header("Content-Type")?.hasPrefix("image/x-portable-graymap") == true, "\(bestSamples.headers)")
+            #expect(bestSamples.header("Gantry-Epoch") == String(best), "Gantry-Epoch \(bestSamples.header("Gantry-Epoch") ?? "none"), best \(best)")
+            let grid = try PGM(bestSamples.body)
+            #expect(grid.width == PGM.side(cells: 3, pad: 1) && grid.height == PGM.side(cells: 3, pad: 1) && grid.maxValue == 255,
+                    "\(grid.width)x\(grid.height) max \(grid.maxValue)")
+            #expect(Set(grid.pixels).count > 1, "a grid of digits is not one flat colour")
+            let again = try api.get("\(base)/samples?epoch=best&\(query)")
+            #expect(again.status == 200 && again.body == bestSamples.body, "same seed and count, same bytes")
+            let otherSeed = try api.get("\(base)/samples?epoch=best&count=9&seed=6&columns=3&pad=1")
+            #expect(otherSeed.status == 200 && otherSeed.body != bestSamples.body, "another seed, other digits")
+            let byNumber = try api.get("\(base)/samples?epoch=\(best)&\(query)")
+            #expect(byNumber.status == 200 && byNumber.header("Gantry-Epoch") == String(best) && byNumber.body == bestSamples.body,
+                    "epoch=\(best) is the best epoch: \(byNumber)")
+            let latest = try api.get("\(base)/samples?epoch=latest&\(query)")
+            #expect(latest.status == 200 && latest.header("Gantry-Epoch") == "6", "\(latest) \(latest.headers)")
+            let six = try api.get("\(base)/samples?epoch=6&\(query)")
+            #expect(six.status == 200 && six.body == latest.body && six.header("Gantry-Epoch") == "6", "\(six)")
+            let plain = try api.get("\(base)/samples?\(query)")
+            #expect(plain.status == 200 && plain.body == latest.body, "no epoch means latest")
+            if best != 6 {
+                #expect(latest.body != bestSamples.body, "epoch \(best)'s generator and epoch 6's draw the same digits")
+            }
+
+            // The checkpoint of the best epoch: generator only, named after its epoch, the kept file's weights.
+            let checkpoint = try api.get("\(base)/checkpoint?epoch=best")
+            #expect(checkpoint.status == 200, "\(checkpoint)")
+            let disposition = checkpoint.header("Content-Disposition") ?? ""
+            #expect(disposition.contains("-epoch\(best).gantry"), "Content-Disposition: \(disposition)")
+            let served = try CheckpointFile(checkpoint.body)
+            #expect(served.epochs == UInt64(best) && served.kind == 1, "epochs \(served.epochs), kind \(served.kind)")
+            #expect(!served.generator.isEmpty && served.tensors.allSatisfy { $0.name.hasPrefix("generator.") },
+                    "tensors: \(served.tensors.map(\.name))")
+            let kept = try CheckpointFile(Array(try Data(contentsOf: Self.bestFile(f, job.id, epoch: best))))
+            #expect(kept.epochs == UInt64(best))
+            #expect(served.generator == kept.generator, "the served best generator differs from best-\(best)'s")
+            let checkpointByNumber = try api.get("\(base)/checkpoint?epoch=\(best)")
+            #expect(checkpointByNumber.status == 200 && (try? CheckpointFile(checkpointByNumber.body))?.generator == served.generator)
+            let latestCheckpoint = try api.get("\(base)/checkpoint?epoch=latest")
+            #expect(latestCheckpoint.status == 200 && latestCheckpoint.header("Content-Disposition")?.contains("-epoch6.gantry") == true,
+                    "\(latestCheckpoint) \(latestCheckpoint.headers)")
+            #expect((try? CheckpointFile(latestCheckpoint.body))?.epochs == 6)
+            if best != 6 {
+                #expect((try? CheckpointFile(latestCheckpoint.body))?.generator != served.generator)
+            }
+
+            // Other epochs' generators are not kept; garbage is a 400.
+            for epoch in Array(1...6).filter({ $0 != best && $0 != 6 }) + [7, 1000] {
+                for what in ["samples", "checkpoint"] {
+                    let r = try api.get("\(base)/\(what)?epoch=\(epoch)")
+                    #expect(r.status == 404 && isJSON(r) && r.errorCode == "generator_not_kept", "\(what)?epoch=\(epoch) → \(r)")
+                }
+            }
+            for garbage in ["abc", "0", "-1", "1.5", "2x", "best2"] {
+                for what in ["samples", "checkpoint"] {
+                    let r = try api.get("\(base)/\(what)?epoch=\(garbage)")
+                    #expect(r.status == 400 && isJSON(r) && r.errorCode == "invalid_parameter", "\(what)?epoch=\(garbage) → \(r)")
+                }
+            }
+
+            // The queued job ran after it and has its own best: its only epoch.
+            #expect(try api.waitForStatus(queued.id, ["completed", "failed", "cancelled"], timeout: 60).status == "completed")
+            let queuedBest = try api.get("/v1/jobs/\(queued.id)/samples?epoch=best&count=4")
+            #expect(queuedBest.status == 200 && queuedBest.header("Gantry-Epoch") == "1", "\(queuedBest)")
+            #expect(f.daemon?.stop() == .exited(0))
+        }
+    }
+
+    // MARK: - The dataset's classifier: built once, cached, shown, kept across a restart
+
+    @Test("GET /v1/datasets/mnist after evaluating jobs: classifier and reference; trained once for two concurrent jobs; a restart reads it from the cache")
+    func datasetClassifierOnceAndAcrossRestart() throws {
+        try Fixture.with("quality-dataset") { f in
+            try f.start(["concurrent_jobs": 2])
+            var api = f.api
+            let small: [String: Any] = ["epochs": 1, "g_hidden": 16, "d_hidden": 16, "samples_per_epoch": 1, "eval_samples": 500]
+            // Two jobs at once on a fresh state folder: one classifier training between them.
+            let first = try api.createJob(small)
+            let second = try api.createJob(small)
+            for id in [first.id, second.id] {
+                let done = try api.waitForStatus(id, ["completed", "failed", "cancelled"], timeout: 90)
+                #expect(done.status == "completed", "\(done.object)")
+            }
+            #expect(Self.classifierTrainings(f) == 1, "the classifier was trained \(Self.classifierTrainings(f)) times:\n\(f.daemon?.stderr ?? "")")
+
+            let r = try api.get("/v1/datasets/mnist")
+            #expect(r.status == 200 && isJSON(r), "\(r)")
+            let view = try #require(r.object)
+            #expect(view["name"] as? String == "mnist" && view["downloaded"] as? Bool == true, "\(view)")
+            #expect(view["note"] == nil || isJSONNull(view["note"]), "no note once the classifier exists: \(view)")
+            let classifier = try #require(view["classifier"] as? [String: Any], "\(view)")
+            let accuracy = number(classifier["test_accuracy"]) ?? -1
+            #expect(accuracy >= 0.94 && accuracy <= 1, "test_accuracy \(accuracy)")
+            #expect(classifier["test_images"] as? Int == 1000 && classifier["train_images"] as? Int == 4000, "\(classifier)")
+            #expect((classifier["epochs"] as? Int ?? 0) >= 1, "\(classifier)")
+            #expect((number(classifier["seconds"]) ?? 0) > 0, "\(classifier)")
+            #expect(Timestamp.parse(classifier["built_at"]) != nil, "built_at \(classifier["built_at"] ?? "missing")")
+            let reference = try #require(view["reference"] as? [String: Any], "\(view)")
+            #expect(reference["samples"] as? Int == 500, "\(reference)")
+            #expect(number(reference["fd"]).map { $0.isFinite && $0 >= 0 } == true, "\(reference)")
+            #expect(number(reference["inception_score"]).map { $0 > 1 && $0 <= 10 } == true, "\(reference)")
+            #expect(number(reference["confident_share"]).map { (0...1).contains($0) } == true, "\(reference)")
+            let realCounts = Self.ints(reference["class_counts"]) ?? []
+            #expect(realCounts.count == 10 && realCounts.reduce(0, +) == 500, "\(reference)")
+            // Real digits of ten classes: no class near half of them.
+            #expect(Double(realCounts.max() ?? 500) / 500 < 0.4, "\(realCounts)")
+            let listed = try api.get("/v1/datasets").object?["datasets"] as? [[String: Any]] ?? []
+            #expect(listed.count == 1 && listed.first.map { canonicalJSON($0) == canonicalJSON(view) } == true,
+                    "the list shows the same: \(listed)")
+            let quality = try api.job(first.id).object["quality"] as? [String: Any]
+            #expect(number(quality?["real_fd"]) == number(reference["fd"]), "\(quality ?? [:]) vs \(reference)")
+
+            let classifierFile = Self.datasetFile(f, "classifier.gantry"), summaryFile = Self.datasetFile(f, "quality.json")
+            #expect(FileManager.default.fileExists(atPath: summaryFile.path))
+            let classifierBytes = try Data(contentsOf: classifierFile)
+            #expect(!classifierBytes.isEmpty)
+
+            // Restart: the view comes back from quality.json before any job runs...
+            #expect(f.daemon?.stop() == .exited(0))
+            try f.restart()
+            api = f.api
+            let afterRestart = try #require(try api.get("/v1/datasets/mnist").object)
+            #expect(canonicalJSON(afterRestart) == canonicalJSON(view), "after a restart: \(afterRestart)\nbefore: \(view)")
+            // ...and an evaluating job there loads the cached classifier instead of training one.
+            let third = try api.createJob(small)
+            let thirdDone = try api.waitForStatus(third.id, ["completed", "failed", "cancelled"], timeout: 90)
+            #expect(thirdDone.status == "completed", "\(thirdDone.object)")
+            let thirdQuality = try #require(thirdDone.object["quality"] as? [String: Any], "\(thirdDone.object)")
+            #expect(number(thirdQuality["real_fd"]) == number(reference["fd"]), "\(thirdQuality) vs \(reference)")
+            #expect(Self.classifierTrainings(f) == 1, "trained again after the restart:\n\(f.daemon?.stderr ?? "")")
+            #expect(try Data(contentsOf: classifierFile) == classifierBytes, "classifier.gantry was rewritten")
+            let finalView = try #require(try api.get("/v1/datasets/mnist").object)
+            #expect(canonicalJSON(finalView) == canonicalJSON(view), "after the third job: \(finalView)")
+            #expect(f.daemon?.stop() == .exited(0))
+        }
+    }
+
+    // MARK: - kill -9 and the best file
+
+    @Test("kill -9 mid-job plus the best files a crash window leaves: the job resumes, scores every epoch once as an uninterrupted run does, one best file remains and is served")
+    func killNineKeepsOneBestFile() throws {
+        try Fixture.with("quality-kill9") { f in
+            try f.start(["concurrent_jobs": 1])
+            var api = f.api
+            let spec: [String: Any] = ["epochs": 8, "seed": 1, "samples_per_epoch": 1, "eval_samples": 500]
+            let reference = try api.createJob(spec)
+            let victim = try api.createJob(spec)
+            let (referenceRecords, referenceStatus) = try api.followLosses(reference.id, timeout: 90)
+            #expect(referenceStatus == "completed")
+            #expect(epochNumbers(referenceRecords) == Array(1...8))
+            let referenceBest = try #require((try api.job(reference.id).object["quality"] as? [String: Any])?["best_epoch"] as? Int)
+            let query = "count=9&seed=5"
+            let referenceSamples = try api.get("/v1/jobs/\(reference.id)/samples?epoch=best&\(query)")
+            #expect(referenceSamples.status == 200)
+
+            // Kill as soon as the victim's second epoch is recorded (a long-poll wakes on it).
+            let second = try api.get("/v1/jobs/\(victim.id)/losses?since=1&wait=60")
+            let daemon = try #require(f.daemon)
+            #expect(daemon.killNow() == .signalled(SIGKILL))
+            let seen = (second.object?["epochs"] as? [[String: Any]] ?? []).compactMap { $0["epoch"] as? Int }
+            #expect(seen.first == 2, "the long-poll answered with epochs \(seen)")
+
+            // The state at the kill: a checkpoint before the end, at least one best file.
+            let checkpointURL = f.stateDir.appendingPathComponent("jobs/\(victim.id)/checkpoint.gantry")
+            let atKill = try CheckpointFile(Array(try Data(contentsOf: checkpointURL)))
+            try #require(atKill.epochs >= 2 && atKill.epochs < 8, "the victim's checkpoint is at epoch \(atKill.epochs)")
+            let bestAtKill = Self.bestFileEpochs(f, victim.id)
+            let someBest = try #require(bestAtKill.last, "no best file after two evaluated epochs")
+            // Plant what the crash windows of the best file leave. Right after writing a new best
+            // for the next epoch: a best file newer than the checkpoint (the resume trains that
+            // epoch again). Between the checkpoint and removing the superseded best: an older one.
+            var planted = [Int(atKill.epochs) + 1]
+            if let older = (1..<someBest).last(where: { !bestAtKill.contains($0) }) { planted.append(older) }
+            for epoch in planted where !bestAtKill.contains(epoch) {
+                try FileManager.default.copyItem(at: Self.bestFile(f, victim.id, epoch: someBest), to: Self.bestFile(f, victim.id, epoch: epoch))
+            }
+
+            try f.restart()
+            api = f.api
+            let (records, status) = try api.followLosses(victim.id, timeout: 90)
+            #expect(status == "completed")
+            let all = try api.get("/v1/jobs/\(victim.id)/losses").object?["epochs"] as? [[String: Any]] ?? []
+            #expect(epochNumbers(all) == Array(1...8), "each epoch exactly once: \(epochNumbers(all))")
+            #expect(epochNumbers(records) == Array(1...8), "followed: \(epochNumbers(records))")
+            for record in all { Self.checkScores(record, evaluated: true, samples: 500) }
+            // Same seed, one BLAS thread: the same scores as the uninterrupted run, epoch by epoch.
+            for (mine, theirs) in zip(all, referenceRecords) {
+                for key in ["fd", "inception_score", "confident_share"] {
+                    #expect(number(mine[key]) == number(theirs[key]),
+                            "epoch \(mine["epoch"] ?? "?") \(key): \(mine[key] ?? "nil") vs uninterrupted \(theirs[key] ?? "nil")")
+                }
+                #expect(Self.ints(mine["class_counts"]) == Self.ints(theirs["class_counts"]), "epoch \(mine["epoch"] ?? "?") class_counts")
+            }
+
+            let done = try api.job(victim.id)
+            let quality = try #require(done.object["quality"] as? [String: Any], "\(done.object)")
+            let best = try #require(quality["best_epoch"] as? Int, "\(quality)")
+            let scored = all.compactMap { r in number(r["fd"]).map { (epoch: r["epoch"] as? Int ?? -1, fd: $0) } }
+            #expect(best == scored.min { $0.fd < $1.fd }?.epoch, "best_epoch \(best), fds \(scored)")
+            #expect(best == referenceBest, "best epoch \(best); the uninterrupted run's was \(referenceBest)")
+            #expect(quality["evaluated_epoch"] as? Int == 8, "\(quality)")
+            if let last = all.last { Self.checkWarnings(done, latestEvaluated: last) }
+            #expect(Self.bestFileEpochs(f, victim.id) == [best], "best files \(Self.bestFileEpochs(f, victim.id)), best_epoch \(best)")
+
+            let samples = try api.get("/v1/jobs/\(victim.id)/samples?epoch=best&\(query)")
+            #expect(samples.status == 200 && samples.header("Gantry-Epoch") == String(best), "\(samples) \(samples.headers)")
+            #expect(samples.body == referenceSamples.body, "the best generator differs from the uninterrupted run's")
+            let checkpoint = try api.get("/v1/jobs/\(victim.id)/checkpoint?epoch=best")
+            #expect(checkpoint.status == 200 && checkpoint.header("Content-Disposition")?.contains("-epoch\(best).gantry") == true,
+                    "\(checkpoint) \(checkpoint.headers)")
+            #expect(f.daemon?.stop() == .exited(0))
+        }
+    }
+}
