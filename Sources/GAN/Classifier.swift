@@ -107,16 +107,20 @@ public struct Classifier: Sendable {
         }
     }
 
-    /// Share of `images` whose arg-max class equals the label.
+    /// Share of `images` whose arg-max class equals the label, classified 1,000 at a time
+    /// (a whole 10,000-image test split at once would hold 50 MB of activations).
     public func accuracy(_ images: TrainingImages, labels: [UInt8]) -> Double {
-        var all = Matrix(rows: images.count, columns: images.pixelsPerImage)
-        images.fill(&all, indices: Array(0..<images.count)[...])
-        let scores = logits(all)
         var correct = 0
-        for r in 0..<scores.rows {
-            var best = 0
-            for c in 1..<scores.columns where scores[r, c] > scores[r, best] { best = c }
-            if best == Int(labels[r]) { correct += 1 }
+        for start in stride(from: 0, to: images.count, by: 1_000) {
+            let indices = Array(start..<min(start + 1_000, images.count))
+            var batch = Matrix(rows: indices.count, columns: images.pixelsPerImage)
+            images.fill(&batch, indices: indices[...])
+            let scores = logits(batch)
+            for r in 0..<scores.rows {
+                var best = 0
+                for c in 1..<scores.columns where scores[r, c] > scores[r, best] { best = c }
+                if best == Int(labels[indices[r]]) { correct += 1 }
+            }
         }
         return Double(correct) / Double(max(images.count, 1))
     }

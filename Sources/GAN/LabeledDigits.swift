@@ -1,5 +1,3 @@
-import Linalg
-
 /// A dataset split with its class labels, as the quality classifier sees it.
 public struct LabeledDigits: Sendable {
     public let images: TrainingImages
@@ -12,11 +10,4 @@ public struct LabeledDigits: Sendable {
     }
 
     public var count: Int { images.count }
-
-    /// Images `indices` as rows scaled to [-1, 1], like a training batch.
-    public func matrix(_ indices: [Int]) -> Matrix {
-        var m = Matrix(rows: indices.count, columns: images.pixelsPerImage)
-        images.fill(&m, indices: indices[...])
-        return m
-    }
 }

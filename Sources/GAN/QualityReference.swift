@@ -19,10 +19,11 @@ public struct QualityReference: Sendable {
         self.classifier = classifier
         testAccuracy = classifier.accuracy(test.images, labels: test.labels)
         testImages = test.count
-        evaluator = SampleEvaluator(classifier: classifier, reference: test.matrix(Array(0..<test.count)))
+        evaluator = SampleEvaluator(classifier: classifier, reference: test.images, indices: Array(0..<test.count))
         // Test splits may be ordered by class (mnist5k's is): interleave so each half has every digit.
         let evens = Array(stride(from: 0, to: test.count, by: 2)), odds = Array(stride(from: 1, to: test.count, by: 2))
-        realScores = SampleEvaluator(classifier: classifier, reference: test.matrix(evens)).scores(of: test.matrix(odds))
+        realScores = SampleEvaluator(classifier: classifier, reference: test.images, indices: evens)
+            .scores(of: test.images, indices: odds)
     }
 
     /// Passes over the training split: enough that every set sees about 600,000 images

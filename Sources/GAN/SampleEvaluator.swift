@@ -34,12 +34,35 @@ public struct SampleEvaluator: Sendable {
 
     /// `reference` holds images one a row in [-1, 1].
     public init(classifier: Classifier, reference: Matrix) {
+        self.init(classifier: classifier, referenceCount: reference.rows) { reference.rows($0) }
+    }
+
+    /// The reference is images `indices` of `images`, scaled as they are drawn.
+    public init(classifier: Classifier, reference images: TrainingImages, indices: [Int]) {
+        self.init(classifier: classifier, referenceCount: indices.count) { range in
+            var chunk = Matrix(rows: range.count, columns: images.pixelsPerImage)
+            images.fill(&chunk, indices: indices[range])
+            return chunk
+        }
+    }
+
+    private init(classifier: Classifier, referenceCount: Int, chunk images: (Range<Int>) -> Matrix) {
         self.classifier = classifier
-        self.reference = ReferenceMoments(QualityScores.moments(classifier.features(reference)))
+        let features = Self.classify(classifier, count: referenceCount, chunk: images).features
+        reference = ReferenceMoments(QualityScores.moments(features))
     }
 
     public func scores(of images: Matrix) -> Scores {
         scores(count: images.rows) { images.rows($0) }
+    }
+
+    /// Scores images `indices` of `images` (real digits, e.g. a test split).
+    public func scores(of images: TrainingImages, indices: [Int]) -> Scores {
+        scores(count: indices.count) { range in
+            var chunk = Matrix(rows: range.count, columns: images.pixelsPerImage)
+            images.fill(&chunk, indices: indices[range])
+            return chunk
+        }
     }
 
     /// Scores `count` digits of `generator` drawn from noise seeded with `seed`.
@@ -52,19 +75,26 @@ public struct SampleEvaluator: Sendable {
     /// probabilities of the whole set are kept (10,000 images at once would hold 70 MB
     /// of activations while training goes on beside it).
     private func scores(count: Int, chunk images: (Range<Int>) -> Matrix) -> Scores {
+        let (features, probabilities) = Self.classify(classifier, count: count, chunk: images)
+        let (counts, confident) = QualityScores.classCounts(probabilities)
+        return Scores(fd: QualityScores.frechetDistance(QualityScores.moments(features), reference),
+                      inceptionScore: QualityScores.inceptionScore(probabilities), classCounts: counts, confidentShare: confident)
+    }
+
+    /// Features and class probabilities of `count` images made `chunk` rows at a time.
+    private static func classify(_ classifier: Classifier, count: Int,
+                                 chunk images: (Range<Int>) -> Matrix) -> (features: Matrix, probabilities: Matrix) {
         let featureLayer = classifier.layers.count - 2
         var features = Matrix(rows: count, columns: classifier.layers[featureLayer].outputs)
         var probabilities = Matrix(rows: count, columns: classifier.classes)
-        for start in stride(from: 0, to: count, by: Self.chunk) {
-            let range = start..<min(start + Self.chunk, count)
+        for start in stride(from: 0, to: count, by: chunk) {
+            let range = start..<min(start + chunk, count)
             // One forward pass gives both the features (penultimate layer) and the class probabilities.
             let pass = classifier.forward(images(range))
             features.copyRows(from: pass.post[featureLayer], toRow: start)
             probabilities.copyRows(from: SoftmaxCrossEntropy.probabilities(pass.post[featureLayer + 1]), toRow: start)
         }
-        let (counts, confident) = QualityScores.classCounts(probabilities)
-        return Scores(fd: QualityScores.frechetDistance(QualityScores.moments(features), reference),
-                      inceptionScore: QualityScores.inceptionScore(probabilities), classCounts: counts, confidentShare: confident)
+        return (features, probabilities)
     }
 
     static let chunk = 1_000

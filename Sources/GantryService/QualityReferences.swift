@@ -22,8 +22,10 @@ public final class QualityReferences: @unchecked Sendable {
         self.log = log
     }
 
-    /// The reference of dataset `name`, loading or training its classifier if this process has not yet.
-    public func reference(for name: String, test: LabeledDigits? = nil) throws -> QualityReference {
+    /// The reference of dataset `name`, loading or training its classifier if this process
+    /// has not yet. A caller that holds the training split already passes it (one copy of
+    /// 60,000 images is 47 MB).
+    public func reference(for name: String, train loaded: LabeledDigits? = nil) throws -> QualityReference {
         let flight: NSLock = locked {
             if let lock = building[name] { return lock }
             let lock = NSLock()
@@ -35,13 +37,13 @@ public final class QualityReferences: @unchecked Sendable {
         if let ready = locked({ built[name] }) { return ready }
 
         let directory = datasets.directory(for: name)
-        let testSplit = try test ?? datasets.digits(name, split: .test) { _ in }
+        let testSplit = try datasets.digits(name, split: .test) { _ in }
         var trainCount = DatasetQuality.read(from: directory)?.trainImages
         let (reference, origin) = try QualityReference.loadOrTrain(
             classifierAt: DatasetQuality.classifierPath(in: directory),
             train: {
                 log("training the quality classifier of \(name)")
-                let train = try datasets.digits(name, split: .train) { _ in }
+                let train = try loaded ?? datasets.digits(name, split: .train) { _ in }
                 trainCount = train.count
                 return train
             },

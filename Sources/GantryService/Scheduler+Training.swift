@@ -21,15 +21,15 @@ extension Scheduler {
             try transition(id, active, to: .downloading, startedAt: job.startedAt ?? Date())
             notifier.notify(id)
             status("downloading \(job.config.dataset) for job \(id)")
-            let images = try datasets.digits(job.config.dataset, split: .train) { active.setDownload($0) }.images
+            let digits = try datasets.digits(job.config.dataset, split: .train) { active.setDownload($0) }
             guard !active.shouldStop else { return }
             var reference: QualityReference?
             if job.config.evalEvery > 0 {
                 status("preparing the quality classifier of \(job.config.dataset) for job \(id)")
-                reference = try references.reference(for: job.config.dataset)
+                reference = try references.reference(for: job.config.dataset, train: digits)
                 guard !active.shouldStop else { return }
             }
-            try train(job, images: images, reference: reference, active: active)
+            try train(job, images: digits.images, reference: reference, active: active)
         } catch {
             let message = Self.sentence(for: error)
             log("job \(id) failed: \(message)")
