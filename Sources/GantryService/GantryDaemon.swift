@@ -20,7 +20,8 @@ public final class GantryDaemon: Sendable {
         } catch {
             throw ConfigError(key: "state_dir", message: "cannot create \(state): \(error.localizedDescription)")
         }
-        BLASThreads.set(config.blasThreads)
+        // Until a job's tuner decides, products (samples, evaluation) run on one thread.
+        if case .fixed(let n) = config.blasThreads { BLASThreads.set(n) } else { BLASThreads.set(1) }
         store = try JobStore(path: (state as NSString).appendingPathComponent("gantry.sqlite"))
         let files = JobFiles(stateDirectory: state)
         let cache = DatasetCache(stateDirectory: state, datasets: config.datasets, downloader: Downloader(options: config.download))
@@ -28,7 +29,8 @@ public final class GantryDaemon: Sendable {
         notifier = EpochNotifier()
         let references = QualityReferences(datasets: cache, gate: gate, log: log)
         scheduler = Scheduler(store: store, files: files, datasets: cache, references: references, gate: gate, notifier: notifier,
-                              maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, log: log, status: status)
+                              maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, blasThreads: config.blasThreads,
+                              log: log, status: status)
         let metrics = Metrics()
         let auth = try config.authTokenFile.map(BearerAuth.init(tokenFile:))
         let jobs = JobsAPI(scheduler: scheduler, references: references, store: store, notifier: notifier, datasets: Set(config.datasets.keys),

@@ -1,5 +1,6 @@
 import Foundation
 import GAN
+import Linalg
 
 /// One job's life on its own queue: dataset, resume or start, epochs, and the
 /// per-epoch writes whose order makes each epoch exist exactly once.
@@ -60,11 +61,12 @@ extension Scheduler {
         try transition(id, active, to: .running)
         notifier.notify(id)
         if trainer.epochsCompleted > 0 { active.publish(trainer) }
+        var tuner = blasThreads.tuner()
         let noise = Generator.noise(count: config.samplesPerEpoch, zSize: config.training.zSize, seed: JobFiles.fixedNoiseSeed(for: config))
         while trainer.epochsCompleted < config.training.epochs {
             status("training job \(id) epoch \(trainer.epochsCompleted + 1)/\(config.training.epochs)")
             guard var record = trainer.trainEpoch(
-                on: images, shouldStop: { active.shouldStop }, exclusive: { step in gate.run(step) },
+                on: images, shouldStop: { active.shouldStop }, exclusive: { step in gate.run { tuner.run(step) } },
                 afterStep: { active.setStep($0, of: $1) }
             ) else { break }
             let generator = trainer.generator

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GAN
+import Linalg
 
 /// Runs jobs first in, first out, `concurrentJobs` at a time, each on its own serial
 /// queue; keeps the queue bounded; cancels; and on shutdown stops every job at a step
@@ -15,6 +16,7 @@ public final class Scheduler: @unchecked Sendable {
     let notifier: EpochNotifier
     let maxQueuedJobs: Int
     let concurrentJobs: Int
+    let blasThreads: BLASThreadSetting
     let log: @Sendable (String) -> Void
     let lock = NSLock()
     private var pending: [String] = []
@@ -29,7 +31,7 @@ public final class Scheduler: @unchecked Sendable {
 
     public init(store: JobStore, files: JobFiles, datasets: any DatasetProvider, references: QualityReferences,
                 gate: BLASGate, notifier: EpochNotifier,
-                maxQueuedJobs: Int, concurrentJobs: Int, log: @escaping @Sendable (String) -> Void = { _ in },
+                maxQueuedJobs: Int, concurrentJobs: Int, blasThreads: BLASThreadSetting = .fixed(1), log: @escaping @Sendable (String) -> Void = { _ in },
                 status: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.files = files
@@ -39,6 +41,7 @@ public final class Scheduler: @unchecked Sendable {
         self.notifier = notifier
         self.maxQueuedJobs = maxQueuedJobs
         self.concurrentJobs = concurrentJobs
+        self.blasThreads = blasThreads
         self.log = log
         self.status = status
     }

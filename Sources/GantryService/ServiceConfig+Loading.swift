@@ -1,4 +1,5 @@
 import Foundation
+import Linalg
 import HTTPServer
 import MNIST
 
@@ -60,7 +61,7 @@ extension ServiceConfig {
         if root.keys.contains("auth_token_file") { authTokenFile = try sub("auth_token_file", String.self) }
         if let v = try sub("max_queued_jobs", Int.self) { maxQueuedJobs = v }
         if let v = try sub("concurrent_jobs", Int.self) { concurrentJobs = v }
-        if let v = try sub("blas_threads", Int.self) { blasThreads = v }
+        if let v = try sub("blas_threads", BLASThreadSetting.self) { blasThreads = v }
         if let v = try sub("memory_budget_bytes", Int.self) { memoryBudgetBytes = v }
         if let v = try limitsObject(root["limits"]) { limits = v }
         if let v = try sub("download", DownloadOptions.self) { download = v }
@@ -102,8 +103,10 @@ extension ServiceConfig {
         if let v = value("GANTRY_STATE_DIR") { stateDirectory = v }
         if let v = value("GANTRY_AUTH_TOKEN_FILE") { authTokenFile = v }
         if let v = value("GANTRY_BLAS_THREADS") {
-            guard let n = Int(v) else { throw ConfigError(key: "GANTRY_BLAS_THREADS", message: "\(v) is not a whole number") }
-            blasThreads = n
+            guard let setting = BLASThreadSetting(v) else {
+                throw ConfigError(key: "GANTRY_BLAS_THREADS", message: "\(v) is neither \"auto\" nor a whole number between 1 and 64")
+            }
+            blasThreads = setting
         }
         if let v = value("GANTRY_CONCURRENT_JOBS") {
             guard let n = Int(v) else { throw ConfigError(key: "GANTRY_CONCURRENT_JOBS", message: "\(v) is not a whole number") }

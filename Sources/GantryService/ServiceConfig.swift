@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Linalg
 import MNIST
 
 /// The daemon's configuration: `config/gantry.json`, then `GANTRY_*` environment
@@ -21,7 +22,9 @@ public struct ServiceConfig: Sendable, Equatable {
     public var maxQueuedJobs = 64
     /// Jobs that train at once. One job owns OpenBLAS's threads at a time, so 1 is the default.
     public var concurrentJobs = 1
-    public var blasThreads = 1
+    /// `auto` times training steps with one thread and with every core and keeps the
+    /// faster; a number fixes it (1: bit-for-bit repeatable training).
+    public var blasThreads = BLASThreadSetting.auto
     /// A job whose estimated training memory exceeds this is refused before it is queued.
     public var memoryBudgetBytes = 2 << 30
     public var limits = HTTPServer.Limits()
@@ -42,7 +45,9 @@ public struct ServiceConfig: Sendable, Equatable {
         try check(!stateDirectory.isEmpty, "state_dir", "must not be empty")
         try check((0...100_000).contains(maxQueuedJobs), "max_queued_jobs", "must be between 0 and 100000")
         try check((1...64).contains(concurrentJobs), "concurrent_jobs", "must be between 1 and 64")
-        try check((1...64).contains(blasThreads), "blas_threads", "must be between 1 and 64")
+        if case .fixed(let n) = blasThreads {
+            try check(BLASThreadSetting.range.contains(n), "blas_threads", "must be \"auto\" or between 1 and 64")
+        }
         try check(memoryBudgetBytes >= 1 << 20, "memory_budget_bytes", "must be at least 1 MiB")
         if let problem = limits.validationErrors().first { throw ConfigError(key: "limits", message: problem) }
         for (name, spec) in datasets.sorted(by: { $0.key < $1.key }) {

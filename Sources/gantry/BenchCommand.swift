@@ -25,19 +25,22 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.set(blas.blasThreads)
+        var tuner = blas.blasThreads.tuner()
         var config = try model.config(epochs: epochs)
         if model.seed == nil { config.seed = 1 }
         let set = try data.map { try TrainingImages.load(directory: $0, repeatedTo: images) } ?? .synthetic(count: images, seed: config.seed)
         var trainer = GANTrainer(config: config)
         let steps = trainer.stepsPerEpoch(imageCount: set.count)
         print("bench: \(set.count) \(data == nil ? "synthetic" : "real") images, batch \(config.batchSize), \(steps) steps/epoch, "
-              + "\(blas.blasThreads) BLAS thread(s), \(String(format: "%.1f", Double(trainer.flopsPerStep) / 1e6)) MFLOP/step")
+              + "BLAS threads \(blas.blasThreads), \(String(format: "%.1f", Double(trainer.flopsPerStep) / 1e6)) MFLOP/step")
         var seconds: [Double] = []
         for _ in 0..<epochs {
-            guard let record = trainer.trainEpoch(on: set) else { break }
+            let before = tuner.stepsByThreads
+            guard let record = trainer.trainEpoch(on: set, exclusive: { step in tuner.run(step) }) else { break }
             seconds.append(record.seconds)
-            print(String(format: "epoch %d: %.3f s  D %.4f  G %.4f", record.epoch, record.seconds, record.dLoss, record.gLoss))
+            let threads = tuner.stepsByThreads.keys.sorted().map { "\(tuner.stepsByThreads[$0]! - before[$0, default: 0])×\($0)" }
+            print(String(format: "epoch %d: %.3f s  D %.4f  G %.4f  steps×threads: %@", record.epoch, record.seconds,
+                         record.dLoss, record.gLoss, threads.joined(separator: " ")))
         }
         let median = seconds.sorted()[seconds.count / 2]
         let imagesPerSecond = Double(steps * config.batchSize) / median

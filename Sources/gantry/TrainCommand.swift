@@ -27,7 +27,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.set(blas.blasThreads)
+        var tuner = blas.blasThreads.tuner()
         let images = try TrainingImages.load(directory: data, repeatedTo: self.images)
         try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
         let checkpointPath = (checkpointDir as NSString).appendingPathComponent("checkpoint.gantry")
@@ -54,7 +54,7 @@ struct TrainCommand: ParsableCommand {
             bestFD = reference.scores(of: best.generator, count: evalSamples, seed: QualityReference.evaluationSeed(trainingSeed: trainer.config.seed)).fd
         }
         while trainer.epochsCompleted < trainer.config.epochs {
-            guard let record = trainer.trainEpoch(on: images) else { break }
+            guard let record = trainer.trainEpoch(on: images, exclusive: { step in tuner.run(step) }) else { break }
             try Checkpoint.write(trainer, to: checkpointPath)
             var line = String(format: "Epoch %d/%d... Discriminator Loss: %.4f... Generator Loss: %.4f... (%.2f s)",
                               record.epoch, trainer.config.epochs, record.dLoss, record.gLoss, record.seconds)

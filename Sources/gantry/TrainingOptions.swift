@@ -1,5 +1,6 @@
 import ArgumentParser
 import GAN
+import Linalg
 
 /// The model's hyperparameters as flags, shared by `train` and `bench`.
 struct ModelOptions: ParsableArguments {
@@ -30,12 +31,15 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// OpenBLAS's thread count. One thread is the default: on this model's small
-/// products it is the steady choice (README "Benchmark" has the measurements).
+/// OpenBLAS's thread count: `auto` (the default) times steps with one thread and with
+/// every core and keeps the faster, because on a shared 2-core VM which one wins
+/// changes from minute to minute (README "Benchmark" has the measurements).
 struct BLASOptions: ParsableArguments {
-    @Option(help: "OpenBLAS threads for the matrix products.") var blasThreads: Int = 1
+    @Option(help: "OpenBLAS threads for the matrix products: auto, or 1–64 (1 gives bit-for-bit repeatable runs).")
+    var blasThreads: BLASThreadSetting = .auto
+}
 
-    func validate() throws {
-        guard (1...64).contains(blasThreads) else { throw ValidationError("--blas-threads must be between 1 and 64") }
-    }
+extension BLASThreadSetting: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
 }

@@ -1,0 +1,59 @@
+import Foundation
+
+/// How many threads OpenBLAS uses: a fixed count, or `auto`, which lets a
+/// `BLASThreadTuner` choose between one and all cores by timing the steps.
+/// Written as a number or the string `"auto"` in configuration and on the command line.
+public enum BLASThreadSetting: Sendable, Equatable, Codable, CustomStringConvertible {
+    case fixed(Int)
+    case auto
+
+    public static let range = 1...64
+
+    /// `"auto"` or a whole number in `range`; nil for anything else.
+    public init?(_ text: String) {
+        if text == "auto" {
+            self = .auto
+        } else if let n = Int(text), Self.range.contains(n) {
+            self = .fixed(n)
+        } else {
+            return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .auto: "auto"
+        case .fixed(let n): String(n)
+        }
+    }
+
+    /// The tuner that applies this setting step by step.
+    public func tuner() -> BLASThreadTuner {
+        switch self {
+        case .fixed(let n): BLASThreadTuner(candidates: [n])
+        case .auto: BLASThreadTuner(candidates: [1, min(max(ProcessInfo.processInfo.activeProcessorCount, 1), Self.range.upperBound)])
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let n = try? c.decode(Int.self) {
+            guard Self.range.contains(n) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "must be \"auto\" or between 1 and 64")
+            }
+            self = .fixed(n)
+        } else if let text = try? c.decode(String.self), text == "auto" {
+            self = .auto
+        } else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "must be \"auto\" or between 1 and 64")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .auto: try c.encode("auto")
+        case .fixed(let n): try c.encode(n)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Linalg
+import Testing
+
+/// The tuner's choices, with steps whose cost depends on the thread count they run
+/// with (sleeps standing in for a free or a contended second core, 4× apart so the
+/// choice does not hinge on scheduling noise).
+@Suite(.serialized) struct BLASThreadTunerTests {
+    /// A step that takes `fast` seconds with `fastThreads` BLAS threads and 4× as long otherwise.
+    func step(fastThreads: Int, fast: Double = 0.0005) -> () -> Void {
+        { Thread.sleep(forTimeInterval: BLASThreads.current == fastThreads ? fast : 4 * fast) }
+    }
+
+    @Test func autoKeepsWhicheverCountIsFasterAndFollowsAChange() {
+        var tuner = BLASThreadTuner(candidates: [1, 2], probe: 4, basePeriod: 40, maxPeriod: 160)
+        for _ in 0..<40 { tuner.run(step(fastThreads: 2)) }
+        #expect(tuner.chosen == 2)
+        let probesAfterFirstRound = tuner.stepsByThreads[1, default: 0]
+        #expect(probesAfterFirstRound == 4, "one round probes each candidate 4 times: \(tuner.stepsByThreads)")
+        // Conditions change: one thread is now the fast one; the next round switches.
+        for _ in 0..<80 { tuner.run(step(fastThreads: 1)) }
+        #expect(tuner.chosen == 1)
+        BLASThreads.set(1)
+    }
+
+    @Test func aConfirmedChoiceWaitsLongerBeforeProbingAgain() {
+        var tuner = BLASThreadTuner(candidates: [1, 2], probe: 4, basePeriod: 40, maxPeriod: 160)
+        var periods: [Int] = []
+        for _ in 0..<600 {
+            tuner.run(step(fastThreads: 1, fast: 0.0001))
+            if periods.last != tuner.period { periods.append(tuner.period) }
+        }
+        #expect(tuner.chosen == 1)
+        #expect(periods == [40, 80, 160], "\(periods)")
+        // 600 steps: rounds start at steps 0, 80, 240, 400 and 560 → 5 rounds of 4 probes at 2 threads.
+        #expect(tuner.stepsByThreads[2] == 20, "\(tuner.stepsByThreads)")
+        BLASThreads.set(1)
+    }
+
+    @Test func aFixedSettingRunsEveryStepWithItsCount() {
+        var tuner = BLASThreadSetting.fixed(2).tuner()
+        var seen = Set<Int>()
+        for _ in 0..<50 { tuner.run { seen.insert(BLASThreads.current) } }
+        #expect(seen == [2] && tuner.stepsByThreads == [2: 50])
+        BLASThreads.set(1)
+    }
+
+    @Test func settingParsesAutoAndCountsOnly() throws {
+        #expect(BLASThreadSetting("auto") == .auto && BLASThreadSetting("2") == .fixed(2))
+        #expect(BLASThreadSetting("0") == nil && BLASThreadSetting("65") == nil && BLASThreadSetting("two") == nil)
+        let decoded = try JSONDecoder().decode([BLASThreadSetting].self, from: Data(#"["auto", 3]"#.utf8))
+        #expect(decoded == [.auto, .fixed(3)])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([BLASThreadSetting].self, from: Data("[0]".utf8)) }
+        #expect(String(decoding: try JSONEncoder().encode([BLASThreadSetting.auto, .fixed(2)]), as: UTF8.self) == #"["auto",2]"#)
+    }
+}
