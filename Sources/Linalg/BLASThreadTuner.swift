@@ -9,11 +9,12 @@ import Dispatch
 /// tuner runs `probe` steps with each candidate, keeps the one with the lower median
 /// step time, and trains with it until the next round. A round that confirms the
 /// last choice doubles the wait before the next (up to `maxPeriod` steps), so a wrong
-/// candidate's probes stop costing anything measurable when conditions are steady.
+/// candidate's probes stop costing anything measurable when conditions are steady;
+/// and when the chosen count's steps turn 1.5 times slower than its probes measured
+/// (the host took the second core), a new round starts at once instead of waiting.
 ///
-/// Results do not depend on the thread count in the products this model makes
-/// (OpenBLAS splits them by rows and columns, never along the summed dimension),
-/// but bit-for-bit reproducibility is only promised with a fixed single thread.
+/// OpenBLAS blocks a product differently with more threads, so results differ in the
+/// last bits between thread counts: bit-for-bit repeatable runs need a fixed count.
 public struct BLASThreadTuner: Sendable {
     public let candidates: [Int]
     public let probe: Int
@@ -27,6 +28,9 @@ public struct BLASThreadTuner: Sendable {
     public private(set) var chosen: Int
     private var stepInRound = 0
     private var timings: [[UInt64]]
+    /// The chosen count's median probe time, and a moving average of its steps since.
+    private var chosenProbe: Double = 0
+    private var recent: Double = 0
 
     /// One candidate: every step runs with it. Several: the first is the initial choice
     /// until the first round of probes decides.
@@ -60,12 +64,23 @@ public struct BLASThreadTuner: Sendable {
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
         stepsByThreads[threads, default: 0] += 1
         if probing, stepInRound % probe != 0 { timings[candidate].append(elapsed) }
+        if !probing {
+            recent = 0.9 * recent + 0.1 * Double(elapsed)
+            // Twenty steps in, the average has forgotten the decision's conditions.
+            if stepInRound >= probe * candidates.count + 20, recent > 1.5 * chosenProbe {
+                stepInRound = 0
+                period = basePeriod
+                return
+            }
+        }
         stepInRound += 1
         if stepInRound == probe * candidates.count {
             let medians = timings.map { $0.sorted()[$0.count / 2] }
             let best = candidates[medians.indices.min { medians[$0] < medians[$1] }!]
             period = best == chosen ? min(period * 2, maxPeriod) : basePeriod
             chosen = best
+            chosenProbe = Double(medians[candidates.firstIndex(of: best)!])
+            recent = chosenProbe
             timings = Array(repeating: [], count: candidates.count)
         }
         if stepInRound == period { stepInRound = 0 }

@@ -7,7 +7,7 @@ import Testing
 /// choice does not hinge on scheduling noise).
 @Suite(.serialized) struct BLASThreadTunerTests {
     /// A step that takes `fast` seconds with `fastThreads` BLAS threads and 4× as long otherwise.
-    func step(fastThreads: Int, fast: Double = 0.0005) -> () -> Void {
+    func step(fastThreads: Int, fast: Double = 0.002) -> () -> Void {
         { Thread.sleep(forTimeInterval: BLASThreads.current == fastThreads ? fast : 4 * fast) }
     }
 
@@ -27,13 +27,29 @@ import Testing
         var tuner = BLASThreadTuner(candidates: [1, 2], probe: 4, basePeriod: 40, maxPeriod: 160)
         var periods: [Int] = []
         for _ in 0..<600 {
-            tuner.run(step(fastThreads: 1, fast: 0.0001))
+            tuner.run(step(fastThreads: 1, fast: 0.001))
             if periods.last != tuner.period { periods.append(tuner.period) }
         }
         #expect(tuner.chosen == 1)
         #expect(periods == [40, 80, 160], "\(periods)")
         // 600 steps: rounds start at steps 0, 80, 240, 400 and 560 → 5 rounds of 4 probes at 2 threads.
         #expect(tuner.stepsByThreads[2] == 20, "\(tuner.stepsByThreads)")
+        BLASThreads.set(1)
+    }
+
+    /// With rounds far apart, a chosen count that turns slow is dropped within a few
+    /// dozen steps, not at the next scheduled round.
+    @Test func aChoiceThatTurnsSlowIsReprobedAtOnce() {
+        var tuner = BLASThreadTuner(candidates: [1, 2], probe: 4, basePeriod: 5_000, maxPeriod: 5_000)
+        for _ in 0..<30 { tuner.run(step(fastThreads: 2)) }
+        #expect(tuner.chosen == 2)
+        var switchedAfter: Int?
+        for i in 1...80 {
+            tuner.run(step(fastThreads: 1))
+            if tuner.chosen == 1 { switchedAfter = i; break }
+        }
+        #expect(switchedAfter != nil, "still on 2 threads after 80 slow steps")
+        #expect((switchedAfter ?? 99) <= 40, "switched after \(switchedAfter ?? -1) steps")
         BLASThreads.set(1)
     }
 
