@@ -66,33 +66,42 @@ public struct SampleEvaluator: Sendable {
     }
 
     /// Scores `count` digits of `generator` drawn from noise seeded with `seed`.
-    public func scores(of generator: Generator, count: Int, seed: UInt64) -> Scores {
+    /// `exclusive` wraps each 1,000-image chunk's products and the final statistics
+    /// separately (the daemon's BLAS gate), so a request waits for one chunk, not all.
+    public func scores(of generator: Generator, count: Int, seed: UInt64,
+                       exclusive: (() -> Void) -> Void = { $0() }) -> Scores {
         let noise = Generator.noise(count: count, zSize: generator.zSize, seed: seed)
-        return scores(count: count) { generator.generate(noise: noise.rows($0)) }
+        return scores(count: count, exclusive: exclusive) { generator.generate(noise: noise.rows($0)) }
     }
 
     /// Images are made and classified 1,000 at a time: only the features and class
     /// probabilities of the whole set are kept (10,000 images at once would hold 70 MB
     /// of activations while training goes on beside it).
-    private func scores(count: Int, chunk images: (Range<Int>) -> Matrix) -> Scores {
-        let (features, probabilities) = Self.classify(classifier, count: count, chunk: images)
+    private func scores(count: Int, exclusive: (() -> Void) -> Void = { $0() }, chunk images: (Range<Int>) -> Matrix) -> Scores {
+        let (features, probabilities) = Self.classify(classifier, count: count, exclusive: exclusive, chunk: images)
         let (counts, confident) = QualityScores.classCounts(probabilities)
-        return Scores(fd: QualityScores.frechetDistance(QualityScores.moments(features), reference),
-                      inceptionScore: QualityScores.inceptionScore(probabilities), classCounts: counts, confidentShare: confident)
+        var fd = 0.0
+        exclusive { fd = QualityScores.frechetDistance(QualityScores.moments(features), reference) }
+        return Scores(fd: fd, inceptionScore: QualityScores.inceptionScore(probabilities), classCounts: counts, confidentShare: confident)
     }
 
     /// Features and class probabilities of `count` images made `chunk` rows at a time.
-    private static func classify(_ classifier: Classifier, count: Int,
+    private static func classify(_ classifier: Classifier, count: Int, exclusive: (() -> Void) -> Void = { $0() },
                                  chunk images: (Range<Int>) -> Matrix) -> (features: Matrix, probabilities: Matrix) {
         let featureLayer = classifier.layers.count - 2
         var features = Matrix(rows: count, columns: classifier.layers[featureLayer].outputs)
         var probabilities = Matrix(rows: count, columns: classifier.classes)
-        for start in stride(from: 0, to: count, by: chunk) {
-            let range = start..<min(start + chunk, count)
-            // One forward pass gives both the features (penultimate layer) and the class probabilities.
-            let pass = classifier.forward(images(range))
-            features.copyRows(from: pass.post[featureLayer], toRow: start)
-            probabilities.copyRows(from: SoftmaxCrossEntropy.probabilities(pass.post[featureLayer + 1]), toRow: start)
+        // `images` is only called while `exclusive` runs its body, never kept.
+        withoutActuallyEscaping(images) { images in
+            for start in stride(from: 0, to: count, by: chunk) {
+                let range = start..<min(start + chunk, count)
+                // One forward pass gives both the features (penultimate layer) and the class probabilities.
+                exclusive {
+                    let pass = classifier.forward(images(range))
+                    features.copyRows(from: pass.post[featureLayer], toRow: start)
+                    probabilities.copyRows(from: SoftmaxCrossEntropy.probabilities(pass.post[featureLayer + 1]), toRow: start)
+                }
+            }
         }
         return (features, probabilities)
     }

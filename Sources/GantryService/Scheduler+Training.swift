@@ -102,12 +102,13 @@ extension Scheduler {
         }
     }
 
-    /// Scores the generator under the BLAS gate: `eval_samples` digits from the job's evaluation noise.
+    /// Scores the generator under the BLAS gate, taken per 1,000-digit chunk so a sampling
+    /// request waits for about 10 ms, not the whole evaluation.
     private func evaluate(_ generator: Generator, with reference: QualityReference, config: JobConfig) -> EpochEvaluation {
         let started = Date()
-        let scores = gate.run {
-            reference.scores(of: generator, count: config.evalSamples, seed: QualityReference.evaluationSeed(trainingSeed: config.training.seed))
-        }
+        let scores = reference.scores(of: generator, count: config.evalSamples,
+                                      seed: QualityReference.evaluationSeed(trainingSeed: config.training.seed),
+                                      exclusive: { body in gate.run(body) })
         return EpochEvaluation(scores: scores, samples: config.evalSamples, seconds: Date().timeIntervalSince(started))
     }
 
