@@ -4,7 +4,7 @@ import GAN
 /// What the scheduler knows about a job that is downloading or training, beyond
 /// the store: live progress, the stop request, and the latest generator.
 final class ActiveJob: @unchecked Sendable {
-    // @unchecked: every mutable field is only touched under `lock`.
+    // @unchecked: every mutable field is only touched under `lock`, `finished` under `finishedCondition`.
     let id: String
     let queue: DispatchQueue
     private let lock = NSLock()
@@ -14,10 +14,30 @@ final class ActiveJob: @unchecked Sendable {
     private var steps = 0
     private var downloadFraction = 0.0
     private var snapshot: GANTrainer?
+    /// Set once the job's run has ended and it left the scheduler's table (guarded by `finishedCondition`).
+    private var finished = false
+    private let finishedCondition = NSCondition()
 
     init(id: String) {
         self.id = id
         queue = DispatchQueue(label: "gantry.job.\(id)")
+    }
+
+    /// Called by the scheduler after the run ended and the job left its table.
+    func markFinished() {
+        finishedCondition.lock()
+        finished = true
+        finishedCondition.broadcast()
+        finishedCondition.unlock()
+    }
+
+    /// Waits up to `seconds` for `markFinished`; true if it came.
+    func waitUntilFinished(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        finishedCondition.lock()
+        defer { finishedCondition.unlock() }
+        while !finished, finishedCondition.wait(until: deadline) {}
+        return finished
     }
 
     struct Progress: Sendable {

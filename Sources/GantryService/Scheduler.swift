@@ -109,18 +109,14 @@ public final class Scheduler: @unchecked Sendable {
         // Training stops at its next step (milliseconds); answering after that means a
         // DELETE that follows the cancel finds the job at rest. (A download cannot be
         // interrupted, so a downloading job is not waited for.)
-        if running != nil, job.status == .running {
-            let deadline = Date().addingTimeInterval(5)
-            while activeJob(id) != nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
-        }
+        if let running, job.status == .running { _ = running.waitUntilFinished(seconds: 5) }
         return try store.job(id: id) ?? job
     }
 
     /// Forgets a finished job and its files. A job cancelled a moment ago may still be
     /// finishing its current step; that is waited for (it takes milliseconds).
     public func delete(_ id: String) throws {
-        let deadline = Date().addingTimeInterval(5)
-        while true {
+        for attempt in 0..<2 {
             lock.lock()
             guard let job = try store.job(id: id) else {
                 lock.unlock()
@@ -130,18 +126,16 @@ public final class Scheduler: @unchecked Sendable {
                 lock.unlock()
                 throw APIError(.conflict, "job_not_finished", "job \(id) is \(job.status.rawValue); cancel it before deleting it")
             }
-            if active[id] == nil {
+            guard let stopping = active[id] else {
                 defer { lock.unlock() }
                 try store.delete(id)
                 try files.remove(id)
                 return
             }
             lock.unlock()
-            guard Date() < deadline else {
-                throw APIError(.conflict, "job_stopping", "job \(id) is still stopping; retry in a moment")
-            }
-            Thread.sleep(forTimeInterval: 0.01)
+            if attempt == 0 { _ = stopping.waitUntilFinished(seconds: 5) }
         }
+        throw APIError(.conflict, "job_stopping", "job \(id) is still stopping; retry in a moment")
     }
 
     /// The job as the API should show it: the store's record, unless a failure could not be written to it.
@@ -213,6 +207,7 @@ public final class Scheduler: @unchecked Sendable {
                 self.lock.lock()
                 self.active[id] = nil
                 self.lock.unlock()
+                job.markFinished()
                 self.notifier.notify(id)
                 self.running.leave()
                 self.pump()
