@@ -90,6 +90,9 @@ public final class JobStore: Sendable {
         return job
     }
 
+    /// Bumped by every write of job `id`: equal generations mean an unchanged record.
+    public func generation(of id: String) -> Int { cache.generation(id) }
+
     public func job(idempotencyKey key: String) throws -> Job? {
         try pool.read { db in
             try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.idempotency_key = ?", arguments: [key]).map(Self.job(from:))

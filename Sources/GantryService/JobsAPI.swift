@@ -12,6 +12,7 @@ struct JobsAPI: Sendable {
     let memoryBudgetBytes: Int
     /// Encoded loss lists: polled over and over between epochs, they change only when an epoch lands.
     let lossResponses = ResponseCache()
+    let viewResponses = ResponseCache()
 
     func view(_ job: Job) -> JobView {
         JobView(job: scheduler.effective(job), progress: scheduler.activeJob(job.id)?.progress,
@@ -50,8 +51,19 @@ struct JobsAPI: Sendable {
         return try APIJSON.response(["jobs": jobs.map(view)])
     }
 
+    /// Encoded once per state of the job: its store generation (bumped by every write
+    /// of it), what the scheduler overlays, its live step and the dataset reference.
+    /// JSON encoding was most of a GET's cost, and pollers ask many times per step.
     func show(_ request: HTTPRequest) throws -> HTTPResponse {
-        try APIJSON.response(view(job(request)))
+        let id = try request.jobID()
+        // Read before the job: a write in between pairs an older generation with the
+        // newer job, a key no later request asks for, never the other way round.
+        let generation = store.generation(of: id)
+        guard let job = try store.job(id: id) else { throw APIError.notFound(job: id) }
+        let shown = view(job)
+        let key = "\(id) \(generation) \(shown.job.status.rawValue) \(shown.job.error?.utf8.count ?? -1) "
+            + "\(shown.progress?.step ?? -1) \(shown.progress?.downloadFraction ?? -1) \(shown.reference?.builtAt ?? "-")"
+        return try viewResponses.response(for: key) { try APIJSON.response(shown) }
     }
 
     func cancel(_ request: HTTPRequest) throws -> HTTPResponse {
