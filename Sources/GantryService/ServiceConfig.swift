@@ -22,9 +22,11 @@ public struct ServiceConfig: Sendable, Equatable {
     public var maxQueuedJobs = 64
     /// Jobs that train at once. One job owns OpenBLAS's threads at a time, so 1 is the default.
     public var concurrentJobs = 1
-    /// `auto` times training steps with one thread and with every core and keeps the
-    /// faster; a number fixes it (1: bit-for-bit repeatable training).
-    public var blasThreads = BLASThreadSetting.auto
+    /// 1 by default: the daemon leaves the second core to its API (with `auto`, training
+    /// on two cores slowed by 35% under request load, measured). `auto` times steps with
+    /// one thread and with every core and keeps the faster, for a machine that does
+    /// little but train.
+    public var blasThreads = BLASThreadSetting.fixed(1)
     /// A job whose estimated training memory exceeds this is refused before it is queued.
     public var memoryBudgetBytes = 2 << 30
     public var limits = HTTPServer.Limits()

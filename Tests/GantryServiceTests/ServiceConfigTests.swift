@@ -14,6 +14,16 @@ import Testing
         #expect(config.listen.host == "127.0.0.1" && config.listen.port == 8080)
         #expect(config.concurrentJobs == 1 && config.maxQueuedJobs == 64 && config.authTokenFile == nil)
         #expect(Set(config.datasets.keys) == ["mnist", "fashion-mnist"])
+        #expect(config.blasThreads == .fixed(1))
+    }
+
+    @Test func blasThreadsTakeACountOrAuto() throws {
+        let path = try write(#"{"blas_threads": "auto"}"#)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try ServiceConfig.load(path: path, environment: [:]).blasThreads == .auto)
+        #expect(try ServiceConfig.load(path: path, environment: ["GANTRY_BLAS_THREADS": "2"]).blasThreads == .fixed(2))
+        #expect(try ServiceConfig.load(path: nil, environment: ["GANTRY_BLAS_THREADS": "auto"]).blasThreads == .auto)
+        #expect(throws: ConfigError.self) { try ServiceConfig.load(path: nil, environment: ["GANTRY_BLAS_THREADS": "0"]) }
     }
 
     @Test func theRepositoryConfigFileLoads() throws {
