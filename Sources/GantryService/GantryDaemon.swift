@@ -43,7 +43,8 @@ public final class GantryDaemon: Sendable {
             let running = try store.jobs(status: .running)
             let stepsPerSecond = running.reduce(0.0) { $0 + ($1.imagesPerSecond ?? 0) / Double($1.config.training.batchSize) }
             return metrics.render(jobs: try store.countsByStatus(), epochs: try store.totalEpochs(), queued: scheduler.queuedCount,
-                                  imagesPerSecond: imagesPerSecond, stepsPerSecond: stepsPerSecond, waiting: notifier.waiting)
+                                  imagesPerSecond: imagesPerSecond, stepsPerSecond: stepsPerSecond, waiting: notifier.waiting,
+                                  running: running)
         }
         var serverConfig = HTTPServer.Configuration(host: config.listen.host, port: config.listen.port)
         serverConfig.limits = config.limits

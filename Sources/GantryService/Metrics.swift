@@ -14,7 +14,8 @@ public final class Metrics: @unchecked Sendable {
         lock.unlock()
     }
 
-    func render(jobs: [JobStatus: Int], epochs: Int, queued: Int, imagesPerSecond: Double, stepsPerSecond: Double, waiting: Int) -> String {
+    func render(jobs: [JobStatus: Int], epochs: Int, queued: Int, imagesPerSecond: Double, stepsPerSecond: Double, waiting: Int,
+                running: [Job] = []) -> String {
         lock.lock()
         let requests = self.requests
         lock.unlock()
@@ -32,6 +33,15 @@ public final class Metrics: @unchecked Sendable {
         family("gantry_training_steps_per_second", "gauge", "Training steps per second of the jobs training now (last epoch).",
                [("", "\(stepsPerSecond)")])
         family("gantry_long_polls_waiting", "gauge", "Loss requests waiting for an epoch.", [("", "\(waiting)")])
+        // Per running job (at most `concurrent_jobs` series, so the label stays bounded).
+        let scored = running.compactMap { job in job.lastEvaluated?.evaluation.map { (job, $0.scores) } }
+        family("gantry_job_fd", "gauge", "Fréchet distance of the latest evaluated epoch of each running job (lower is better).",
+               scored.map { ("{job=\"\($0.0.id)\"}", "\($0.1.fd)") })
+        family("gantry_job_best_fd", "gauge", "Lowest Fréchet distance so far of each running job.",
+               running.compactMap { job in job.best?.evaluation.map { ("{job=\"\(job.id)\"}", "\($0.scores.fd)") } })
+        family("gantry_job_largest_class_share", "gauge",
+               "Share of the latest evaluation's samples in its largest class, per running job (above 0.4: mode collapse).",
+               scored.map { ("{job=\"\($0.0.id)\"}", "\($0.1.largestClassShare)") })
         family("gantry_http_requests_total", "counter", "HTTP requests answered by the API, by status code.",
                requests.sorted { $0.key < $1.key }.map { ("{code=\"\($0.key)\"}", "\($0.value)") })
         return out

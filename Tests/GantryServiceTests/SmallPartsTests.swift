@@ -1,8 +1,28 @@
 import Foundation
+import GAN
 import Testing
 @testable import GantryService
 
 @Suite struct SmallPartsTests {
+    @Test func metricsShowEachRunningJobsScores() {
+        var job = Job(id: "abc", status: .running, createdAt: Date(), startedAt: Date(), finishedAt: nil, config: JobConfig(),
+                      epochsCompleted: 3, stepsPerEpoch: 40, imagesPerSecond: 1, latest: nil, error: nil,
+                      idempotencyKey: nil, requestHash: nil)
+        var record = EpochLosses(epoch: 3, dLoss: 1, gLoss: 2, dLossReal: 0.5, dLossFake: 0.5, dRealMean: 0.7, dFakeMean: 0.3,
+                                 seconds: 0.1, steps: 40)
+        record.evaluation = EpochEvaluation(scores: .init(fd: 12.5, inceptionScore: 8, classCounts: [5, 0, 0, 0, 0, 0, 0, 0, 0, 5],
+                                                          confidentShare: 0.9), samples: 10, seconds: 0.01)
+        job.lastEvaluated = record
+        record.evaluation?.scores.fd = 10.25
+        job.best = record
+        let text = Metrics().render(jobs: [.running: 1], epochs: 3, queued: 0, imagesPerSecond: 1, stepsPerSecond: 1, waiting: 0,
+                                    running: [job])
+        #expect(text.contains("gantry_job_fd{job=\"abc\"} 12.5\n"), "\(text)")
+        #expect(text.contains("gantry_job_best_fd{job=\"abc\"} 10.25\n"))
+        #expect(text.contains("gantry_job_largest_class_share{job=\"abc\"} 0.5\n"))
+        #expect(text.contains("# TYPE gantry_job_fd gauge"))
+    }
+
     @Test func constantTimeComparison() {
         #expect(BearerAuth.constantTimeEquals(Array("secret-token-123".utf8), Array("secret-token-123".utf8)))
         #expect(!BearerAuth.constantTimeEquals(Array("secret-token-124".utf8), Array("secret-token-123".utf8)))
