@@ -54,23 +54,32 @@ public struct QualityReference: Sendable {
     public static func loadOrTrain(classifierAt path: String, train: () throws -> LabeledDigits, test: LabeledDigits,
                                    exclusive: (() -> Void) -> Void = { $0() },
                                    log: (String) -> Void = { _ in }) throws -> (reference: QualityReference, origin: Origin) {
+        var cached: Classifier?
         if let data = FileManager.default.contents(atPath: path) {
-            do {
-                let classifier = try Classifier.decode([UInt8](data)).classifier
-                var reference: QualityReference?
-                exclusive { reference = QualityReference(classifier: classifier, test: test) }
-                return (reference!, .cached)
-            } catch {
+            do { cached = try Classifier.decode([UInt8](data)).classifier } catch {
                 log("the classifier cached at \(path) cannot be used (\(error)); training a new one")
             }
         }
-        let started = Date()
-        let classifier = trainClassifier(on: try train(), exclusive: exclusive)
-        let seconds = Date().timeIntervalSince(started)
-        var reference: QualityReference?
-        exclusive { reference = QualityReference(classifier: classifier, test: test) }
-        try AtomicFile.write(classifier.encoded(testAccuracy: reference!.testAccuracy), to: path)
-        return (reference!, .trained(seconds: seconds))
+        var origin = Origin.cached
+        let classifier: Classifier
+        if let cached {
+            classifier = cached
+        } else {
+            let started = Date()
+            classifier = trainClassifier(on: try train(), exclusive: exclusive)
+            origin = .trained(seconds: Date().timeIntervalSince(started))
+        }
+        var built: QualityReference?
+        exclusive { built = QualityReference(classifier: classifier, test: test) }
+        guard let reference = built else { preconditionFailure("exclusive must run its body") }
+        if origin != .cached { try AtomicFile.write(classifier.encoded(testAccuracy: reference.testAccuracy), to: path) }
+        return (reference, origin)
+    }
+
+    /// Whether epoch `epoch` of a run of `last` is scored: every `every` epochs and the
+    /// last one; never when `every` is 0.
+    public static func evaluates(epoch: Int, every: Int, last: Int) -> Bool {
+        every > 0 && (epoch % every == 0 || epoch == last)
     }
 
     /// The noise seed every evaluation of one training run uses: the same latent points

@@ -39,11 +39,7 @@ public struct SampleEvaluator: Sendable {
 
     /// The reference is images `indices` of `images`, scaled as they are drawn.
     public init(classifier: Classifier, reference images: TrainingImages, indices: [Int]) {
-        self.init(classifier: classifier, referenceCount: indices.count) { range in
-            var chunk = Matrix(rows: range.count, columns: images.pixelsPerImage)
-            images.fill(&chunk, indices: indices[range])
-            return chunk
-        }
+        self.init(classifier: classifier, referenceCount: indices.count, chunk: Self.chunks(of: images, indices))
     }
 
     private init(classifier: Classifier, referenceCount: Int, chunk images: (Range<Int>) -> Matrix) {
@@ -58,11 +54,7 @@ public struct SampleEvaluator: Sendable {
 
     /// Scores images `indices` of `images` (real digits, e.g. a test split).
     public func scores(of images: TrainingImages, indices: [Int]) -> Scores {
-        scores(count: indices.count) { range in
-            var chunk = Matrix(rows: range.count, columns: images.pixelsPerImage)
-            images.fill(&chunk, indices: indices[range])
-            return chunk
-        }
+        scores(count: indices.count, chunk: Self.chunks(of: images, indices))
     }
 
     /// Scores `count` digits of `generator` drawn from noise seeded with `seed`.
@@ -104,6 +96,15 @@ public struct SampleEvaluator: Sendable {
             }
         }
         return (features, probabilities)
+    }
+
+    /// Rows `range` of images `indices`, scaled to [-1, 1] as they are drawn.
+    private static func chunks(of images: TrainingImages, _ indices: [Int]) -> (Range<Int>) -> Matrix {
+        { range in
+            var chunk = Matrix(rows: range.count, columns: images.pixelsPerImage)
+            images.fill(&chunk, indices: indices[range])
+            return chunk
+        }
     }
 
     static let chunk = 1_000

@@ -30,7 +30,7 @@ public struct JobConfig: Sendable, Equatable, Codable {
 
     /// Whether the generator is scored after epoch `epoch`.
     public func evaluates(epoch: Int) -> Bool {
-        evalEvery > 0 && (epoch % evalEvery == 0 || epoch == training.epochs)
+        QualityReference.evaluates(epoch: epoch, every: evalEvery, last: training.epochs)
     }
 
     /// Training's estimate plus evaluation's: the kept features and class probabilities

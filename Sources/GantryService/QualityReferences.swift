@@ -38,7 +38,8 @@ public final class QualityReferences: @unchecked Sendable {
 
         let directory = datasets.directory(for: name)
         let testSplit = try datasets.digits(name, split: .test) { _ in }
-        var trainCount = DatasetQuality.read(from: directory)?.trainImages
+        let stored = DatasetQuality.read(from: directory)
+        var trainCount = stored?.trainImages
         let (reference, origin) = try QualityReference.loadOrTrain(
             classifierAt: DatasetQuality.classifierPath(in: directory),
             train: {
@@ -54,7 +55,9 @@ public final class QualityReferences: @unchecked Sendable {
             log(String(format: "quality classifier of %@: %.2f%% on %d test images, trained in %.1f s",
                        name, reference.testAccuracy * 100, testSplit.count, s))
         }
-        if origin != .cached || DatasetQuality.read(from: directory) == nil {
+        if origin == .cached, let stored {
+            locked { summaries[name] = stored }
+        } else {
             let summary = DatasetQuality(
                 testAccuracy: reference.testAccuracy, testImages: testSplit.count, trainImages: trainCount,
                 classifierEpochs: trainCount.map(QualityReference.classifierEpochs(trainingImages:)), classifierSeconds: seconds,

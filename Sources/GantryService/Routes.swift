@@ -16,25 +16,40 @@ struct Routes {
         let auth = self.auth
         let jobs = self.jobs, images = self.images, datasets = self.datasets
 
+        /// The API's answer to `request`: auth, then the handler, an `APIError` as its JSON.
+        @Sendable func answer(_ request: HTTPRequest, _ handler: (HTTPRequest) throws -> HTTPResponse) throws -> HTTPResponse {
+            let response: HTTPResponse
+            do {
+                try auth?.check(request)
+                response = try handler(request)
+            } catch let error as APIError {
+                response = error.response
+            }
+            metrics.countRequest(status: response.status.code)
+            return response
+        }
+
         func api(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) {
-            router.add(method, pattern, immediate: { request in
-                let response: HTTPResponse
-                do {
-                    try auth?.check(request)
-                    response = try handler(request)
-                } catch let error as APIError {
-                    response = error.response
+            router.add(method, pattern, immediate: { request in try answer(request, handler) })
+        }
+
+        /// For handlers that wait for a job to stop (up to 5 s): they run off the
+        /// connection's queue and answer through the responder.
+        func waitingAPI(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) {
+            router.add(method, pattern) { request, responder in
+                DispatchQueue.global(qos: .utility).async {
+                    do { responder.respond(try answer(request, handler)) } catch {
+                        responder.respond(HTTPError(.internalServerError, code: "internal", message: "internal error: \(error)").response)
+                    }
                 }
-                metrics.countRequest(status: response.status.code)
-                return response
-            })
+            }
         }
 
         api(.post, "/v1/jobs") { try jobs.create($0) }
         api(.get, "/v1/jobs") { try jobs.list($0) }
         api(.get, "/v1/jobs/{id}") { try jobs.show($0) }
-        api(.delete, "/v1/jobs/{id}") { try jobs.delete($0) }
-        api(.post, "/v1/jobs/{id}/cancel") { try jobs.cancel($0) }
+        waitingAPI(.delete, "/v1/jobs/{id}") { try jobs.delete($0) }
+        waitingAPI(.post, "/v1/jobs/{id}/cancel") { try jobs.cancel($0) }
         api(.get, "/v1/jobs/{id}/samples") { try images.samples($0, job: jobs.job($0)) }
         api(.get, "/v1/jobs/{id}/epochs/{n}/samples") { try images.epochSamples($0, job: jobs.job($0)) }
         api(.get, "/v1/jobs/{id}/progression") { try images.progression($0, job: jobs.job($0)) }

@@ -44,7 +44,9 @@ public struct BLASThreadTuner: Sendable {
         self.maxPeriod = max(maxPeriod, self.basePeriod)
         period = self.basePeriod
         chosen = unique[0]
+        // Allocated once: a round's probes only fill and sort them in place.
         timings = Array(repeating: [], count: unique.count)
+        for i in timings.indices { timings[i].reserveCapacity(probe) }
     }
 
     /// Runs one step with the thread count this point of the round calls for, timing it if it is a probe.
@@ -75,13 +77,14 @@ public struct BLASThreadTuner: Sendable {
         }
         stepInRound += 1
         if stepInRound == probe * candidates.count {
-            let medians = timings.map { $0.sorted()[$0.count / 2] }
+            for i in timings.indices { timings[i].sort() }
+            let medians = timings.map { $0[$0.count / 2] }
             let best = candidates[medians.indices.min { medians[$0] < medians[$1] }!]
             period = best == chosen ? min(period * 2, maxPeriod) : basePeriod
             chosen = best
             chosenProbe = Double(medians[candidates.firstIndex(of: best)!])
             recent = chosenProbe
-            timings = Array(repeating: [], count: candidates.count)
+            for i in timings.indices { timings[i].removeAll(keepingCapacity: true) }
         }
         if stepInRound == period { stepInRound = 0 }
     }

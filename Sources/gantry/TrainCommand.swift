@@ -28,7 +28,8 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         var tuner = blas.blasThreads.tuner()
-        let images = try TrainingImages.load(directory: data, repeatedTo: self.images)
+        let digits = try LabeledDigits.load(directory: data, split: .train)
+        let images = TrainingImages.repeating(digits, to: self.images)
         try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
         let checkpointPath = (checkpointDir as NSString).appendingPathComponent("checkpoint.gantry")
         var trainer: GANTrainer
@@ -47,7 +48,7 @@ struct TrainCommand: ParsableCommand {
             print("Training from scratch, seed \(trainer.config.seed)")
         }
         print("\(images.count) training images, \(trainer.stepsPerEpoch(imageCount: images.count)) steps per epoch")
-        let reference = evalEvery > 0 ? try qualityReference() : nil
+        let reference = evalEvery > 0 ? try qualityReference(train: digits) : nil
         var bestFD = Double.infinity
         let bestPath = (checkpointDir as NSString).appendingPathComponent("best-generator.gantry")
         if let reference, let best = try? Checkpoint.read(from: bestPath).trainer, best.epochsCompleted <= trainer.epochsCompleted {
@@ -58,7 +59,7 @@ struct TrainCommand: ParsableCommand {
             try Checkpoint.write(trainer, to: checkpointPath)
             var line = String(format: "Epoch %d/%d... Discriminator Loss: %.4f... Generator Loss: %.4f... (%.2f s)",
                               record.epoch, trainer.config.epochs, record.dLoss, record.gLoss, record.seconds)
-            if let reference, evalEvery > 0, record.epoch % evalEvery == 0 || record.epoch == trainer.config.epochs {
+            if let reference, QualityReference.evaluates(epoch: record.epoch, every: evalEvery, last: trainer.config.epochs) {
                 let started = Date()
                 let scores = reference.scores(of: trainer.generator, count: evalSamples, seed: QualityReference.evaluationSeed(trainingSeed: trainer.config.seed))
                 let share = scores.largestClassShare
@@ -77,11 +78,11 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// The classifier cached in --checkpoint-dir, or one trained on --data's training split.
-    private func qualityReference() throws -> QualityReference {
+    private func qualityReference(train: LabeledDigits) throws -> QualityReference {
         let test = try LabeledDigits.load(directory: data, split: .test)
         let path = (checkpointDir as NSString).appendingPathComponent("classifier.gantry")
         let (reference, origin) = try QualityReference.loadOrTrain(
-            classifierAt: path, train: { try LabeledDigits.load(directory: data, split: .train) }, test: test, log: { print($0) })
+            classifierAt: path, train: { train }, test: test, log: { print($0) })
         if case .trained(let seconds) = origin {
             print(String(format: "Quality classifier trained in %.1f s, saved to %@", seconds, path))
         }
@@ -92,23 +93,20 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension TrainingImages {
+    /// `digits`' images, repeated up to `count` images when `count` is given and larger.
+    static func repeating(_ digits: LabeledDigits, to count: Int?) -> TrainingImages {
+        let images = digits.images
+        guard let count, count != images.count, images.count > 0 else { return images }
+        let size = count * images.pixelsPerImage
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(size)
+        while pixels.count < size { pixels.append(contentsOf: images.pixels.prefix(size - pixels.count)) }
+        return TrainingImages(count: count, pixelsPerImage: images.pixelsPerImage, pixels: pixels)
+    }
+
     /// The training split of an MNIST-format folder, optionally repeated up to `count` images.
     static func load(directory: String, repeatedTo count: Int? = nil) throws -> TrainingImages {
-        let set: LabeledImages
-        do { set = try MNISTFolder.load(directory: directory, split: .train) } catch { throw CommandFailure("\(directory): \(error)") }
-        let images = set.images
-        guard images.rows * images.columns == TrainingConfig.imagePixels else {
-            throw CommandFailure("\(directory): images are \(images.rows)x\(images.columns), the model needs 28x28")
-        }
-        guard let count, count != images.count, images.count > 0 else {
-            return TrainingImages(count: images.count, pixelsPerImage: TrainingConfig.imagePixels, pixels: images.pixels)
-        }
-        var pixels: [UInt8] = []
-        pixels.reserveCapacity(count * TrainingConfig.imagePixels)
-        while pixels.count < count * TrainingConfig.imagePixels {
-            pixels.append(contentsOf: images.pixels.prefix(count * TrainingConfig.imagePixels - pixels.count))
-        }
-        return TrainingImages(count: count, pixelsPerImage: TrainingConfig.imagePixels, pixels: pixels)
+        repeating(try LabeledDigits.load(directory: directory, split: .train), to: count)
     }
 }
 
