@@ -33,21 +33,7 @@ final class Connection: ResponseSink, @unchecked Sendable {
     private let output = OutputQueue()
     private var dateCache = HTTPDateCache()
 
-    private enum Phase {
-        /// Between requests; the first request's wait is bounded by the head
-        /// deadline, later ones by the idle timeout.
-        case awaitingRequest(since: UInt64)
-        case readingHead(since: UInt64)
-        case readingBody(since: UInt64)
-        /// A handler owns the request.
-        case handling
-        /// The last response is sent and our side shut down; reading and
-        /// dropping whatever the client still sends until it closes.
-        case lingering(since: UInt64)
-        case closed
-    }
-
-    private var phase: Phase
+    private var phase: ConnectionPhase
     private var servedRequests = 0
     private var nextRequestID: UInt64 = 0
     private var inFlight: InFlight?
@@ -466,29 +452,11 @@ final class Connection: ResponseSink, @unchecked Sendable {
     // MARK: - Deadlines
 
     private func onTick() {
-        let now = Connection.now()
-        func elapsed(_ since: UInt64) -> Double { Double(now &- since) / 1e9 }
-
-        if let blocked = outputBlockedSince, elapsed(blocked) > limits.writeTimeoutSeconds {
-            closeNow() // the client stopped reading
-            return
-        }
-        switch phase {
-        case .awaitingRequest(let since):
-            let limit = servedRequests == 0 ? limits.headTimeoutSeconds : limits.idleTimeoutSeconds
-            if elapsed(since) > limit && output.isEmpty { closeNow() }
-        case .readingHead(let since):
-            if elapsed(since) > limits.headTimeoutSeconds {
-                timeOut("the request head did not arrive within \(limits.headTimeoutSeconds) seconds")
-            }
-        case .readingBody(let since):
-            if elapsed(since) > limits.bodyTimeoutSeconds {
-                timeOut("the request body did not arrive within \(limits.bodyTimeoutSeconds) seconds")
-            }
-        case .lingering(let since):
-            if elapsed(since) > limits.lingerSeconds { closeNow() }
-        case .handling, .closed:
-            break
+        switch phase.missedDeadline(now: Connection.now(), limits: limits, servedRequests: servedRequests,
+                                    outputPending: !output.isEmpty, outputBlockedSince: outputBlockedSince) {
+        case nil: break
+        case .close: closeNow()
+        case .answerTimeout(let message): timeOut(message)
         }
     }
 
