@@ -10,10 +10,8 @@ struct DownloaderTests {
 
     @Test("happy path: all four files fetched and decoded; a second run transfers nothing")
     func happyPathThenCached() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         let cache = DatasetCache(stateDirectory: state, datasets: ["mnist5k": try localSpec(baseURLs: [server.base("ok")])],
                                  downloader: Downloader(options: fastOptions))
         let log = EventLog()
@@ -40,10 +38,8 @@ struct DownloaderTests {
 
     @Test("first mirror answers 404: the second mirror is used, and the 404 is not retried")
     func firstMirror404() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         let spec = try localSpec(baseURLs: [server.base("notfound"), server.base("ok")])
         let report = try Downloader(options: fastOptions).fetch(spec, named: "m", into: state)
         #expect(report.outcomes.map(\.outcome) == fileNames.map { .downloaded(url: server.base("ok") + $0) })
@@ -52,10 +48,8 @@ struct DownloaderTests {
 
     @Test("first mirror refuses the connection: retried with backoff, then the second mirror is used")
     func firstMirrorRefused() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         let refusing = "http://127.0.0.1:\(try unusedPort())/"
         let log = EventLog()
         let spec = try localSpec(baseURLs: [refusing, server.base("ok")])
@@ -69,10 +63,8 @@ struct DownloaderTests {
 
     @Test("the server closes half-way: the transfer resumes with a Range request and verifies")
     func resumeAfterClose() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         let spec = try localSpec(baseURLs: [server.base("closehalf")])
         let log = EventLog()
         let data = try Downloader(options: fastOptions).fetch(spec, named: "m", into: state, events: log.record)
@@ -91,10 +83,8 @@ struct DownloaderTests {
 
     @Test("a server that ignores Range: the part file starts over and still verifies")
     func ignoredRange() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         let spec = try localSpec(baseURLs: [server.base("ignorerange")])
         _ = try Downloader(options: fastOptions).fetch(spec, named: "m", into: state)
         let requests = server.requests(for: "train-images-idx3-ubyte.gz")
@@ -104,10 +94,8 @@ struct DownloaderTests {
 
     @Test("wrong checksum on every mirror: error names file, URLs and both checksums; nothing left in the cache")
     func checksumMismatchEverywhere() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         var spec = try localSpec(baseURLs: [server.base("ok"), server.base("slow")])
         let actual = spec.files.trainLabels.sha256
         let wrong = String(repeating: "ab", count: 32)
@@ -129,10 +117,8 @@ struct DownloaderTests {
 
     @Test("a mirror serving a corrupted file: checksum error there, the next mirror delivers")
     func corruptMirror() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         let log = EventLog()
         let spec = try localSpec(baseURLs: [server.base("corrupt"), server.base("ok")])
         let report = try Downloader(options: fastOptions).fetch(spec, named: "m", into: state, events: log.record)
@@ -143,10 +129,8 @@ struct DownloaderTests {
 
     @Test("a server sending more bytes than the configured size is stopped at the cap", arguments: ["toomany", "toomanynolength"])
     func tooManyBytes(mode: String) throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         let spec = try localSpec(baseURLs: [server.base(mode)])
         let error = #expect(throws: DownloadError.self) { try Downloader(options: fastOptions).fetch(spec, named: "m", into: state) }
         #expect(error?.file == "train-images-idx3-ubyte.gz")
@@ -158,10 +142,8 @@ struct DownloaderTests {
 
     @Test("a stalled server is aborted by the low-speed limit within its bound")
     func stall() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         var options = fastOptions
         options.attemptsPerMirror = 1
         let spec = try localSpec(baseURLs: [server.base("stall")])
@@ -176,10 +158,8 @@ struct DownloaderTests {
 
     @Test("ftp:// and gopher:// mirrors are refused before any transfer", arguments: ["ftp", "gopher"])
     func refusedSchemes(scheme: String) throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         let spec = try localSpec(baseURLs: [server.base("ok"), "\(scheme)://127.0.0.1:\(server.port)/ok/"])
         let cache = DatasetCache(stateDirectory: state, datasets: ["m": spec], downloader: Downloader(options: fastOptions))
         let error = #expect(throws: DatasetConfigError.self) { try cache.prepare("m") }
@@ -190,10 +170,8 @@ struct DownloaderTests {
 
     @Test("two concurrent loads of one dataset cause exactly one transfer per file")
     func singleFlight() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         // "slow" holds each response 0.5 s, so the second load surely arrives mid-download.
         let cache = DatasetCache(stateDirectory: state, datasets: ["m": try localSpec(baseURLs: [server.base("slow")])],
                                  downloader: Downloader(options: fastOptions))
@@ -217,10 +195,8 @@ struct DownloaderTests {
 
     @Test("two caches on one state folder (as two processes would be) are kept apart by the folder lock")
     func folderLock() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         let spec = try localSpec(baseURLs: [server.base("slow")])
         // Separate instances share no single flight: only the flock on the folder serialises them.
         let caches = (0..<2).map { _ in DatasetCache(stateDirectory: state, datasets: ["m": spec], downloader: Downloader(options: fastOptions)) }
@@ -244,10 +220,8 @@ struct DownloaderTests {
 
     @Test("up to 5 redirects are followed; a 6th, or one to file://, is refused")
     func redirects() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         var options = fastOptions
         options.attemptsPerMirror = 1
         let five = try localSpec(baseURLs: [server.base("redirect/4/ok")])  // 4 hops + the final hop to /ok = 5 redirects
@@ -264,10 +238,8 @@ struct DownloaderTests {
 
     @Test("HTTP 503 is retried at the same mirror; the error lists every attempt")
     func serverErrorRetried() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         var options = fastOptions
         options.attemptsPerMirror = 3
         let spec = try localSpec(baseURLs: [server.base("status/503"), server.base("notfound")])
@@ -280,10 +252,8 @@ struct DownloaderTests {
 
     @Test("a damaged file in the cache is fetched again; a whole leftover .part is verified without a transfer")
     func damagedCacheAndLeftoverPart() throws {
-        let server = try FaultServer()
-        defer { server.stop() }
-        let state = TestPaths.temporaryDirectory()
-        defer { TestPaths.remove(state) }
+        let (server, state) = try serverAndState()
+        defer { server.stop(); TestPaths.remove(state) }
         let spec = try localSpec(baseURLs: [server.base("ok")])
         let downloader = Downloader(options: fastOptions)
         _ = try downloader.fetch(spec, named: "m", into: state)

@@ -24,6 +24,12 @@ enum TestPaths {
     }
 }
 
+/// A fault server and an empty state folder: what nearly every download test starts with.
+/// The caller stops the one and removes the other.
+func serverAndState() throws -> (FaultServer, String) {
+    (try FaultServer(), TestPaths.temporaryDirectory())
+}
+
 /// A dataset entry for a folder in MNIST layout, with sizes and checksums read
 /// from the folder (its SHA256SUMS when present, else computed).
 func localSpec(folder: String = TestPaths.mnist5k, baseURLs: [String]) throws -> DatasetSpec {
