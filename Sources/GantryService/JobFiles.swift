@@ -36,8 +36,9 @@ public struct JobFiles: Sendable {
     /// Keeps only the newest best-generator file at or before `epoch`: files after it
     /// belong to epochs a resume trains again, older ones were superseded.
     public func pruneBestGenerators(_ id: String, keepingAtMost epoch: Int) {
-        let kept = bestGeneratorEpochs(id).filter { $0 <= epoch }.last
-        for e in bestGeneratorEpochs(id) where e != kept { try? FileManager.default.removeItem(atPath: bestGenerator(id, epoch: e)) }
+        let epochs = bestGeneratorEpochs(id)
+        let kept = epochs.last { $0 <= epoch }
+        for e in epochs where e != kept { try? FileManager.default.removeItem(atPath: bestGenerator(id, epoch: e)) }
     }
 
     public func prepare(_ id: String) throws {
