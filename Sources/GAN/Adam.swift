@@ -36,32 +36,78 @@ public struct Adam: Sendable, Equatable {
     /// Applies one update to parameter tensor `slot` with the rate from `beginStep()`.
     public mutating func update(_ parameter: inout Matrix, gradient: Matrix, slot: Int, rate: Float) {
         precondition(parameter.count == gradient.count && parameter.count == firstMoments[slot].count, "Adam slot \(slot) shape mismatch")
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        let oneMinusB1 = 1 - b1, oneMinusB2 = 1 - b2
-        parameter.storage.withUnsafeMutableBufferPointer { wp in
-            gradient.storage.withUnsafeBufferPointer { gp in
-                firstMoments[slot].storage.withUnsafeMutableBufferPointer { mp in
-                    secondMoments[slot].storage.withUnsafeMutableBufferPointer { vp in
-                        guard let w = wp.baseAddress, let g = gp.baseAddress, let m = mp.baseAddress, let v = vp.baseAddress else { return }
-                        typealias V = Elementwise.Vector
-                        Elementwise.forEachLane(count: wp.count, vector: { i in
-                            let gi = Elementwise.load(g + i)
-                            let mi = b1 * Elementwise.load(m + i) + oneMinusB1 * gi
-                            let vi = b2 * Elementwise.load(v + i) + oneMinusB2 * gi * gi
-                            Elementwise.store(mi, m + i)
-                            Elementwise.store(vi, v + i)
-                            Elementwise.store(Elementwise.load(w + i) - rate * mi / (Elementwise.squareRoot(vi) + eps), w + i)
-                        }, scalar: { i in
-                            let gi = g[i]
-                            let mi = b1 * m[i] + oneMinusB1 * gi
-                            let vi = b2 * v[i] + oneMinusB2 * gi * gi
-                            m[i] = mi
-                            v[i] = vi
-                            w[i] -= rate * mi / (vi.squareRoot() + eps)
-                        })
+        let rule = rule
+        parameter.withMutableBlock { w in
+            gradient.withBlock { g in
+                firstMoments[slot].withMutableBlock { m in
+                    secondMoments[slot].withMutableBlock { v in rule.apply(rate: rate, parameter: w, gradient: g, first: m, second: v) }
+                }
+            }
+        }
+    }
+
+    /// The constants of the update, apart from the state it updates.
+    public var rule: Rule { Rule(beta1: beta1, beta2: beta2, epsilon: epsilon) }
+
+    /// Moments as blocks (`first[slot]`, `second[slot]`), for the duration of `body`.
+    public mutating func withMomentBlocks<R>(_ body: (_ first: UnsafeBufferPointer<MatrixBlock>, _ second: UnsafeBufferPointer<MatrixBlock>) -> R) -> R {
+        let slots = firstMoments.count
+        return withUnsafeTemporaryAllocation(of: MatrixBlock.self, capacity: 2 * slots) { blocks in
+            firstMoments.withUnsafeMutableBufferPointer { first in
+                secondMoments.withUnsafeMutableBufferPointer { second in
+                    Self.pin(first, second, from: 0, into: blocks) {
+                        body(UnsafeBufferPointer(rebasing: blocks[0..<slots]), UnsafeBufferPointer(rebasing: blocks[slots...]))
                     }
                 }
             }
+        }
+    }
+
+    /// Pins moment pair `slot` and the ones after it, nested, then runs `body` inside all of them.
+    private static func pin<R>(
+        _ first: UnsafeMutableBufferPointer<Matrix>, _ second: UnsafeMutableBufferPointer<Matrix>, from slot: Int,
+        into blocks: UnsafeMutableBufferPointer<MatrixBlock>, _ body: () -> R
+    ) -> R {
+        guard slot < first.count else { return body() }
+        return first[slot].withMutableBlock { m in
+            second[slot].withMutableBlock { v in
+                blocks.initializeElement(at: slot, to: m)
+                blocks.initializeElement(at: first.count + slot, to: v)
+                return pin(first, second, from: slot + 1, into: blocks, body)
+            }
+        }
+    }
+
+    /// The update's constants. `apply` works on blocks: a lane's share of a tensor (a run
+    /// of rows, or of one row's columns), each element updated independently of the others.
+    public struct Rule: Sendable {
+        public let beta1: Float
+        public let beta2: Float
+        public let epsilon: Float
+
+        public func apply(rate: Float, parameter: MatrixBlock, gradient: MatrixBlock, first: MatrixBlock, second: MatrixBlock) {
+            let count = parameter.rows * parameter.columns
+            precondition(parameter.isContiguous && gradient.isContiguous && first.isContiguous && second.isContiguous
+                         && gradient.rows * gradient.columns == count && first.rows * first.columns == count
+                         && second.rows * second.columns == count, "Adam blocks must be contiguous and the same size")
+            let w = parameter.base, g = gradient.base, m = first.base, v = second.base
+            let b1 = beta1, b2 = beta2, eps = epsilon
+            let oneMinusB1 = 1 - b1, oneMinusB2 = 1 - b2
+            Elementwise.forEachLane(count: count, vector: { i in
+                let gi = Elementwise.load(g + i)
+                let mi = b1 * Elementwise.load(m + i) + oneMinusB1 * gi
+                let vi = b2 * Elementwise.load(v + i) + oneMinusB2 * gi * gi
+                Elementwise.store(mi, m + i)
+                Elementwise.store(vi, v + i)
+                Elementwise.store(Elementwise.load(w + i) - rate * mi / (Elementwise.squareRoot(vi) + eps), w + i)
+            }, scalar: { i in
+                let gi = g[i]
+                let mi = b1 * m[i] + oneMinusB1 * gi
+                let vi = b2 * v[i] + oneMinusB2 * gi * gi
+                m[i] = mi
+                v[i] = vi
+                w[i] -= rate * mi / (vi.squareRoot() + eps)
+            })
         }
     }
 }

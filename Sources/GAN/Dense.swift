@@ -37,24 +37,41 @@ public struct Dense: Sendable, Equatable {
     public func forward(_ input: Matrix, into output: inout Matrix, addingBias: Bool = true) {
         Matrix.multiply(input, weight, into: &output)
         if addingBias {
-            let rows = output.rows
-            output.storage.withUnsafeMutableBufferPointer { out in
-                bias.storage.withUnsafeBufferPointer { Elementwise.addRowVector(out, rows: rows, bias: $0) }
-            }
+            output.withMutableBlock { out in bias.withBlock { Elementwise.addRowVector(out, bias: $0.base) } }
         }
     }
 
     /// Weight and bias gradients from the gradient at the output: `dW = xᵀ dy`, `db = Σ dy`.
     public mutating func accumulateGradients(input: Matrix, outputGradient: Matrix) {
         Matrix.multiply(input, outputGradient, into: &weightGradient, transposeA: .transposed)
-        let rows = outputGradient.rows
-        outputGradient.storage.withUnsafeBufferPointer { dy in
-            biasGradient.storage.withUnsafeMutableBufferPointer { Elementwise.columnSums(dy, rows: rows, into: $0) }
-        }
+        outputGradient.withBlock { dy in biasGradient.withMutableBlock { Elementwise.columnSums(dy, into: $0.base) } }
     }
 
     /// The gradient at the input: `dx = dy Wᵀ`.
     public func inputGradient(_ outputGradient: Matrix, into inputGradient: inout Matrix) {
         Matrix.multiply(outputGradient, weight, into: &inputGradient, transposeB: .transposed)
+    }
+}
+
+/// A dense layer's tensors as blocks, pinned by `Dense.withBlocks`.
+public struct DenseBlocks: @unchecked Sendable {
+    public let weight: MatrixBlock
+    public let bias: MatrixBlock
+    public let weightGradient: MatrixBlock
+    public let biasGradient: MatrixBlock
+}
+
+extension Dense {
+    /// The layer's parameters and gradients as blocks, for the duration of `body`.
+    public mutating func withBlocks<R>(_ body: (DenseBlocks) throws -> R) rethrows -> R {
+        try weight.withMutableBlock { w in
+            try bias.withMutableBlock { b in
+                try weightGradient.withMutableBlock { gw in
+                    try biasGradient.withMutableBlock { gb in
+                        try body(DenseBlocks(weight: w, bias: b, weightGradient: gw, biasGradient: gb))
+                    }
+                }
+            }
+        }
     }
 }

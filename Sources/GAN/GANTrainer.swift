@@ -15,6 +15,8 @@ public struct GANTrainer: Sendable {
     public internal(set) var rng: Xoshiro256StarStar
     public internal(set) var epochsCompleted: Int
     var workspace: TrainingWorkspace
+    /// Threads for multi-lane steps, by lane count; shared by copies of the trainer, never saved.
+    private var laneGroups: [LaneGroup] = []
 
     /// A fresh model, initialised from `config.seed`.
     public init(config: TrainingConfig) {
@@ -53,60 +55,58 @@ public struct GANTrainer: Sendable {
 
     /// One discriminator update on `real` and G(`noise`), then one generator update on
     /// the same noise against the updated discriminator. Both are `batchSize` rows.
-    public mutating func step(real: Matrix, noise: Matrix) -> StepLosses {
+    public mutating func step(real: Matrix, noise: Matrix, lanes: Int = 1) -> StepLosses {
         let batch = config.batchSize
         precondition(real.rows == batch && real.columns == TrainingConfig.imagePixels, "real batch must be \(batch)x784")
         precondition(noise.rows == batch && noise.columns == config.zSize, "noise must be \(batch)x\(config.zSize)")
-        workspace.discriminatorInput.copyRows(from: real, toRow: 0)
-        return stepOnStagedBatch(noise: noise)
+        workspace.withBlocks { work in
+            real.withBlock { Self.copy($0, into: work[.discriminatorInput].rows(0..<batch)) }
+            noise.withBlock { Self.copy($0, into: work[.noise]) }
+        }
+        return runStep(lanes: lanes, drawing: nil, indices: [])
     }
 
-    /// `step` with the real batch already in the top rows of the discriminator's input.
-    mutating func stepOnStagedBatch(noise: Matrix) -> StepLosses {
-        let batch = config.batchSize
-        // Discriminator update: real rows on top, G(z) below, one pass for both halves.
-        generator.forward(noise: noise, into: &workspace.generator)
-        workspace.discriminatorInput.copyRows(from: workspace.generator.image, toRow: batch)
-        discriminator.forward(workspace.discriminatorInput, into: &workspace.discriminatorBoth)
-        let scale = 1 / Float(batch)
-        let (real_, fake_) = workspace.discriminatorBoth.logits.storage.withUnsafeBufferPointer { logits in
-            workspace.logitGradientBoth.storage.withUnsafeMutableBufferPointer { gradient in
-                let real = SigmoidCrossEntropy.meanLoss(
-                    logits: UnsafeBufferPointer(rebasing: logits[0..<batch]), label: 1 - config.smooth,
-                    gradients: UnsafeMutableBufferPointer(rebasing: gradient[0..<batch]), gradientScale: scale)
-                let fake = SigmoidCrossEntropy.meanLoss(
-                    logits: UnsafeBufferPointer(rebasing: logits[batch..<(2 * batch)]), label: 0,
-                    gradients: UnsafeMutableBufferPointer(rebasing: gradient[batch..<(2 * batch)]), gradientScale: scale)
-                return (real, fake)
+    private static func copy(_ source: MatrixBlock, into destination: MatrixBlock) {
+        for r in 0..<source.rows { destination.row(r).update(from: source.row(r), count: source.columns) }
+    }
+
+    /// The step on the staged noise, drawing the real rows `indices` of `images` (or
+    /// using the staged real rows when `images` is nil), split across `lanes` threads.
+    mutating func runStep(lanes: Int, drawing images: TrainingImages?, indices: ArraySlice<Int>) -> StepLosses {
+        let group = laneGroup(lanes)
+        let dRate = discriminatorOptimizer.beginStep(), gRate = generatorOptimizer.beginStep()
+        let rule = discriminatorOptimizer.rule, batch = config.batchSize, alpha = config.alpha, smooth = config.smooth
+        return generator.withBlocks { g in
+            discriminator.withBlocks { d in
+                generatorOptimizer.withMomentBlocks { gFirst, gSecond in
+                    discriminatorOptimizer.withMomentBlocks { dFirst, dSecond in
+                        workspace.withBlocks { work in
+                            indices.withUnsafeBufferPointer { indices in
+                                let step = TrainingStep(
+                                    generator: g, discriminator: d, generatorMoments: (gFirst, gSecond),
+                                    discriminatorMoments: (dFirst, dSecond), adam: rule, generatorRate: gRate,
+                                    discriminatorRate: dRate, work: work, batch: batch, alpha: alpha, smooth: smooth,
+                                    images: images, indices: indices)
+                                group.run { step.discriminatorForward(lane: $0, lanes: lanes) }
+                                group.run { step.discriminatorUpdate(lane: $0, lanes: lanes) }
+                                group.run { step.generatorBackward(lane: $0, lanes: lanes) }
+                                group.run { step.generatorUpdate(lane: $0, lanes: lanes) }
+                                return step.losses()
+                            }
+                        }
+                    }
+                }
             }
         }
-        discriminator.backward(input: workspace.discriminatorInput, activations: workspace.discriminatorBoth,
-                               logitGradient: workspace.logitGradientBoth, hiddenGradient: &workspace.discriminatorHiddenGradientBoth)
-        let dRate = discriminatorOptimizer.beginStep()
-        discriminatorOptimizer.update(&discriminator.hidden.weight, gradient: discriminator.hidden.weightGradient, slot: 0, rate: dRate)
-        discriminatorOptimizer.update(&discriminator.hidden.bias, gradient: discriminator.hidden.biasGradient, slot: 1, rate: dRate)
-        discriminatorOptimizer.update(&discriminator.output.weight, gradient: discriminator.output.weightGradient, slot: 2, rate: dRate)
-        discriminatorOptimizer.update(&discriminator.output.bias, gradient: discriminator.output.biasGradient, slot: 3, rate: dRate)
+    }
 
-        // Generator update: G(z) is unchanged (G has not moved), so it is reused; D is new.
-        discriminator.forward(workspace.generator.image, into: &workspace.discriminatorFake)
-        let generatorLoss = workspace.discriminatorFake.logits.storage.withUnsafeBufferPointer { logits in
-            workspace.logitGradientFake.storage.withUnsafeMutableBufferPointer { gradient in
-                SigmoidCrossEntropy.meanLoss(logits: logits, label: 1, gradients: gradient, gradientScale: scale).loss
-            }
-        }
-        discriminator.inputGradient(activations: workspace.discriminatorFake, logitGradient: workspace.logitGradientFake,
-                                    hiddenGradient: &workspace.discriminatorHiddenGradientFake, into: &workspace.imageGradient)
-        generator.backward(noise: noise, activations: workspace.generator,
-                           imageGradient: &workspace.imageGradient, hiddenGradient: &workspace.generatorHiddenGradient)
-        let gRate = generatorOptimizer.beginStep()
-        generatorOptimizer.update(&generator.hidden.weight, gradient: generator.hidden.weightGradient, slot: 0, rate: gRate)
-        generatorOptimizer.update(&generator.hidden.bias, gradient: generator.hidden.biasGradient, slot: 1, rate: gRate)
-        generatorOptimizer.update(&generator.output.weight, gradient: generator.output.weightGradient, slot: 2, rate: gRate)
-        generatorOptimizer.update(&generator.output.bias, gradient: generator.output.biasGradient, slot: 3, rate: gRate)
-
-        return StepLosses(dLoss: real_.loss + fake_.loss, dLossReal: real_.loss, dLossFake: fake_.loss,
-                          gLoss: generatorLoss, dRealMean: real_.meanSigmoid, dFakeMean: fake_.meanSigmoid)
+    /// The group for `lanes` threads, started the first time that count is asked for.
+    private mutating func laneGroup(_ lanes: Int) -> LaneGroup {
+        precondition(lanes >= 1, "a step needs at least one lane")
+        if let group = laneGroups.first(where: { $0.lanes == lanes }) { return group }
+        let group = LaneGroup(lanes: lanes)
+        laneGroups.append(group)
+        return group
     }
 
     /// Steps in one epoch over `count` images: the last partial batch is dropped, as the notebook does.
@@ -118,11 +118,11 @@ public struct GANTrainer: Sendable {
     /// back exactly as it was before the epoch (the state of the last checkpoint) and
     /// `nil` is returned, so an interrupted epoch never leaves half-trained weights.
     /// `exclusive` wraps each step's matrix products, e.g. in a lock that other BLAS
-    /// users take too.
+    /// users take too, and says how many lanes (threads) the step is split across.
     public mutating func trainEpoch(
         on images: TrainingImages,
         shouldStop: () -> Bool = { false },
-        exclusive: (() -> Void) -> Void = { $0() },
+        exclusive: (_ step: (_ lanes: Int) -> Void) -> Void = { $0(1) },
         afterStep: (_ step: Int, _ steps: Int) -> Void = { _, _ in }
     ) -> EpochLosses? {
         precondition(images.pixelsPerImage == TrainingConfig.imagePixels, "images must be 28x28")
@@ -141,9 +141,12 @@ public struct GANTrainer: Sendable {
                 self = before
                 return nil
             }
-            images.fill(&workspace.discriminatorInput, indices: workspace.order[(s * batch)..<((s + 1) * batch)])
-            workspace.noise.storage.withUnsafeMutableBufferPointer { rng.fillSymmetricUniform($0) }
-            exclusive { record.add(stepOnStagedBatch(noise: workspace.noise)) }
+            workspace.withBlocks { work in
+                let noise = work[.noise]
+                rng.fillSymmetricUniform(UnsafeMutableBufferPointer(start: noise.base, count: noise.rows * noise.columns))
+            }
+            let indices = workspace.order[(s * batch)..<((s + 1) * batch)]
+            exclusive { lanes in record.add(runStep(lanes: lanes, drawing: images, indices: indices)) }
             afterStep(s + 1, steps)
         }
         record.finishMean()

@@ -19,21 +19,28 @@ public struct TrainingImages: Sendable {
     /// Writes images `indices` into `batch`'s first rows, scaled from [0, 255] to [-1, 1].
     public func fill(_ batch: inout Matrix, indices: ArraySlice<Int>) {
         precondition(batch.rows >= indices.count && batch.columns == pixelsPerImage)
+        batch.withMutableBlock { block in
+            indices.withUnsafeBufferPointer { fill(block, indices: $0) }
+        }
+    }
+
+    /// The same into a block's first rows: a lane's share of a batch.
+    public func fill(_ block: MatrixBlock, indices: UnsafeBufferPointer<Int>) {
+        precondition(block.rows >= indices.count && block.columns == pixelsPerImage)
         let width = pixelsPerImage
         let scale: Float = 2.0 / 255.0
         pixels.withUnsafeBufferPointer { source in
-            batch.storage.withUnsafeMutableBufferPointer { destination in
-                guard let s = source.baseAddress, let d = destination.baseAddress else { return }
-                let scaleV = SIMD8<Float>(repeating: scale), one = SIMD8<Float>(repeating: 1)
-                for (row, index) in indices.enumerated() {
-                    let from = s + index * width, to = d + row * width
-                    Elementwise.forEachLane(count: width, vector: { p in
-                        let bytes = UnsafeRawPointer(from + p).loadUnaligned(as: SIMD8<UInt8>.self)
-                        Elementwise.store(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes)) * scaleV - one, to + p)
-                    }, scalar: { p in
-                        to[p] = Float(from[p]) * scale - 1
-                    })
-                }
+            guard let s = source.baseAddress else { return }
+            let scaleV = SIMD8<Float>(repeating: scale), one = SIMD8<Float>(repeating: 1)
+            for (row, index) in indices.enumerated() {
+                precondition(index >= 0 && index < count, "image \(index) outside 0..<\(count)")
+                let from = s + index * width, to = block.row(row)
+                Elementwise.forEachLane(count: width, vector: { p in
+                    let bytes = UnsafeRawPointer(from + p).loadUnaligned(as: SIMD8<UInt8>.self)
+                    Elementwise.store(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes)) * scaleV - one, to + p)
+                }, scalar: { p in
+                    to[p] = Float(from[p]) * scale - 1
+                })
             }
         }
     }

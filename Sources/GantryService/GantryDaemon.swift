@@ -20,8 +20,9 @@ public final class GantryDaemon: Sendable {
         } catch {
             throw ConfigError(key: "state_dir", message: "cannot create \(state): \(error.localizedDescription)")
         }
-        // Until a job's tuner decides, products (samples, evaluation) run on one thread.
-        if case .fixed(let n) = config.blasThreads { BLASThreads.set(n) } else { BLASThreads.set(1) }
+        // A job splits its steps into `blas_threads` lanes; OpenBLAS runs each lane's
+        // products (and samples', evaluations') on the calling thread.
+        BLASThreads.set(1)
         store = try JobStore(path: (state as NSString).appendingPathComponent("gantry.sqlite"))
         let files = JobFiles(stateDirectory: state)
         let cache = DatasetCache(stateDirectory: state, datasets: config.datasets, downloader: Downloader(options: config.download))

@@ -1,11 +1,11 @@
 import Dispatch
 
-/// Picks OpenBLAS's thread count while training by timing the steps themselves.
+/// Picks how many threads (lanes) each training step is split across, by timing the
+/// steps themselves.
 ///
-/// On a 2-core VM, two BLAS threads make this model's step about 30% faster when
-/// the second core is free, and two to three times slower when the host keeps it
-/// busy (the products wait for a thread that is not running: 5.4 s an epoch instead
-/// of 1.3 measured). Neither fixed choice is right all the time, so each round the
+/// On a 2-core VM, two lanes make this model's step about 35% faster when the second
+/// core is free, and slower when the host keeps it busy (the step waits for a lane
+/// that is not running). Neither fixed choice is right all the time, so each round the
 /// tuner runs `probe` steps with each candidate, keeps the one with the lower median
 /// step time, and trains with it until the next round. A round that confirms the
 /// last choice doubles the wait before the next (up to `maxPeriod` steps), so a wrong
@@ -13,8 +13,7 @@ import Dispatch
 /// and when the chosen count's steps turn 1.5 times slower than its probes measured
 /// (the host took the second core), a new round starts at once instead of waiting.
 ///
-/// OpenBLAS blocks a product differently with more threads, so results differ in the
-/// last bits between thread counts: bit-for-bit repeatable runs need a fixed count.
+/// The tuner only decides; `run` hands the count to the step, which splits itself.
 public struct BLASThreadTuner: Sendable {
     public let candidates: [Int]
     public let probe: Int
@@ -24,7 +23,7 @@ public struct BLASThreadTuner: Sendable {
     public private(set) var stepsByThreads: [Int: Int] = [:]
     /// Steps in the current round: probes first, then the chosen count.
     public private(set) var period: Int
-    /// The thread count training uses between probes.
+    /// The lane count training uses between probes.
     public private(set) var chosen: Int
     private var stepInRound = 0
     private var timings: [[UInt64]]
@@ -50,19 +49,17 @@ public struct BLASThreadTuner: Sendable {
     }
 
     /// Runs one step with the thread count this point of the round calls for, timing it if it is a probe.
-    public mutating func run(_ step: () -> Void) {
+    public mutating func run(_ step: (_ threads: Int) -> Void) {
         guard candidates.count > 1 else {
-            if BLASThreads.current != chosen { BLASThreads.set(chosen) }
             stepsByThreads[chosen, default: 0] += 1
-            return step()
+            return step(chosen)
         }
         let probing = stepInRound < probe * candidates.count
         // The first step after a switch warms the new pool up; it is run but not counted.
         let candidate = probing ? stepInRound / probe : -1
         let threads = probing ? candidates[candidate] : chosen
-        if BLASThreads.current != threads { BLASThreads.set(threads) }
         let start = DispatchTime.now().uptimeNanoseconds
-        step()
+        step(threads)
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
         stepsByThreads[threads, default: 0] += 1
         if probing, stepInRound % probe != 0 { timings[candidate].append(elapsed) }

@@ -62,30 +62,28 @@ public enum Elementwise {
         #endif
     }
 
-    /// `x = x + bias` for every row of a rows x columns block.
-    public static func addRowVector(_ x: UnsafeMutableBufferPointer<Float>, rows: Int, bias: UnsafeBufferPointer<Float>) {
-        let columns = bias.count
-        guard let x = x.baseAddress, let b = bias.baseAddress else { return }
-        for r in 0..<rows {
-            let row = x + r * columns
+    /// `x = x + bias` for every row of a block.
+    public static func addRowVector(_ x: MatrixBlock, bias b: UnsafePointer<Float>) {
+        let columns = x.columns
+        for r in 0..<x.rows {
+            let row = x.row(r)
             var c = 0
             while c + 8 <= columns { store(load(row + c) + load(b + c), row + c); c += 8 }
             while c < columns { row[c] += b[c]; c += 1 }
         }
     }
 
-    /// `sums[c] = scale * Σ_r x[r, c]`, the gradient of a bias.
-    public static func columnSums(_ x: UnsafeBufferPointer<Float>, rows: Int, into sums: UnsafeMutableBufferPointer<Float>, scale: Float = 1) {
-        let columns = sums.count
-        guard let x = x.baseAddress, let s = sums.baseAddress else { return }
+    /// `sums[c] = Σ_r x[r, c]`, the gradient of a bias: each column summed in row order,
+    /// so a block of columns gets the same sums as the whole matrix would.
+    public static func columnSums(_ x: MatrixBlock, into s: UnsafeMutablePointer<Float>) {
+        let columns = x.columns
         for c in 0..<columns { s[c] = 0 }
-        for r in 0..<rows {
-            let row = x + r * columns
+        for r in 0..<x.rows {
+            let row = x.row(r)
             var c = 0
             while c + 8 <= columns { store(load(s + c) + load(row + c), s + c); c += 8 }
             while c < columns { s[c] += row[c]; c += 1 }
         }
-        if scale != 1 { for c in 0..<columns { s[c] *= scale } }
     }
 
     /// Runs `vector` over every full group of eight elements and `scalar` over the rest.

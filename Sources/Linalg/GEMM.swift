@@ -22,32 +22,35 @@ extension Matrix {
         transposeA: Transpose = .none, transposeB: Transpose = .none,
         alpha: Float = 1, beta: Float = 0
     ) {
+        a.withBlock { a in
+            b.withBlock { b in
+                c.withMutableBlock { c in
+                    MatrixBlock.multiply(a, b, into: c, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
+                }
+            }
+        }
+    }
+}
+
+extension MatrixBlock {
+    /// `c = alpha * op(a) * op(b) + beta * c` through `cblas_sgemm`, on blocks: a
+    /// block of rows or columns is a product's share of a bigger one.
+    public static func multiply(
+        _ a: MatrixBlock, _ b: MatrixBlock, into c: MatrixBlock,
+        transposeA: Transpose = .none, transposeB: Transpose = .none,
+        alpha: Float = 1, beta: Float = 0
+    ) {
         let m = transposeA == .none ? a.rows : a.columns
         let k = transposeA == .none ? a.columns : a.rows
         let kb = transposeB == .none ? b.rows : b.columns
         let n = transposeB == .none ? b.columns : b.rows
         precondition(k == kb, "inner dimensions differ: \(k) vs \(kb)")
         precondition(c.rows == m && c.columns == n, "result is \(c.rows)x\(c.columns), product is \(m)x\(n)")
-        gemm(a, transposeA, b, transposeB, &c, m: m, n: n, k: k, alpha: alpha, beta: beta)
-    }
-
-    @usableFromInline
-    static func gemm(
-        _ a: Matrix, _ transposeA: Transpose, _ b: Matrix, _ transposeB: Transpose,
-        _ c: inout Matrix, m: Int, n: Int, k: Int, alpha: Float, beta: Float
-    ) {
         guard m > 0, n > 0 else { return }
-        a.storage.withUnsafeBufferPointer { pa in
-            b.storage.withUnsafeBufferPointer { pb in
-                c.storage.withUnsafeMutableBufferPointer { pc in
-                    cblas_sgemm(CblasRowMajor, transposeA.cblas, transposeB.cblas,
-                                Int32(m), Int32(n), Int32(k), alpha,
-                                pa.baseAddress, Int32(max(a.columns, 1)),
-                                pb.baseAddress, Int32(max(b.columns, 1)),
-                                beta, pc.baseAddress, Int32(max(c.columns, 1)))
-                }
-            }
-        }
+        cblas_sgemm(CblasRowMajor, transposeA.cblas, transposeB.cblas,
+                    Int32(m), Int32(n), Int32(k), alpha,
+                    a.base, Int32(a.stride), b.base, Int32(b.stride),
+                    beta, c.base, Int32(c.stride))
     }
 }
 

@@ -25,6 +25,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Lanes split a step; OpenBLAS itself runs each lane's products on that lane's thread.
+        BLASThreads.set(1)
         var tuner = blas.blasThreads.tuner()
         var config = try model.config(epochs: epochs)
         if model.seed == nil { config.seed = 1 }

@@ -27,6 +27,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Lanes split a step; OpenBLAS itself runs each lane's products on that lane's thread.
+        BLASThreads.set(1)
         var tuner = blas.blasThreads.tuner()
         let digits = try LabeledDigits.load(directory: data, split: .train)
         let images = TrainingImages.repeating(digits, to: self.images)

@@ -4,11 +4,12 @@ import Testing
 
 /// The tuner's choices, with steps whose cost depends on the thread count they run
 /// with (sleeps standing in for a free or a contended second core, 4× apart so the
-/// choice does not hinge on scheduling noise).
+/// choice does not hinge on scheduling noise; 3 ms where a sleep that overshoots by half
+/// would start a new round, as it can on a loaded machine).
 @Suite(.serialized) struct BLASThreadTunerTests {
-    /// A step that takes `fast` seconds with `fastThreads` BLAS threads and 4× as long otherwise.
-    func step(fastThreads: Int, fast: Double = 0.002) -> () -> Void {
-        { Thread.sleep(forTimeInterval: BLASThreads.current == fastThreads ? fast : 4 * fast) }
+    /// A step that takes `fast` seconds with `fastThreads` threads and 4× as long otherwise.
+    func step(fastThreads: Int, fast: Double = 0.002) -> (Int) -> Void {
+        { threads in Thread.sleep(forTimeInterval: threads == fastThreads ? fast : 4 * fast) }
     }
 
     @Test func autoKeepsWhicheverCountIsFasterAndFollowsAChange() {
@@ -20,21 +21,19 @@ import Testing
         // Conditions change: one thread is now the fast one; the next round switches.
         for _ in 0..<80 { tuner.run(step(fastThreads: 1)) }
         #expect(tuner.chosen == 1)
-        BLASThreads.set(1)
     }
 
     @Test func aConfirmedChoiceWaitsLongerBeforeProbingAgain() {
         var tuner = BLASThreadTuner(candidates: [1, 2], probe: 4, basePeriod: 40, maxPeriod: 160)
         var periods: [Int] = []
         for _ in 0..<600 {
-            tuner.run(step(fastThreads: 1, fast: 0.001))
+            tuner.run(step(fastThreads: 1, fast: 0.003))
             if periods.last != tuner.period { periods.append(tuner.period) }
         }
         #expect(tuner.chosen == 1)
         #expect(periods == [40, 80, 160], "\(periods)")
         // 600 steps: rounds start at steps 0, 80, 240, 400 and 560 → 5 rounds of 4 probes at 2 threads.
         #expect(tuner.stepsByThreads[2] == 20, "\(tuner.stepsByThreads)")
-        BLASThreads.set(1)
     }
 
     /// With rounds far apart, a chosen count that turns slow is dropped within a few
@@ -50,15 +49,13 @@ import Testing
         }
         #expect(switchedAfter != nil, "still on 2 threads after 80 slow steps")
         #expect((switchedAfter ?? 99) <= 40, "switched after \(switchedAfter ?? -1) steps")
-        BLASThreads.set(1)
     }
 
     @Test func aFixedSettingRunsEveryStepWithItsCount() {
         var tuner = BLASThreadSetting.fixed(2).tuner()
         var seen = Set<Int>()
-        for _ in 0..<50 { tuner.run { seen.insert(BLASThreads.current) } }
+        for _ in 0..<50 { tuner.run { seen.insert($0) } }
         #expect(seen == [2] && tuner.stepsByThreads == [2: 50])
-        BLASThreads.set(1)
     }
 
     @Test func settingParsesAutoAndCountsOnly() throws {

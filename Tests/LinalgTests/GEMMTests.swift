@@ -44,12 +44,35 @@ import Testing
     }
 
     @Test func elementwiseKernels() {
-        var x: [Float] = [1, 2, 3, 4, 5, 6]
-        let bias: [Float] = [10, 20, 30]
-        x.withUnsafeMutableBufferPointer { xp in bias.withUnsafeBufferPointer { Elementwise.addRowVector(xp, rows: 2, bias: $0) } }
-        #expect(x == [11, 22, 33, 14, 25, 36])
-        var sums = [Float](repeating: -1, count: 3)
-        x.withUnsafeBufferPointer { xp in sums.withUnsafeMutableBufferPointer { Elementwise.columnSums(xp, rows: 2, into: $0, scale: 0.5) } }
-        #expect(sums == [12.5, 23.5, 34.5])
+        var x = Matrix(rows: 2, columns: 3, storage: [1, 2, 3, 4, 5, 6])
+        let bias = Matrix(rows: 1, columns: 3, storage: [10, 20, 30])
+        x.withMutableBlock { xb in bias.withBlock { Elementwise.addRowVector(xb, bias: $0.base) } }
+        #expect(x.storage == [11, 22, 33, 14, 25, 36])
+        // Column sums of the whole block, and of a block of its columns.
+        var sums = Matrix(rows: 1, columns: 3, repeating: -1)
+        x.withBlock { xb in sums.withMutableBlock { Elementwise.columnSums(xb, into: $0.base) } }
+        #expect(sums.storage == [25, 47, 69])
+        x.withBlock { xb in sums.withMutableBlock { Elementwise.columnSums(xb.columns(1..<3), into: $0.base) } }
+        #expect(sums.storage == [47, 69, 69])
+    }
+
+    /// A block of rows or columns is a product's share: products into blocks of the
+    /// result put together give the whole product.
+    @Test func blocksOfAProductMakeTheWholeProduct() {
+        let a = Self.filled(9, 5, seed: 3), b = Self.filled(5, 7, seed: 4)
+        var whole = Matrix(rows: 9, columns: 7), pieces = Matrix(rows: 9, columns: 7)
+        Matrix.multiply(a, b, into: &whole)
+        a.withBlock { a in
+            b.withBlock { b in
+                pieces.withMutableBlock { c in
+                    MatrixBlock.multiply(a.rows(0..<4), b, into: c.rows(0..<4))
+                    MatrixBlock.multiply(a.rows(4..<9), b.columns(0..<3), into: c.rows(4..<9).columns(0..<3))
+                    MatrixBlock.multiply(a.rows(4..<9), b.columns(3..<7), into: c.rows(4..<9).columns(3..<7))
+                }
+            }
+        }
+        let expected = Self.naive(a, false, b, false)
+        for i in 0..<9 { for j in 0..<7 { #expect(abs(Double(pieces[i, j]) - expected[i][j]) < 1e-5) } }
+        #expect(pieces == whole)
     }
 }

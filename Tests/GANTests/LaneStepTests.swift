@@ -1,0 +1,126 @@
+import GAN
+import Linalg
+import Testing
+
+/// The training step as it runs (split into lanes, on blocks) against the layer
+/// functions the gradient checks cover, and against itself on other lane counts.
+@Suite(.serialized) struct LaneStepTests {
+    /// Odd sizes, so shares are uneven and vector loops have tails.
+    static func config(seed: UInt64 = 5) -> TrainingConfig {
+        var c = TrainingConfig()
+        c.batchSize = 10
+        c.zSize = 7
+        c.gHidden = 24
+        c.dHidden = 20
+        c.seed = seed
+        return c
+    }
+
+    @Test func oneTwoAndThreeLanesGiveTheSameBits() {
+        BLASThreads.set(1)
+        let images = TrainingImages.synthetic(count: 57, seed: 3)
+        func train(lanes: Int) -> (GANTrainer, [[Double]]) {
+            var trainer = GANTrainer(config: Self.config())
+            var losses: [[Double]] = []
+            for _ in 0..<4 {
+                let r = trainer.trainEpoch(on: images, exclusive: { $0(lanes) })!
+                losses.append([r.dLoss, r.gLoss, r.dLossReal, r.dLossFake, r.dRealMean, r.dFakeMean])
+            }
+            return (trainer, losses)
+        }
+        let (one, oneLosses) = train(lanes: 1)
+        for lanes in [2, 3] {
+            let (other, otherLosses) = train(lanes: lanes)
+            #expect(otherLosses == oneLosses, "\(lanes) lanes")
+            #expect(other.generator == one.generator && other.discriminator == one.discriminator, "\(lanes) lanes")
+            #expect(other.generatorOptimizer == one.generatorOptimizer && other.discriminatorOptimizer == one.discriminatorOptimizer,
+                    "\(lanes) lanes")
+        }
+        // And the default model's shapes, one step of each.
+        var a = GANTrainer(config: TrainingConfig()), b = a
+        let real = randomMatrix(rows: 100, columns: 784, seed: 8), noise = randomMatrix(rows: 100, columns: 100, seed: 9)
+        #expect(a.step(real: real, noise: noise, lanes: 1) == b.step(real: real, noise: noise, lanes: 2))
+        #expect(a.generator == b.generator && a.discriminator == b.discriminator)
+    }
+
+    /// One step equals the notebook's two updates written with the layer functions
+    /// (the ones the finite-difference tests check) and `Adam.update`.
+    @Test(arguments: [1, 2, 3])
+    func aStepIsTheLayerFunctionsComposed(lanes: Int) {
+        BLASThreads.set(1)
+        let config = Self.config(seed: 11), b = config.batchSize
+        var trainer = GANTrainer(config: config)
+        var g = trainer.generator, d = trainer.discriminator
+        var gAdam = trainer.generatorOptimizer, dAdam = trainer.discriminatorOptimizer
+        let real = randomMatrix(rows: b, columns: 784, seed: 12), noise = randomMatrix(rows: b, columns: config.zSize, seed: 13)
+        let losses = trainer.step(real: real, noise: noise, lanes: lanes)
+
+        // The discriminator's update on real rows (label 1 - smooth) and G(z) (label 0).
+        var ga = Generator.Activations(batch: b, hiddenUnits: config.gHidden)
+        g.forward(noise: noise, into: &ga)
+        var input = Matrix(rows: 2 * b, columns: 784)
+        input.copyRows(from: real, toRow: 0)
+        input.copyRows(from: ga.image, toRow: b)
+        var da = Discriminator.Activations(batch: 2 * b, hiddenUnits: config.dHidden)
+        d.forward(input, into: &da)
+        var logitGradient = Matrix(rows: 2 * b, columns: 1)
+        var realLoss = 0.0, fakeLoss = 0.0
+        for r in 0..<(2 * b) {
+            let label: Float = r < b ? 1 - config.smooth : 0
+            logitGradient[r, 0] = (SigmoidCrossEntropy.sigmoid(da.logits[r, 0]) - label) / Float(b)
+            let loss = Double(SigmoidCrossEntropy.loss(logit: da.logits[r, 0], label: label)) / Double(b)
+            if r < b { realLoss += loss } else { fakeLoss += loss }
+        }
+        var dHidden = Matrix(rows: 2 * b, columns: config.dHidden)
+        d.backward(input: input, activations: da, logitGradient: logitGradient, hiddenGradient: &dHidden)
+        expectClose(trainer.discriminator.hidden.weightGradient, d.hidden.weightGradient, "D dW1")
+        expectClose(trainer.discriminator.hidden.biasGradient, d.hidden.biasGradient, "D db1")
+        expectClose(trainer.discriminator.output.weightGradient, d.output.weightGradient, "D dW2")
+        expectClose(trainer.discriminator.output.biasGradient, d.output.biasGradient, "D db2")
+        let dRate = dAdam.beginStep()
+        dAdam.update(&d.hidden.weight, gradient: d.hidden.weightGradient, slot: 0, rate: dRate)
+        dAdam.update(&d.hidden.bias, gradient: d.hidden.biasGradient, slot: 1, rate: dRate)
+        dAdam.update(&d.output.weight, gradient: d.output.weightGradient, slot: 2, rate: dRate)
+        dAdam.update(&d.output.bias, gradient: d.output.biasGradient, slot: 3, rate: dRate)
+
+        // The generator's update on the same z, against the updated discriminator (label 1).
+        var fa = Discriminator.Activations(batch: b, hiddenUnits: config.dHidden)
+        d.forward(ga.image, into: &fa)
+        var fakeGradient = Matrix(rows: b, columns: 1)
+        var generatorLoss = 0.0
+        for r in 0..<b {
+            fakeGradient[r, 0] = (SigmoidCrossEntropy.sigmoid(fa.logits[r, 0]) - 1) / Float(b)
+            generatorLoss += Double(SigmoidCrossEntropy.loss(logit: fa.logits[r, 0], label: 1)) / Double(b)
+        }
+        var fHidden = Matrix(rows: b, columns: config.dHidden), imageGradient = Matrix(rows: b, columns: 784)
+        var gHidden = Matrix(rows: b, columns: config.gHidden)
+        d.inputGradient(activations: fa, logitGradient: fakeGradient, hiddenGradient: &fHidden, into: &imageGradient)
+        g.backward(noise: noise, activations: ga, imageGradient: &imageGradient, hiddenGradient: &gHidden)
+        expectClose(trainer.generator.hidden.weightGradient, g.hidden.weightGradient, "G dW1")
+        expectClose(trainer.generator.hidden.biasGradient, g.hidden.biasGradient, "G db1")
+        expectClose(trainer.generator.output.weightGradient, g.output.weightGradient, "G dW2")
+        expectClose(trainer.generator.output.biasGradient, g.output.biasGradient, "G db2")
+        let gRate = gAdam.beginStep()
+        gAdam.update(&g.hidden.weight, gradient: g.hidden.weightGradient, slot: 0, rate: gRate)
+        gAdam.update(&g.hidden.bias, gradient: g.hidden.biasGradient, slot: 1, rate: gRate)
+        gAdam.update(&g.output.weight, gradient: g.output.weightGradient, slot: 2, rate: gRate)
+        gAdam.update(&g.output.bias, gradient: g.output.biasGradient, slot: 3, rate: gRate)
+
+        for (mine, theirs, name) in [(trainer.generator.hidden.weight, g.hidden.weight, "G W1"), (trainer.generator.output.weight, g.output.weight, "G W2"),
+                                     (trainer.generator.output.bias, g.output.bias, "G b2"), (trainer.discriminator.hidden.weight, d.hidden.weight, "D W1"),
+                                     (trainer.discriminator.output.weight, d.output.weight, "D W2"), (trainer.discriminator.output.bias, d.output.bias, "D b2")] {
+            let worst = zip(mine.storage, theirs.storage).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-6, "\(name) after the step differs by \(worst)")
+        }
+        #expect(abs(Double(losses.dLossReal) - realLoss) < 1e-6 && abs(Double(losses.dLossFake) - fakeLoss) < 1e-6)
+        #expect(abs(Double(losses.gLoss) - generatorLoss) < 1e-6)
+    }
+
+    /// Gradients agree to float rounding: within 1e-4 of the tensor's largest entry.
+    func expectClose(_ mine: Matrix, _ theirs: Matrix, _ name: String) {
+        let scale = theirs.storage.map { abs($0) }.max() ?? 0
+        let worst = zip(mine.storage, theirs.storage).map { abs($0 - $1) }.max() ?? 0
+        #expect(scale > 0, "\(name) is all zeros")
+        #expect(worst <= 1e-4 * scale, "\(name): worst difference \(worst) against largest entry \(scale)")
+    }
+}

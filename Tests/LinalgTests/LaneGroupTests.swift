@@ -1,0 +1,60 @@
+import Foundation
+@testable import Linalg
+import Testing
+
+@Suite struct LaneGroupTests {
+    /// Every lane runs once per run, each on its own thread, and a run returns only
+    /// after all of them have finished.
+    @Test func everyLaneRunsOncePerRunOnItsOwnThread() {
+        let group = LaneGroup(lanes: 3)
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 3)
+        let threads = UnsafeMutableBufferPointer<pthread_t?>.allocate(capacity: 3)
+        defer { counts.deallocate(); threads.deallocate() }
+        counts.initialize(repeating: 0)
+        threads.initialize(repeating: nil)
+        for _ in 0..<5_000 {
+            group.run { lane in
+                counts[lane] += 1
+                threads[lane] = pthread_self()
+            }
+        }
+        #expect(Array(counts) == [5_000, 5_000, 5_000])
+        #expect(Set(threads.compactMap { $0 }).count == 3)
+    }
+
+    /// Lanes that have gone to sleep (idle longer than the spin) wake for the next run.
+    @Test func sleepingLanesWakeForTheNextRun() {
+        let group = LaneGroup(lanes: 2, spin: .microseconds(50))
+        let done = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
+        defer { done.deallocate() }
+        done.initialize(repeating: 0)
+        for round in 1...5 {
+            Thread.sleep(forTimeInterval: 0.01)
+            group.run { done[$0] += 1 }
+            #expect(Array(done) == [round, round])
+        }
+    }
+
+    /// A group's threads end with it: they hold the state they share with the group,
+    /// so it is freed only once every one of them has returned.
+    @Test func droppedGroupsStopTheirThreads() {
+        weak var shared: LaneGroup.Shared?
+        do {
+            let group = LaneGroup(lanes: 3)
+            group.run { _ in }
+            shared = group.shared
+        }
+        for _ in 0..<200 where shared != nil { Thread.sleep(forTimeInterval: 0.005) }
+        #expect(shared == nil, "the lanes' threads still hold their state a second after the group went")
+    }
+
+    @Test(arguments: [(100, 2, 1), (100, 3, 1), (784, 2, 16), (784, 3, 16), (128, 2, 16), (7, 3, 1), (5, 8, 1), (20, 3, 16)])
+    func sharesCoverTheRangeInOrderOnBoundaries(count: Int, lanes: Int, multiple: Int) {
+        let shares = (0..<lanes).map { LaneGroup.share(of: count, lane: $0, lanes: lanes, multiple: multiple) }
+        #expect(shares.first?.lowerBound == 0 && shares.last?.upperBound == count)
+        for (a, b) in zip(shares, shares.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+        for share in shares.dropLast() { #expect(share.upperBound % multiple == 0 || share.upperBound == count) }
+        let sizes = shares.map(\.count)
+        #expect(sizes.max()! - sizes.min()! <= multiple, "\(shares)")
+    }
+}
