@@ -8,8 +8,9 @@ import Dispatch
 /// that is not running). Neither fixed choice is right all the time, so each round the
 /// tuner runs `probe` steps with each candidate, keeps the one with the lower median
 /// step time, and trains with it until the next round. A round that confirms the
-/// last choice doubles the wait before the next (up to `maxPeriod` steps), so a wrong
-/// candidate's probes stop costing anything measurable when conditions are steady;
+/// last choice doubles the wait before the next (up to `maxPeriod` steps, 800: a
+/// core that frees up is noticed within about a second, and a wrong candidate's six
+/// probes cost at most 0.4% of the round even when it runs at half speed);
 /// and when the chosen count's steps turn 1.5 times slower than its probes measured
 /// (the host took the second core), a new round starts at once instead of waiting.
 ///
@@ -33,7 +34,7 @@ public struct BLASThreadTuner: Sendable {
 
     /// One candidate: every step runs with it. Several: the first is the initial choice
     /// until the first round of probes decides.
-    public init(candidates: [Int], probe: Int = 6, basePeriod: Int = 200, maxPeriod: Int = 6_400) {
+    public init(candidates: [Int], probe: Int = 6, basePeriod: Int = 200, maxPeriod: Int = 800) {
         precondition(!candidates.isEmpty && probe >= 2)
         var unique: [Int] = []
         for c in candidates where !unique.contains(c) { unique.append(c) }
