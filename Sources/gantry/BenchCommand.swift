@@ -34,14 +34,14 @@ struct BenchCommand: ParsableCommand {
         var trainer = GANTrainer(config: config)
         let steps = trainer.stepsPerEpoch(imageCount: set.count)
         print("bench: \(set.count) \(data == nil ? "synthetic" : "real") images, batch \(config.batchSize), \(steps) steps/epoch, "
-              + "BLAS threads \(blas.blasThreads), \(String(format: "%.1f", Double(trainer.flopsPerStep) / 1e6)) MFLOP/step")
+              + "lanes \(blas.blasThreads), \(String(format: "%.1f", Double(trainer.flopsPerStep) / 1e6)) MFLOP/step")
         var seconds: [Double] = []
         for _ in 0..<epochs {
             let before = tuner.stepsByThreads
             guard let record = trainer.trainEpoch(on: set, exclusive: { step in tuner.run(step) }) else { break }
             seconds.append(record.seconds)
             let threads = tuner.stepsByThreads.keys.sorted().map { "\(tuner.stepsByThreads[$0]! - before[$0, default: 0])×\($0)" }
-            print(String(format: "epoch %d: %.3f s  D %.4f  G %.4f  steps×threads: %@", record.epoch, record.seconds,
+            print(String(format: "epoch %d: %.3f s  D %.4f  G %.4f  steps×lanes: %@", record.epoch, record.seconds,
                          record.dLoss, record.gLoss, threads.joined(separator: " ")))
         }
         let median = seconds.sorted()[seconds.count / 2]

@@ -31,11 +31,11 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// OpenBLAS's thread count: `auto` (the default) times steps with one thread and with
-/// every core and keeps the faster, because on a shared 2-core VM which one wins
-/// changes from minute to minute (README "Benchmark" has the measurements).
+/// How many lanes a training step is split across: `auto` (the default) times steps
+/// on one lane and on one per core and keeps the faster, because on a shared 2-core
+/// VM which one wins changes from minute to minute (README "Benchmark").
 struct BLASOptions: ParsableArguments {
-    @Option(help: "OpenBLAS threads for the matrix products: auto, or 1–64 (1 gives bit-for-bit repeatable runs).")
+    @Option(help: "Threads (lanes) each training step is split across: auto, or 1–64. Every count trains the same bits.")
     var blasThreads: BLASThreadSetting = .auto
 }
 

@@ -14,7 +14,7 @@ import Testing
         #expect(config.listen.host == "127.0.0.1" && config.listen.port == 8080)
         #expect(config.concurrentJobs == 1 && config.maxQueuedJobs == 64 && config.authTokenFile == nil)
         #expect(Set(config.datasets.keys) == ["mnist", "fashion-mnist"])
-        #expect(config.blasThreads == .fixed(1))
+        #expect(config.blasThreads == .auto)
     }
 
     @Test func blasThreadsTakeACountOrAuto() throws {

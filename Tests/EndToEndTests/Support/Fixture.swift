@@ -79,11 +79,12 @@ final class Fixture {
         return try launch(config: file, arguments: arguments, environment: environment)
     }
 
-    /// Starts the daemon again exactly as last time (same config, same state folder).
+    /// Starts the daemon again as last time (same config, same state folder), with
+    /// `environment` added to the last launch's.
     @discardableResult
-    func restart() throws -> Child {
+    func restart(environment extra: [String: String] = [:]) throws -> Child {
         guard let last = lastLaunch else { throw HTTPClientError("restart before start") }
-        return try launch(config: last.config, arguments: last.arguments, environment: last.environment)
+        return try launch(config: last.config, arguments: last.arguments, environment: last.environment.merging(extra) { $1 })
     }
 
     private func launch(config: URL, arguments: [String], environment: [String: String]) throws -> Child {
