@@ -15,7 +15,8 @@ public struct GANTrainer: Sendable {
     public internal(set) var rng: Xoshiro256StarStar
     public internal(set) var epochsCompleted: Int
     var workspace: TrainingWorkspace
-    /// Threads for multi-lane steps, by lane count; shared by copies of the trainer, never saved.
+    /// Threads for multi-lane steps, by lane count. Copies of the trainer share them, so
+    /// only one copy may train at a time (the others are snapshots); never saved.
     private var laneGroups: [LaneGroup] = []
 
     /// A fresh model, initialised from `config.seed`.
@@ -75,7 +76,8 @@ public struct GANTrainer: Sendable {
     mutating func runStep(lanes: Int, drawing images: TrainingImages?, indices: ArraySlice<Int>) -> StepLosses {
         let group = laneGroup(lanes)
         let dRate = discriminatorOptimizer.beginStep(), gRate = generatorOptimizer.beginStep()
-        let rule = discriminatorOptimizer.rule, batch = config.batchSize, alpha = config.alpha, smooth = config.smooth
+        let gRule = generatorOptimizer.rule, dRule = discriminatorOptimizer.rule
+        let batch = config.batchSize, alpha = config.alpha, smooth = config.smooth
         return generator.withBlocks { g in
             discriminator.withBlocks { d in
                 generatorOptimizer.withMomentBlocks { gFirst, gSecond in
@@ -84,7 +86,7 @@ public struct GANTrainer: Sendable {
                             indices.withUnsafeBufferPointer { indices in
                                 let step = TrainingStep(
                                     generator: g, discriminator: d, generatorMoments: (gFirst, gSecond),
-                                    discriminatorMoments: (dFirst, dSecond), adam: rule, generatorRate: gRate,
+                                    discriminatorMoments: (dFirst, dSecond), generatorAdam: gRule, discriminatorAdam: dRule, generatorRate: gRate,
                                     discriminatorRate: dRate, work: work, batch: batch, alpha: alpha, smooth: smooth,
                                     images: images, indices: indices)
                                 group.run { step.discriminatorForward(lane: $0, lanes: lanes) }

@@ -20,7 +20,8 @@ struct TrainingStep: @unchecked Sendable {
     let discriminator: NetworkBlocks
     let generatorMoments: (first: UnsafeBufferPointer<MatrixBlock>, second: UnsafeBufferPointer<MatrixBlock>)
     let discriminatorMoments: (first: UnsafeBufferPointer<MatrixBlock>, second: UnsafeBufferPointer<MatrixBlock>)
-    let adam: Adam.Rule
+    let generatorAdam: Adam.Rule
+    let discriminatorAdam: Adam.Rule
     let generatorRate: Float
     let discriminatorRate: Float
     let work: TrainingWorkspace.Blocks
@@ -107,14 +108,14 @@ struct TrainingStep: @unchecked Sendable {
         if lane == 0 { Elementwise.columnSums(logitGradient, into: d.output.biasGradient.base) }
 
         let rate = discriminatorRate
-        adam.apply(rate: rate, parameter: d.hidden.weight.rows(pixels), gradient: d.hidden.weightGradient.rows(pixels),
+        discriminatorAdam.apply(rate: rate, parameter: d.hidden.weight.rows(pixels), gradient: d.hidden.weightGradient.rows(pixels),
                    first: first[0].rows(pixels), second: second[0].rows(pixels))
-        adam.apply(rate: rate, parameter: d.hidden.bias.columns(units), gradient: d.hidden.biasGradient.columns(units),
+        discriminatorAdam.apply(rate: rate, parameter: d.hidden.bias.columns(units), gradient: d.hidden.biasGradient.columns(units),
                    first: first[1].columns(units), second: second[1].columns(units))
-        adam.apply(rate: rate, parameter: d.output.weight.rows(units), gradient: d.output.weightGradient.rows(units),
+        discriminatorAdam.apply(rate: rate, parameter: d.output.weight.rows(units), gradient: d.output.weightGradient.rows(units),
                    first: first[2].rows(units), second: second[2].rows(units))
         if lane == 0 {
-            adam.apply(rate: rate, parameter: d.output.bias, gradient: d.output.biasGradient, first: first[3], second: second[3])
+            discriminatorAdam.apply(rate: rate, parameter: d.output.bias, gradient: d.output.biasGradient, first: first[3], second: second[3])
         }
     }
 
@@ -158,13 +159,13 @@ struct TrainingStep: @unchecked Sendable {
         Elementwise.columnSums(hiddenGradient.columns(unitColumns), into: g.hidden.biasGradient.base + unitColumns.lowerBound)
 
         let rate = generatorRate
-        adam.apply(rate: rate, parameter: g.hidden.weight.rows(noiseColumns), gradient: g.hidden.weightGradient.rows(noiseColumns),
+        generatorAdam.apply(rate: rate, parameter: g.hidden.weight.rows(noiseColumns), gradient: g.hidden.weightGradient.rows(noiseColumns),
                    first: first[0].rows(noiseColumns), second: second[0].rows(noiseColumns))
-        adam.apply(rate: rate, parameter: g.hidden.bias.columns(unitColumns), gradient: g.hidden.biasGradient.columns(unitColumns),
+        generatorAdam.apply(rate: rate, parameter: g.hidden.bias.columns(unitColumns), gradient: g.hidden.biasGradient.columns(unitColumns),
                    first: first[1].columns(unitColumns), second: second[1].columns(unitColumns))
-        adam.apply(rate: rate, parameter: g.output.weight.rows(units), gradient: g.output.weightGradient.rows(units),
+        generatorAdam.apply(rate: rate, parameter: g.output.weight.rows(units), gradient: g.output.weightGradient.rows(units),
                    first: first[2].rows(units), second: second[2].rows(units))
-        adam.apply(rate: rate, parameter: g.output.bias.columns(pixels), gradient: g.output.biasGradient.columns(pixels),
+        generatorAdam.apply(rate: rate, parameter: g.output.bias.columns(pixels), gradient: g.output.biasGradient.columns(pixels),
                    first: first[3].columns(pixels), second: second[3].columns(pixels))
     }
 

@@ -27,11 +27,14 @@ public enum BLASThreadSetting: Sendable, Equatable, Codable, CustomStringConvert
         }
     }
 
-    /// The tuner that applies this setting step by step.
-    public func tuner() -> BLASThreadTuner {
-        switch self {
-        case .fixed(let n): BLASThreadTuner(candidates: [n])
-        case .auto: BLASThreadTuner(candidates: [1, min(max(ProcessInfo.processInfo.activeProcessorCount, 1), Self.range.upperBound)])
+    /// The tuner that applies this setting step by step. Counts above the number of
+    /// cores are cut to it: a lane with no core of its own only makes the others wait,
+    /// and the count does not change results.
+    public func tuner(cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> BLASThreadTuner {
+        let cores = min(max(cores, 1), Self.range.upperBound)
+        return switch self {
+        case .fixed(let n): BLASThreadTuner(candidates: [min(n, cores)])
+        case .auto: BLASThreadTuner(candidates: [1, cores])
         }
     }
 

@@ -52,10 +52,16 @@ import Testing
     }
 
     @Test func aFixedSettingRunsEveryStepWithItsCount() {
-        var tuner = BLASThreadSetting.fixed(2).tuner()
+        var tuner = BLASThreadSetting.fixed(2).tuner(cores: 4)
         var seen = Set<Int>()
         for _ in 0..<50 { tuner.run { seen.insert($0) } }
         #expect(seen == [2] && tuner.stepsByThreads == [2: 50])
+    }
+
+    @Test func countsAboveTheCoresAreCutToThem() {
+        #expect(BLASThreadSetting.fixed(8).tuner(cores: 2).candidates == [2])
+        #expect(BLASThreadSetting.auto.tuner(cores: 2).candidates == [1, 2])
+        #expect(BLASThreadSetting.auto.tuner(cores: 1).candidates == [1])
     }
 
     @Test func settingParsesAutoAndCountsOnly() throws {
