@@ -59,6 +59,9 @@ public final class LaneGroup: @unchecked Sendable {
         let sleepers = Atomic<Int>(0)
         let stopping = Atomic<Bool>(false)
         let condition = NSCondition()
+        /// Set while lane 0 sleeps on `finishedCondition` waiting for the others.
+        let callerSleeping = Atomic<Bool>(false)
+        let finishedCondition = NSCondition()
         /// Written by `run` before it bumps `generation`, read by lanes after they see the bump.
         var work: Work?
 
@@ -73,13 +76,39 @@ public final class LaneGroup: @unchecked Sendable {
             generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
             wakeSleepers()
             work.body(0)
+            waitForLanes()
+            self.work = nil
+        }
+
+        /// Spins while the other lanes are about to finish (they run at the same time,
+        /// so lane 0 waits tens of microseconds); past `spinNanoseconds` one of them
+        /// is not running, and lane 0 sleeps until it is done. Sleeping matters beyond
+        /// the cycles: a thread that only yields stays where it is, and after API load
+        /// had put both lanes on one core they were measured staying there (1.6 s an
+        /// epoch instead of 0.85); a thread that wakes is placed on an idle core.
+        private func waitForLanes() {
+            let start = DispatchTime.now().uptimeNanoseconds
             var polls = 0
             while finished.load(ordering: .acquiring) < lanes - 1 {
                 polls += 1
-                // A lane that has not finished after this long is not running: let it have the core.
-                if polls > 4_096 { sched_yield() }
+                guard polls & 63 == 0, DispatchTime.now().uptimeNanoseconds - start > spinNanoseconds else { continue }
+                finishedCondition.lock()
+                callerSleeping.store(true, ordering: .sequentiallyConsistent)
+                while finished.load(ordering: .sequentiallyConsistent) < lanes - 1 { finishedCondition.wait() }
+                callerSleeping.store(false, ordering: .sequentiallyConsistent)
+                finishedCondition.unlock()
             }
-            self.work = nil
+        }
+
+        /// A lane's end of a run: counted, and lane 0 woken if it went to sleep.
+        private func finishLane() {
+            finished.wrappingAdd(1, ordering: .sequentiallyConsistent)
+            // Paired with `callerSleeping` then `finished` in `waitForLanes`.
+            if callerSleeping.load(ordering: .sequentiallyConsistent) {
+                finishedCondition.lock()
+                finishedCondition.broadcast()
+                finishedCondition.unlock()
+            }
         }
 
         func stop() {
@@ -108,7 +137,7 @@ public final class LaneGroup: @unchecked Sendable {
                     guard let work else { preconditionFailure("lane \(lane) woke with no work") }
                     work.body(lane)
                 }
-                finished.wrappingAdd(1, ordering: .releasing)
+                finishLane()
             }
         }
 

@@ -35,6 +35,23 @@ import Testing
         }
     }
 
+    /// Lane 0 sleeps when another lane takes longer than the spin, and wakes when it is
+    /// done: delays around the spin (50 µs) hit both the spinning and the sleeping wait
+    /// and the moment between them.
+    @Test func theCallerWaitsOutASlowLane() {
+        let group = LaneGroup(lanes: 3, spin: .microseconds(50))
+        let done = UnsafeMutableBufferPointer<Int>.allocate(capacity: 3)
+        defer { done.deallocate() }
+        done.initialize(repeating: 0)
+        for round in 1...300 {
+            group.run { lane in
+                if lane == round % 3 { usleep(useconds_t(round % 7 * 20)) }
+                done[lane] += 1
+            }
+            #expect(Array(done) == [round, round, round])
+        }
+    }
+
     /// A group's threads end with it: they hold the state they share with the group,
     /// so it is freed only once every one of them has returned.
     @Test func droppedGroupsStopTheirThreads() {
