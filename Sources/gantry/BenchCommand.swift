@@ -30,7 +30,9 @@ struct BenchCommand: ParsableCommand {
         var tuner = blas.blasThreads.tuner()
         var config = try model.config(epochs: epochs)
         if model.seed == nil { config.seed = 1 }
-        let set = try data.map { try TrainingImages.load(directory: $0, repeatedTo: images) } ?? .synthetic(count: images, seed: config.seed)
+        // Loaded once: the training images and, with --data, the classifier's training digits.
+        let digits = try data.map { try LabeledDigits.load(directory: $0, split: .train) }
+        let set = digits.map { TrainingImages.repeating($0, to: images) } ?? .synthetic(count: images, seed: config.seed)
         var trainer = GANTrainer(config: config)
         let steps = trainer.stepsPerEpoch(imageCount: set.count)
         print("bench: \(set.count) \(data == nil ? "synthetic" : "real") images, batch \(config.batchSize), \(steps) steps/epoch, "
@@ -48,14 +50,16 @@ struct BenchCommand: ParsableCommand {
         let imagesPerSecond = Double(steps * config.batchSize) / median
         let gflops = Double(trainer.flopsPerStep) * Double(steps) / median / 1e9
         print(String(format: "median %.3f s/epoch  %.0f images/s  %.1f GFLOP/s", median, imagesPerSecond, gflops))
-        if let data, evalSamples > 0 { try benchEvaluation(data: data, generator: trainer.generator, epochSeconds: median) }
+        if let data, let digits, evalSamples > 0 {
+            try benchEvaluation(data: data, digits: digits, generator: trainer.generator, epochSeconds: median)
+        }
     }
 
     /// Times what a job's per-epoch evaluation costs: `evalSamples` digits generated,
     /// classified and scored, median of 3, against the median training epoch.
-    private func benchEvaluation(data: String, generator: Generator, epochSeconds: Double) throws {
+    private func benchEvaluation(data: String, digits: LabeledDigits, generator: Generator, epochSeconds: Double) throws {
         let started = Date()
-        let classifier = QualityReference.trainClassifier(on: try LabeledDigits.load(directory: data, split: .train))
+        let classifier = QualityReference.trainClassifier(on: digits)
         let trainSeconds = Date().timeIntervalSince(started)
         let referenceStarted = Date()
         let reference = QualityReference(classifier: classifier, test: try LabeledDigits.load(directory: data, split: .test))

@@ -105,11 +105,6 @@ extension TrainingImages {
         while pixels.count < size { pixels.append(contentsOf: images.pixels.prefix(size - pixels.count)) }
         return TrainingImages(count: count, pixelsPerImage: images.pixelsPerImage, pixels: pixels)
     }
-
-    /// The training split of an MNIST-format folder, optionally repeated up to `count` images.
-    static func load(directory: String, repeatedTo count: Int? = nil) throws -> TrainingImages {
-        repeating(try LabeledDigits.load(directory: directory, split: .train), to: count)
-    }
 }
 
 extension LabeledDigits {
