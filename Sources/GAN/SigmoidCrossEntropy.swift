@@ -23,24 +23,6 @@ public enum SigmoidCrossEntropy {
         return (loss(logit: x, label: label), p, p - label)
     }
 
-    /// The mean loss over `logits` against one label, its gradient with respect to each
-    /// logit scaled by `gradientScale` (written into `gradients`), and the mean sigmoid.
-    public static func meanLoss(
-        logits: UnsafeBufferPointer<Float>, label: Float, gradients: UnsafeMutableBufferPointer<Float>,
-        gradientScale: Float
-    ) -> (loss: Float, meanSigmoid: Float) {
-        var total: Double = 0
-        var probability: Double = 0
-        for i in logits.indices {
-            let t = term(logit: logits[i], label: label)
-            total += Double(t.loss)
-            probability += Double(t.sigmoid)
-            gradients[i] = t.gradient * gradientScale
-        }
-        let n = Double(max(logits.count, 1))
-        return (Float(total / n), Float(probability / n))
-    }
-
     /// Per row of a one-column block of logits: the loss and sigmoid kept for the mean a
     /// step reports (summed later, in row order, whatever lanes computed them), and the
     /// scaled gradient.

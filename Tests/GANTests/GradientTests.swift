@@ -79,18 +79,12 @@ import GAN
     @Test func lossGradientMatchesFiniteDifferences() {
         let logits: [Float] = [-7, -2.5, -0.3, 0, 0.4, 1.7, 6]
         for label: Float in [0, 0.9, 1] {
-            var gradient = [Float](repeating: 0, count: logits.count)
-            let scale = 1 / Float(logits.count)
-            let (loss, _) = logits.withUnsafeBufferPointer { l in
-                gradient.withUnsafeMutableBufferPointer {
-                    SigmoidCrossEntropy.meanLoss(logits: l, label: label, gradients: $0, gradientScale: scale)
-                }
-            }
+            let (loss, gradient) = sigmoidLoss(Matrix(rows: logits.count, columns: 1, storage: logits), label: label)
             let ld = logits.map(Double.init)
             #expect(close(Double(loss), Reference.meanLoss(ld, label: Double(label)), tolerance: 1e-6))
             for i in logits.indices {
                 let numeric = Reference.derivative(at: ld[i]) { v in var y = ld; y[i] = v; return Reference.meanLoss(y, label: Double(label)) }
-                #expect(close(Double(gradient[i]), numeric))
+                #expect(close(Double(gradient[i, 0]), numeric))
             }
         }
     }
@@ -108,12 +102,7 @@ import GAN
         generator.forward(noise: noise, into: &ga)
         var da = Discriminator.Activations(batch: batch, hiddenUnits: 4)
         discriminator.forward(ga.image, into: &da)
-        var logitGradient = Matrix(rows: batch, columns: 1)
-        let loss = da.logits.storage.withUnsafeBufferPointer { l in
-            logitGradient.storage.withUnsafeMutableBufferPointer {
-                SigmoidCrossEntropy.meanLoss(logits: l, label: 1, gradients: $0, gradientScale: 1 / Float(batch)).loss
-            }
-        }
+        let (loss, logitGradient) = sigmoidLoss(da.logits, label: 1)
         var dHidden = Matrix(rows: batch, columns: 4), dImage = Matrix(rows: batch, columns: 784), gHidden = Matrix(rows: batch, columns: 6)
         discriminator.inputGradient(activations: da, logitGradient: logitGradient, hiddenGradient: &dHidden, into: &dImage)
         generator.backward(noise: noise, activations: ga, imageGradient: &dImage, hiddenGradient: &gHidden)

@@ -48,6 +48,25 @@ enum Reference {
     }
 }
 
+/// The trainer's loss kernels on a column of logits: the mean loss (as a step reports
+/// it) and the gradient of that mean with respect to each logit.
+func sigmoidLoss(_ logits: Matrix, label: Float) -> (loss: Float, gradient: Matrix) {
+    var gradient = Matrix(rows: logits.rows, columns: 1)
+    var losses = gradient, sigmoids = gradient
+    let loss = logits.withBlock { l in
+        gradient.withMutableBlock { g in
+            losses.withMutableBlock { ls in
+                sigmoids.withMutableBlock { ss in
+                    SigmoidCrossEntropy.rowTerms(logits: l, label: label, gradientScale: 1 / Float(logits.rows),
+                                                 gradients: g, losses: ls, sigmoids: ss)
+                    return SigmoidCrossEntropy.means(losses: ls, sigmoids: ss, rows: 0..<logits.rows).loss
+                }
+            }
+        }
+    }
+    return (loss, gradient)
+}
+
 func randomMatrix(rows: Int, columns: Int, scale: Float = 1, seed: UInt64) -> Matrix {
     var rng = Xoshiro256StarStar(seed: seed)
     var m = Matrix(rows: rows, columns: columns)
