@@ -73,15 +73,8 @@ import Testing
         }
         var dHidden = Matrix(rows: 2 * b, columns: config.dHidden)
         d.backward(input: input, activations: da, logitGradient: logitGradient, hiddenGradient: &dHidden)
-        expectClose(trainer.discriminator.hidden.weightGradient, d.hidden.weightGradient, "D dW1")
-        expectClose(trainer.discriminator.hidden.biasGradient, d.hidden.biasGradient, "D db1")
-        expectClose(trainer.discriminator.output.weightGradient, d.output.weightGradient, "D dW2")
-        expectClose(trainer.discriminator.output.biasGradient, d.output.biasGradient, "D db2")
-        let dRate = dAdam.beginStep()
-        dAdam.update(&d.hidden.weight, gradient: d.hidden.weightGradient, slot: 0, rate: dRate)
-        dAdam.update(&d.hidden.bias, gradient: d.hidden.biasGradient, slot: 1, rate: dRate)
-        dAdam.update(&d.output.weight, gradient: d.output.weightGradient, slot: 2, rate: dRate)
-        dAdam.update(&d.output.bias, gradient: d.output.biasGradient, slot: 3, rate: dRate)
+        expectSameGradients([trainer.discriminator.hidden, trainer.discriminator.output], [d.hidden, d.output], "D")
+        update(&dAdam, &d.hidden, &d.output)
 
         // The generator's update on the same z, against the updated discriminator (label 1).
         var fa = Discriminator.Activations(batch: b, hiddenUnits: config.dHidden)
@@ -96,15 +89,8 @@ import Testing
         var gHidden = Matrix(rows: b, columns: config.gHidden)
         d.inputGradient(activations: fa, logitGradient: fakeGradient, hiddenGradient: &fHidden, into: &imageGradient)
         g.backward(noise: noise, activations: ga, imageGradient: &imageGradient, hiddenGradient: &gHidden)
-        expectClose(trainer.generator.hidden.weightGradient, g.hidden.weightGradient, "G dW1")
-        expectClose(trainer.generator.hidden.biasGradient, g.hidden.biasGradient, "G db1")
-        expectClose(trainer.generator.output.weightGradient, g.output.weightGradient, "G dW2")
-        expectClose(trainer.generator.output.biasGradient, g.output.biasGradient, "G db2")
-        let gRate = gAdam.beginStep()
-        gAdam.update(&g.hidden.weight, gradient: g.hidden.weightGradient, slot: 0, rate: gRate)
-        gAdam.update(&g.hidden.bias, gradient: g.hidden.biasGradient, slot: 1, rate: gRate)
-        gAdam.update(&g.output.weight, gradient: g.output.weightGradient, slot: 2, rate: gRate)
-        gAdam.update(&g.output.bias, gradient: g.output.biasGradient, slot: 3, rate: gRate)
+        expectSameGradients([trainer.generator.hidden, trainer.generator.output], [g.hidden, g.output], "G")
+        update(&gAdam, &g.hidden, &g.output)
 
         for (mine, theirs, name) in [(trainer.generator.hidden.weight, g.hidden.weight, "G W1"), (trainer.generator.output.weight, g.output.weight, "G W2"),
                                      (trainer.generator.output.bias, g.output.bias, "G b2"), (trainer.discriminator.hidden.weight, d.hidden.weight, "D W1"),
@@ -114,6 +100,23 @@ import Testing
         }
         #expect(abs(Double(losses.dLossReal) - realLoss) < 1e-6 && abs(Double(losses.dLossFake) - fakeLoss) < 1e-6)
         #expect(abs(Double(losses.gLoss) - generatorLoss) < 1e-6)
+    }
+
+    /// One Adam update of a network's four tensors, in the trainer's slot order.
+    func update(_ adam: inout Adam, _ hidden: inout Dense, _ output: inout Dense) {
+        let rate = adam.beginStep()
+        adam.update(&hidden.weight, gradient: hidden.weightGradient, slot: 0, rate: rate)
+        adam.update(&hidden.bias, gradient: hidden.biasGradient, slot: 1, rate: rate)
+        adam.update(&output.weight, gradient: output.weightGradient, slot: 2, rate: rate)
+        adam.update(&output.bias, gradient: output.biasGradient, slot: 3, rate: rate)
+    }
+
+    /// Both layers' weight and bias gradients, the trainer's against the layer functions'.
+    func expectSameGradients(_ mine: [Dense], _ theirs: [Dense], _ net: String) {
+        for (layer, (a, b)) in zip(["hidden", "output"], zip(mine, theirs)) {
+            expectClose(a.weightGradient, b.weightGradient, "\(net) \(layer) dW")
+            expectClose(a.biasGradient, b.biasGradient, "\(net) \(layer) db")
+        }
     }
 
     /// Gradients agree to float rounding: within 1e-4 of the tensor's largest entry.
