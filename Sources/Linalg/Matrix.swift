@@ -31,13 +31,7 @@ public struct Matrix: Sendable, Equatable {
     /// Copies `source`'s rows into this matrix starting at `row`; the column counts must match.
     public mutating func copyRows(from source: Matrix, toRow row: Int) {
         precondition(source.columns == columns && row + source.rows <= rows, "row copy out of bounds")
-        let offset = row * columns
-        storage.withUnsafeMutableBufferPointer { destination in
-            source.storage.withUnsafeBufferPointer { source in
-                guard let sourceBase = source.baseAddress, let destinationBase = destination.baseAddress else { return }
-                (destinationBase + offset).update(from: sourceBase, count: source.count)
-            }
-        }
+        withMutableBlock { destination in source.withBlock { destination.rows(row..<(row + $0.rows)).copy(from: $0) } }
     }
 
     /// Rows `range` as a new matrix.

@@ -36,6 +36,12 @@ public struct MatrixBlock: @unchecked Sendable {
     /// Whether the rows follow each other with no gap, so the block is one run of `rows * columns` elements.
     public var isContiguous: Bool { stride == columns || rows <= 1 }
 
+    /// Overwrites this block with `source`, row by row; the shapes must match.
+    public func copy(from source: MatrixBlock) {
+        precondition(source.rows == rows && source.columns == columns, "copying \(source.rows)x\(source.columns) into \(rows)x\(columns)")
+        for r in 0..<rows { row(r).update(from: source.row(r), count: columns) }
+    }
+
     /// Row `r`'s first element.
     @inlinable
     public func row(_ r: Int) -> UnsafeMutablePointer<Float> { base + r * stride }
