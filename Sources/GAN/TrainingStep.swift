@@ -18,8 +18,10 @@ import Linalg
 struct TrainingStep: @unchecked Sendable {
     let generator: NetworkBlocks
     let discriminator: NetworkBlocks
-    let generatorMoments: (first: UnsafeBufferPointer<MatrixBlock>, second: UnsafeBufferPointer<MatrixBlock>)
-    let discriminatorMoments: (first: UnsafeBufferPointer<MatrixBlock>, second: UnsafeBufferPointer<MatrixBlock>)
+    /// Adam's moments, by slot: each network's hidden weight, hidden bias, output weight, output bias.
+    typealias Moments = (first: UnsafeBufferPointer<MatrixBlock>, second: UnsafeBufferPointer<MatrixBlock>)
+    let generatorMoments: Moments
+    let discriminatorMoments: Moments
     let generatorAdam: Adam.Rule
     let discriminatorAdam: Adam.Rule
     let generatorRate: Float
@@ -63,60 +65,51 @@ struct TrainingStep: @unchecked Sendable {
         MatrixBlock.multiply(hidden, generator.output.weight, into: outputPre)
         Activation.addBiasTanh(outputPre, bias: generator.output.bias.base, into: fakeRows(rows))
 
-        // D on the lane's real rows and fake rows: one block of all 2·batch rows when alone.
-        if lanes == 1 {
-            discriminatorForward(rows: 0..<(2 * batch))
-        } else {
-            discriminatorForward(rows: rows)
-            discriminatorForward(rows: (batch + rows.lowerBound)..<(batch + rows.upperBound))
-        }
+        // D on the lane's real rows, then on its fake rows.
+        discriminatorForward(rows: rows, label: 1 - smooth)
+        discriminatorForward(rows: (batch + rows.lowerBound)..<(batch + rows.upperBound), label: 0)
     }
 
-    /// D on rows `share` of its input, the losses, and the gradient back to its hidden layer.
-    private func discriminatorForward(rows share: Range<Int>) {
+    /// D on rows `share` of its input (all real or all fake, labelled `label`), the
+    /// losses, and the gradient back to its hidden layer.
+    private func discriminatorForward(rows share: Range<Int>, label: Float) {
         let pre = work[.bothHiddenPre].rows(share), post = work[.bothHidden].rows(share)
         MatrixBlock.multiply(work[.discriminatorInput].rows(share), discriminator.hidden.weight, into: pre)
         Activation.addBiasLeakyReLU(pre, bias: discriminator.hidden.bias.base, alpha: alpha, into: post)
         let logits = work[.bothLogits].rows(share), logitGradient = work[.bothLogitGradient].rows(share)
         Self.logits(of: post, weight: discriminator.output, into: logits)
-        // Real rows are labelled 1 - smooth, fake rows 0.
-        lossTerms(rows: share.clamped(to: 0..<batch), label: 1 - smooth)
-        lossTerms(rows: share.clamped(to: batch..<(2 * batch)), label: 0)
+        SigmoidCrossEntropy.rowTerms(
+            logits: logits, label: label, gradientScale: 1 / Float(batch), gradients: logitGradient,
+            losses: work[.rowLosses].rows(share), sigmoids: work[.rowSigmoids].rows(share))
         let hiddenGradient = work[.bothHiddenGradient].rows(share)
         MatrixBlock.multiply(logitGradient, discriminator.output.weight, into: hiddenGradient, transposeB: .transposed)
         Activation.leakyReLUBackward(hiddenGradient, preActivation: pre, alpha: alpha)
     }
 
-    private func lossTerms(rows part: Range<Int>, label: Float) {
-        SigmoidCrossEntropy.rowTerms(
-            logits: work[.bothLogits].rows(part), label: label, gradientScale: 1 / Float(batch),
-            gradients: work[.bothLogitGradient].rows(part), losses: work[.rowLosses].rows(part),
-            sigmoids: work[.rowSigmoids].rows(part))
+    func discriminatorUpdate(lane: Int, lanes: Int) {
+        let share = (lane: lane, lanes: lanes)
+        updateShare(of: discriminator.hidden, input: work[.discriminatorInput], outputGradient: work[.bothHiddenGradient],
+                    moments: discriminatorMoments, slots: (0, 1), rule: discriminatorAdam, rate: discriminatorRate, share: share)
+        updateShare(of: discriminator.output, input: work[.bothHidden], outputGradient: work[.bothLogitGradient],
+                    moments: discriminatorMoments, slots: (2, 3), rule: discriminatorAdam, rate: discriminatorRate, share: share)
     }
 
-    func discriminatorUpdate(lane: Int, lanes: Int) {
-        let d = discriminator, (first, second) = discriminatorMoments
-        let pixels = LaneGroup.share(of: TrainingConfig.imagePixels, lane: lane, lanes: lanes)
-        let units = LaneGroup.share(of: d.hidden.weight.columns, lane: lane, lanes: lanes, multiple: 16)
-        let hiddenGradient = work[.bothHiddenGradient], logitGradient = work[.bothLogitGradient]
-        // dW1 = xᵀ dh, this lane's rows of it (its pixels).
-        MatrixBlock.multiply(work[.discriminatorInput].columns(pixels), hiddenGradient,
-                             into: d.hidden.weightGradient.rows(pixels), transposeA: .transposed)
-        Elementwise.columnSums(hiddenGradient.columns(units), into: d.hidden.biasGradient.base + units.lowerBound)
-        MatrixBlock.multiply(work[.bothHidden].columns(units), logitGradient,
-                             into: d.output.weightGradient.rows(units), transposeA: .transposed)
-        if lane == 0 { Elementwise.columnSums(logitGradient, into: d.output.biasGradient.base) }
-
-        let rate = discriminatorRate
-        discriminatorAdam.apply(rate: rate, parameter: d.hidden.weight.rows(pixels), gradient: d.hidden.weightGradient.rows(pixels),
-                   first: first[0].rows(pixels), second: second[0].rows(pixels))
-        discriminatorAdam.apply(rate: rate, parameter: d.hidden.bias.columns(units), gradient: d.hidden.biasGradient.columns(units),
-                   first: first[1].columns(units), second: second[1].columns(units))
-        discriminatorAdam.apply(rate: rate, parameter: d.output.weight.rows(units), gradient: d.output.weightGradient.rows(units),
-                   first: first[2].rows(units), second: second[2].rows(units))
-        if lane == 0 {
-            discriminatorAdam.apply(rate: rate, parameter: d.output.bias, gradient: d.output.biasGradient, first: first[3], second: second[3])
-        }
+    /// This lane's share of one dense layer's update: rows `inputs` of the weight
+    /// gradient (`dW = xᵀ dy`, summed over the whole batch), columns `outputs` of the
+    /// bias gradient (`db = Σ dy`), and Adam on exactly those elements, so no other
+    /// lane reads or writes them.
+    private func updateShare(
+        of layer: DenseBlocks, input: MatrixBlock, outputGradient: MatrixBlock, moments: Moments,
+        slots: (weight: Int, bias: Int), rule: Adam.Rule, rate: Float, share: (lane: Int, lanes: Int)
+    ) {
+        let inputs = LaneGroup.share(of: layer.weight.rows, lane: share.lane, lanes: share.lanes, multiple: 16)
+        let outputs = LaneGroup.share(of: layer.weight.columns, lane: share.lane, lanes: share.lanes, multiple: 16)
+        MatrixBlock.multiply(input.columns(inputs), outputGradient, into: layer.weightGradient.rows(inputs), transposeA: .transposed)
+        Elementwise.columnSums(outputGradient.columns(outputs), into: layer.biasGradient.base + outputs.lowerBound)
+        rule.apply(rate: rate, parameter: layer.weight.rows(inputs), gradient: layer.weightGradient.rows(inputs),
+                   first: moments.first[slots.weight].rows(inputs), second: moments.second[slots.weight].rows(inputs))
+        rule.apply(rate: rate, parameter: layer.bias.columns(outputs), gradient: layer.biasGradient.columns(outputs),
+                   first: moments.first[slots.bias].columns(outputs), second: moments.second[slots.bias].columns(outputs))
     }
 
     func generatorBackward(lane: Int, lanes: Int) {
@@ -145,28 +138,11 @@ struct TrainingStep: @unchecked Sendable {
     }
 
     func generatorUpdate(lane: Int, lanes: Int) {
-        let g = generator, (first, second) = generatorMoments
-        let units = LaneGroup.share(of: g.output.weight.rows, lane: lane, lanes: lanes)
-        let unitColumns = LaneGroup.share(of: g.hidden.weight.columns, lane: lane, lanes: lanes, multiple: 16)
-        let pixels = LaneGroup.share(of: TrainingConfig.imagePixels, lane: lane, lanes: lanes, multiple: 16)
-        let noiseColumns = LaneGroup.share(of: g.hidden.weight.rows, lane: lane, lanes: lanes)
-        let imageGradient = work[.imageGradient], hiddenGradient = work[.generatorHiddenGradient]
-        MatrixBlock.multiply(work[.generatorHidden].columns(units), imageGradient,
-                             into: g.output.weightGradient.rows(units), transposeA: .transposed)
-        Elementwise.columnSums(imageGradient.columns(pixels), into: g.output.biasGradient.base + pixels.lowerBound)
-        MatrixBlock.multiply(work[.noise].columns(noiseColumns), hiddenGradient,
-                             into: g.hidden.weightGradient.rows(noiseColumns), transposeA: .transposed)
-        Elementwise.columnSums(hiddenGradient.columns(unitColumns), into: g.hidden.biasGradient.base + unitColumns.lowerBound)
-
-        let rate = generatorRate
-        generatorAdam.apply(rate: rate, parameter: g.hidden.weight.rows(noiseColumns), gradient: g.hidden.weightGradient.rows(noiseColumns),
-                   first: first[0].rows(noiseColumns), second: second[0].rows(noiseColumns))
-        generatorAdam.apply(rate: rate, parameter: g.hidden.bias.columns(unitColumns), gradient: g.hidden.biasGradient.columns(unitColumns),
-                   first: first[1].columns(unitColumns), second: second[1].columns(unitColumns))
-        generatorAdam.apply(rate: rate, parameter: g.output.weight.rows(units), gradient: g.output.weightGradient.rows(units),
-                   first: first[2].rows(units), second: second[2].rows(units))
-        generatorAdam.apply(rate: rate, parameter: g.output.bias.columns(pixels), gradient: g.output.biasGradient.columns(pixels),
-                   first: first[3].columns(pixels), second: second[3].columns(pixels))
+        let share = (lane: lane, lanes: lanes)
+        updateShare(of: generator.hidden, input: work[.noise], outputGradient: work[.generatorHiddenGradient],
+                    moments: generatorMoments, slots: (0, 1), rule: generatorAdam, rate: generatorRate, share: share)
+        updateShare(of: generator.output, input: work[.generatorHidden], outputGradient: work[.imageGradient],
+                    moments: generatorMoments, slots: (2, 3), rule: generatorAdam, rate: generatorRate, share: share)
     }
 
     /// The means the step reports, summed in row order after every lane is done.
