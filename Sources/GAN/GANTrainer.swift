@@ -15,9 +15,11 @@ public struct GANTrainer: Sendable {
     public internal(set) var rng: Xoshiro256StarStar
     public internal(set) var epochsCompleted: Int
     var workspace: TrainingWorkspace
-    /// Threads for multi-lane steps, by lane count. Copies of the trainer share them, so
-    /// only one copy may train at a time (the others are snapshots); never saved.
+    /// Threads for multi-lane steps, by lane count, and the work they are handed. Copies
+    /// of the trainer share both, so only one copy may train at a time (the others are
+    /// snapshots); never saved.
     private var laneGroups: [LaneGroup] = []
+    private let phases = TrainingPhases()
 
     /// A fresh model, initialised from `config.seed`.
     public init(config: TrainingConfig) {
@@ -61,20 +63,16 @@ public struct GANTrainer: Sendable {
         precondition(real.rows == batch && real.columns == TrainingConfig.imagePixels, "real batch must be \(batch)x784")
         precondition(noise.rows == batch && noise.columns == config.zSize, "noise must be \(batch)x\(config.zSize)")
         workspace.withBlocks { work in
-            real.withBlock { Self.copy($0, into: work[.discriminatorInput].rows(0..<batch)) }
-            noise.withBlock { Self.copy($0, into: work[.noise]) }
+            real.withBlock { work[.discriminatorInput].rows(0..<batch).copy(from: $0) }
+            noise.withBlock { work[.noise].copy(from: $0) }
         }
         return runStep(lanes: lanes, drawing: nil, indices: [])
-    }
-
-    private static func copy(_ source: MatrixBlock, into destination: MatrixBlock) {
-        for r in 0..<source.rows { destination.row(r).update(from: source.row(r), count: source.columns) }
     }
 
     /// The step on the staged noise, drawing the real rows `indices` of `images` (or
     /// using the staged real rows when `images` is nil), split across `lanes` threads.
     mutating func runStep(lanes: Int, drawing images: TrainingImages?, indices: ArraySlice<Int>) -> StepLosses {
-        let group = laneGroup(lanes)
+        let group = laneGroup(lanes), phases = phases
         let dRate = discriminatorOptimizer.beginStep(), gRate = generatorOptimizer.beginStep()
         let gRule = generatorOptimizer.rule, dRule = discriminatorOptimizer.rule
         let batch = config.batchSize, alpha = config.alpha, smooth = config.smooth
@@ -84,16 +82,21 @@ public struct GANTrainer: Sendable {
                     discriminatorOptimizer.withMomentBlocks { dFirst, dSecond in
                         workspace.withBlocks { work in
                             indices.withUnsafeBufferPointer { indices in
-                                let step = TrainingStep(
+                                phases.step = TrainingStep(
                                     generator: g, discriminator: d, generatorMoments: (gFirst, gSecond),
                                     discriminatorMoments: (dFirst, dSecond), generatorAdam: gRule, discriminatorAdam: dRule, generatorRate: gRate,
                                     discriminatorRate: dRate, work: work, batch: batch, alpha: alpha, smooth: smooth,
                                     images: images, indices: indices)
-                                group.run { step.discriminatorForward(lane: $0, lanes: lanes) }
-                                group.run { step.discriminatorUpdate(lane: $0, lanes: lanes) }
-                                group.run { step.generatorBackward(lane: $0, lanes: lanes) }
-                                group.run { step.generatorUpdate(lane: $0, lanes: lanes) }
-                                return step.losses()
+                                defer { phases.step = nil }
+                                func run(_ phase: TrainingPhases.Phase) {
+                                    phases.phase = phase
+                                    group.run(phases)
+                                }
+                                run(.discriminatorForward)
+                                run(.discriminatorUpdate)
+                                run(.generatorBackward)
+                                run(.generatorUpdate)
+                                return phases.step!.losses()
                             }
                         }
                     }

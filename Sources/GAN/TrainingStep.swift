@@ -155,3 +155,24 @@ struct TrainingStep: @unchecked Sendable {
                           gLoss: generator.loss, dRealMean: real.meanSigmoid, dFakeMean: fake.meanSigmoid)
     }
 }
+
+/// The step's phases as the lanes' work: one object per trainer, handed the step and
+/// the phase before each run, so running a phase allocates nothing.
+final class TrainingPhases: LaneWork, @unchecked Sendable {
+    enum Phase { case discriminatorForward, discriminatorUpdate, generatorBackward, generatorUpdate }
+
+    /// Set by the trainer before a run and read by the lanes after it starts (the run's
+    /// start orders the two); nil outside a step, whose blocks it points into.
+    var step: TrainingStep?
+    var phase = Phase.discriminatorForward
+
+    func run(lane: Int, of lanes: Int) {
+        guard let step else { preconditionFailure("a training phase ran outside a step") }
+        switch phase {
+        case .discriminatorForward: step.discriminatorForward(lane: lane, lanes: lanes)
+        case .discriminatorUpdate: step.discriminatorUpdate(lane: lane, lanes: lanes)
+        case .generatorBackward: step.generatorBackward(lane: lane, lanes: lanes)
+        case .generatorUpdate: step.generatorUpdate(lane: lane, lanes: lanes)
+        }
+    }
+}
