@@ -8,10 +8,8 @@ import Dispatch
 /// `deliver` (a late answer from any thread) and `beginDrain`/`forceClose`
 /// (from the server) only enqueue work there. Hence `@unchecked Sendable`.
 ///
-/// The file descriptor is closed only in the cancel handler of the last
-/// dispatch source watching it, never while a source could still poll it
-/// (closing first lets the number be reused and the old source watch a
-/// stranger's socket).
+/// The socket's dispatch sources, and when its descriptor may be closed, are
+/// `SocketWatch`'s business.
 final class Connection: ResponseSink, @unchecked Sendable {
     let queue: DispatchQueue
     private let fd: Int32
@@ -20,13 +18,8 @@ final class Connection: ResponseSink, @unchecked Sendable {
     private let registry: ConnectionRegistry
     private let accessLog: HTTPServer.AccessLog?
 
-    private var readSource: DispatchSourceRead?
-    private var writeSource: DispatchSourceWrite?
+    private var watch: SocketWatch!
     private var timer: DispatchSourceTimer?
-    private var readSuspended = false
-    private var writeSuspended = false
-    /// Sources on `fd` whose cancel handler has not run yet.
-    private var liveFDSources = 0
 
     private let input = InputBuffer()
     private var parser: RequestParser
@@ -69,6 +62,7 @@ final class Connection: ResponseSink, @unchecked Sendable {
         self.parser = RequestParser(limits: limits.parserLimits)
         self.queue = DispatchQueue(label: "gantry.http.connection", target: targetQueue)
         self.phase = .awaitingRequest(since: Connection.now())
+        self.watch = SocketWatch(fd: fd, queue: queue) { registry.remove(self) }
     }
 
     // MARK: - Lifecycle
@@ -79,14 +73,7 @@ final class Connection: ResponseSink, @unchecked Sendable {
 
     private func startOnQueue() {
         if case .closed = phase { return }
-        // The handlers capture `self` strongly: the cycle (self → source →
-        // handler → self) is broken in `closeNow`, and it keeps the connection
-        // alive exactly as long as a source can still call it.
-        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        read.setEventHandler { self.onReadable() }
-        read.setCancelHandler { self.fdSourceCancelled() }
-        liveFDSources += 1
-        readSource = read
+        watch.start(.init(readable: { self.onReadable() }, writable: { self.onWritable() }))
 
         let tick = Connection.tickNanoseconds(for: limits)
         let timer = DispatchSource.makeTimerSource(queue: queue)
@@ -94,7 +81,6 @@ final class Connection: ResponseSink, @unchecked Sendable {
         timer.setEventHandler { self.onTick() }
         self.timer = timer
 
-        read.activate()
         timer.activate()
         if draining { closeIfIdle() }
     }
@@ -119,29 +105,7 @@ final class Connection: ResponseSink, @unchecked Sendable {
         input.removeAll()
         timer?.cancel()
         timer = nil
-        // A suspended source never delivers its cancel handler, and releasing
-        // a suspended source crashes: resume before cancelling.
-        if let read = readSource {
-            if readSuspended { read.resume() }
-            read.cancel()
-        }
-        if let write = writeSource {
-            if writeSuspended { write.resume() }
-            write.cancel()
-        }
-        readSource = nil
-        writeSource = nil
-        if liveFDSources == 0 { finishClose() }
-    }
-
-    private func fdSourceCancelled() {
-        liveFDSources -= 1
-        if liveFDSources == 0 { finishClose() }
-    }
-
-    private func finishClose() {
-        SocketIO.close(fd)
-        registry.remove(self)
+        watch.cancel()
     }
 
     // MARK: - Server-initiated shutdown
@@ -198,7 +162,7 @@ final class Connection: ResponseSink, @unchecked Sendable {
             processInput()
         case 0:
             peerClosedInput = true
-            setReading(false) // EOF stays readable: stop watching or it fires forever
+            watch.setReading(false) // EOF stays readable: stop watching or it fires forever
             if case .lingering = phase {
                 closeNow()
                 return
@@ -288,18 +252,12 @@ final class Connection: ResponseSink, @unchecked Sendable {
         switch phase {
         case .closed: return
         case .lingering:
-            setReading(!peerClosedInput)
+            watch.setReading(!peerClosedInput)
             return
         default: break
         }
         let taking = inFlight == nil && !closeWhenDone && output.byteCount < limits.maxOutputBufferBytes
-        setReading(!peerClosedInput && !closeWhenDone && (taking || input.count < Connection.readAheadLimit))
-    }
-
-    private func setReading(_ on: Bool) {
-        guard let read = readSource, readSuspended == on else { return }
-        if on { read.resume() } else { read.suspend() }
-        readSuspended = !on
+        watch.setReading(!peerClosedInput && !closeWhenDone && (taking || input.count < Connection.readAheadLimit))
     }
 
     // MARK: - Handling
@@ -393,10 +351,10 @@ final class Connection: ResponseSink, @unchecked Sendable {
             switch output.flush(to: fd) {
             case .drained:
                 outputBlockedSince = nil
-                setWriting(false)
+                watch.setWriting(false)
             case .wouldBlock:
                 if outputBlockedSince == nil { outputBlockedSince = Connection.now() }
-                setWriting(true)
+                watch.setWriting(true)
                 return
             case .failed:
                 closeNow() // EPIPE, ECONNRESET: the client is gone
@@ -410,23 +368,6 @@ final class Connection: ResponseSink, @unchecked Sendable {
         if case .closed = phase { return }
         flush()
         if output.isEmpty { processInput() }
-    }
-
-    private func setWriting(_ on: Bool) {
-        if writeSource == nil {
-            guard on else { return }
-            let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-            write.setEventHandler { self.onWritable() }
-            write.setCancelHandler { self.fdSourceCancelled() }
-            liveFDSources += 1
-            writeSource = write
-            writeSuspended = false
-            write.activate()
-            return
-        }
-        guard writeSuspended == on else { return }
-        if on { writeSource?.resume() } else { writeSource?.suspend() }
-        writeSuspended = !on
     }
 
     /// All output is sent and no more requests will be taken.
@@ -446,7 +387,7 @@ final class Connection: ResponseSink, @unchecked Sendable {
         SocketIO.shutdownWrite(fd)
         input.removeAll()
         phase = .lingering(since: Connection.now())
-        setReading(true)
+        watch.setReading(true)
     }
 
     // MARK: - Deadlines
