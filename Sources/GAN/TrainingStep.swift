@@ -13,8 +13,10 @@ import Linalg
 /// - `generatorUpdate`: a share of G's parameters: gradients and Adam update.
 ///
 /// Every output element is computed by the same operations whatever the lane count
-/// (products are split by rows or columns of their result, never along the sum), so
-/// one lane and several give the same bits; the tests hold that.
+/// (products are split by rows of their result, never along the sum, and only at
+/// boundaries where every OpenBLAS kernel computes a row the same way: `rowMultiple`,
+/// `rowMinimum`), so one lane and several give the same bits on every kernel; the tests
+/// hold that, each kernel forced in a child process.
 struct TrainingStep: @unchecked Sendable {
     let generator: NetworkBlocks
     let discriminator: NetworkBlocks
@@ -36,6 +38,31 @@ struct TrainingStep: @unchecked Sendable {
 
     typealias Buffer = TrainingWorkspace.Buffer
 
+    /// Products are split at multiples of 24 rows. OpenBLAS's kernels take a row-major
+    /// product's rows in tiles (2 for its generic SSE kernels, 8 or 16 for some, 12 for
+    /// Haswell and Zen) and compute a row differently where it falls in a partial tile;
+    /// 24 is a whole number of every tile seen (measured for every core Debian's 0.3.21
+    /// offers: docs/determinism.md).
+    static let rowMultiple = 24
+
+    /// The fewest batch rows a lane takes. The AVX-512 kernels (SkylakeX, Cooperlake)
+    /// send products of at most 10⁶ multiply-adds to "small matrix" kernels that sum a
+    /// 784-long inner dimension in one pass, where the full product's blocked path sums it
+    /// in two: a share must stay above that size whenever the whole product is. The
+    /// products with that inner dimension are D's hidden layer (N = d_hidden) and the
+    /// image gradient through G's output layer (N = g_hidden).
+    static func rowMinimum(batch: Int, inner: Int, outputs: [Int]) -> Int {
+        let small = 1_000_000
+        return outputs.map { n in batch * inner * n > small ? small / (inner * n) + 1 : 1 }.max() ?? 1
+    }
+
+    /// This lane's rows of the batch.
+    private func rowShare(lane: Int, lanes: Int) -> Range<Int> {
+        let minimum = Self.rowMinimum(batch: batch, inner: discriminator.hidden.weight.rows,
+                                      outputs: [discriminator.hidden.weight.columns, generator.output.weight.rows])
+        return LaneGroup.share(of: batch, lane: lane, lanes: lanes, multiple: Self.rowMultiple, minimum: minimum)
+    }
+
     /// Rows `range` of the batch of fake images (the bottom half of D's input).
     private func fakeRows(_ range: Range<Int>) -> MatrixBlock {
         work[.discriminatorInput].rows((batch + range.lowerBound)..<(batch + range.upperBound))
@@ -53,7 +80,7 @@ struct TrainingStep: @unchecked Sendable {
     }
 
     func discriminatorForward(lane: Int, lanes: Int) {
-        let rows = LaneGroup.share(of: batch, lane: lane, lanes: lanes)
+        let rows = rowShare(lane: lane, lanes: lanes)
         let input = work[.discriminatorInput]
         if let images { images.fill(input.rows(rows), indices: UnsafeBufferPointer(rebasing: indices[rows])) }
 
@@ -102,7 +129,7 @@ struct TrainingStep: @unchecked Sendable {
         of layer: DenseBlocks, input: MatrixBlock, outputGradient: MatrixBlock, moments: Moments,
         slots: (weight: Int, bias: Int), rule: Adam.Rule, rate: Float, share: (lane: Int, lanes: Int)
     ) {
-        let inputs = LaneGroup.share(of: layer.weight.rows, lane: share.lane, lanes: share.lanes, multiple: 16)
+        let inputs = LaneGroup.share(of: layer.weight.rows, lane: share.lane, lanes: share.lanes, multiple: Self.rowMultiple)
         let outputs = LaneGroup.share(of: layer.weight.columns, lane: share.lane, lanes: share.lanes, multiple: 16)
         MatrixBlock.multiply(input.columns(inputs), outputGradient, into: layer.weightGradient.rows(inputs), transposeA: .transposed)
         Elementwise.columnSums(outputGradient.columns(outputs), into: layer.biasGradient.base + outputs.lowerBound)
@@ -113,7 +140,7 @@ struct TrainingStep: @unchecked Sendable {
     }
 
     func generatorBackward(lane: Int, lanes: Int) {
-        let rows = LaneGroup.share(of: batch, lane: lane, lanes: lanes)
+        let rows = rowShare(lane: lane, lanes: lanes)
         let d = discriminator, images = fakeRows(rows)
         // The updated D on G(z): G has not moved, so its images are reused.
         let pre = work[.fakeHiddenPre].rows(rows), post = work[.fakeHidden].rows(rows)

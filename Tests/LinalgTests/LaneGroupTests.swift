@@ -65,13 +65,22 @@ import Testing
         #expect(shared == nil, "the lanes' threads still hold their state a second after the group went")
     }
 
-    @Test(arguments: [(100, 2, 1), (100, 3, 1), (784, 2, 16), (784, 3, 16), (128, 2, 16), (7, 3, 1), (5, 8, 1), (20, 3, 16)])
-    func sharesCoverTheRangeInOrderOnBoundaries(count: Int, lanes: Int, multiple: Int) {
-        let shares = (0..<lanes).map { LaneGroup.share(of: count, lane: $0, lanes: lanes, multiple: multiple) }
+    @Test(arguments: [(100, 2, 1, 1), (100, 3, 1, 1), (100, 2, 24, 1), (100, 3, 24, 1), (100, 5, 24, 1), (784, 2, 16, 1),
+                      (784, 3, 24, 1), (128, 2, 24, 1), (7, 3, 1, 1), (5, 8, 1, 1), (20, 3, 16, 1), (10, 3, 24, 1),
+                      (100, 3, 24, 40), (60, 2, 24, 48), (200, 4, 24, 30)])
+    func sharesCoverTheRangeInOrderOnBoundaries(count: Int, lanes: Int, multiple: Int, minimum: Int) {
+        let shares = (0..<lanes).map { LaneGroup.share(of: count, lane: $0, lanes: lanes, multiple: multiple, minimum: minimum) }
         #expect(shares.first?.lowerBound == 0 && shares.last?.upperBound == count)
         for (a, b) in zip(shares, shares.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
         for share in shares.dropLast() { #expect(share.upperBound % multiple == 0 || share.upperBound == count) }
-        let sizes = shares.map(\.count)
-        #expect(sizes.max()! - sizes.min()! <= multiple, "\(shares)")
+        // No share is short, unless it is the whole range: a short product takes other kernels.
+        let working = shares.filter { !$0.isEmpty }
+        for share in working where share.count != count { #expect(share.count >= minimum && share.count >= multiple, "\(shares)") }
+        // As even as whole multiples allow: sizes differ by at most a multiple plus the remainder.
+        let sizes = working.map(\.count)
+        #expect(sizes.max()! - sizes.min()! <= multiple + count % multiple, "\(shares)")
+        // Every lane works while there are whole pieces for it.
+        let piece = (minimum + multiple - 1) / multiple * multiple
+        #expect(working.count == max(1, min(lanes, count / piece)), "\(shares)")
     }
 }
