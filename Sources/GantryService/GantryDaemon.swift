@@ -11,7 +11,7 @@ public final class GantryDaemon: Sendable {
     let server: HTTPServer
     let notifier: EpochNotifier
 
-    public init(config: ServiceConfig, log: @escaping @Sendable (String) -> Void,
+    public init(config: ServiceConfig, blas: BLASCoreReport = .current(reason: "not chosen by gantry"), log: @escaping @Sendable (String) -> Void,
                 status: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.config = config
         let state = config.stateDirectory
@@ -32,7 +32,7 @@ public final class GantryDaemon: Sendable {
         scheduler = Scheduler(store: store, files: files, datasets: cache, references: references, gate: gate, notifier: notifier,
                               maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, blasThreads: config.blasThreads,
                               log: log, status: status)
-        let metrics = Metrics()
+        let metrics = Metrics(blas: blas)
         let auth = try config.authTokenFile.map(BearerAuth.init(tokenFile:))
         let jobs = JobsAPI(scheduler: scheduler, references: references, store: store, notifier: notifier, datasets: Set(config.datasets.keys),
                            memoryBudgetBytes: config.memoryBudgetBytes)

@@ -1,12 +1,16 @@
 import Foundation
+import Linalg
 
 /// Counters for `/metrics` (Prometheus text format 0.0.4).
 public final class Metrics: @unchecked Sendable {
     // @unchecked: `requests` is only touched under `lock`.
     private let lock = NSLock()
     private var requests: [Int: Int] = [:]
+    private let blas: BLASCoreReport
 
-    public init() {}
+    public init(blas: BLASCoreReport) {
+        self.blas = blas
+    }
 
     public func countRequest(status: Int) {
         lock.lock()
@@ -42,6 +46,11 @@ public final class Metrics: @unchecked Sendable {
         family("gantry_job_largest_class_share", "gauge",
                "Share of the latest evaluation's samples in its largest class, per running job (above 0.4: mode collapse).",
                scored.map { ("{job=\"\($0.0.id)\"}", "\($0.1.largestClassShare)") })
+        func label(_ text: String) -> String {
+            text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        }
+        family("gantry_blas_info", "gauge", "The CPU, the OpenBLAS core running the products, the best core for this CPU, and why this one.",
+               [("{cpu=\"\(label(blas.cpu.model))\",core=\"\(label(blas.core))\",best=\"\(label(blas.best))\",reason=\"\(label(blas.reason))\"}", "1")])
         family("gantry_http_requests_total", "counter", "HTTP requests answered by the API, by status code.",
                requests.sorted { $0.key < $1.key }.map { ("{code=\"\($0.key)\"}", "\($0.value)") })
         return out

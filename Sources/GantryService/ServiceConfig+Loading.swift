@@ -62,6 +62,10 @@ extension ServiceConfig {
         if let v = try sub("max_queued_jobs", Int.self) { maxQueuedJobs = v }
         if let v = try sub("concurrent_jobs", Int.self) { concurrentJobs = v }
         if let v = try sub("blas_threads", BLASThreadSetting.self) { blasThreads = v }
+        if let v = try sub("blas_core", String.self) {
+            guard let setting = BLASCoreChoice.Setting(v) else { throw ConfigError(key: "blas_core", message: "\(v) is neither \(BLASCoreChoice.Setting.help)") }
+            blasCore = setting
+        }
         if let v = try sub("memory_budget_bytes", Int.self) { memoryBudgetBytes = v }
         if let v = try limitsObject(root["limits"]) { limits = v }
         if let v = try sub("download", DownloadOptions.self) { download = v }
@@ -107,6 +111,12 @@ extension ServiceConfig {
                 throw ConfigError(key: "GANTRY_BLAS_THREADS", message: "\(v) is neither \"auto\" nor a whole number between 1 and 64")
             }
             blasThreads = setting
+        }
+        if let v = value("GANTRY_BLAS_CORE") {
+            guard let setting = BLASCoreChoice.Setting(v) else {
+                throw ConfigError(key: "GANTRY_BLAS_CORE", message: "\(v) is neither \(BLASCoreChoice.Setting.help)")
+            }
+            blasCore = setting
         }
         if let v = value("GANTRY_CONCURRENT_JOBS") {
             guard let n = Int(v) else { throw ConfigError(key: "GANTRY_CONCURRENT_JOBS", message: "\(v) is not a whole number") }

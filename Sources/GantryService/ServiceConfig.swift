@@ -27,6 +27,10 @@ public struct ServiceConfig: Sendable, Equatable {
     /// takes it back to one (measured: 0.84–0.88 s an epoch alone, 1.30 s under API
     /// load, against 1.34 s either way with 1). Lane counts do not change results.
     public var blasThreads = BLASThreadSetting.auto
+    /// OpenBLAS's kernels: `auto` puts a CPU that OpenBLAS does not recognise on the
+    /// best kernels it runs (a user's `OPENBLAS_CORETYPE` wins over `auto`); a core's
+    /// name forces that core.
+    public var blasCore = BLASCoreChoice.Setting.auto
     /// A job whose estimated training memory exceeds this is refused before it is queued.
     public var memoryBudgetBytes = 2 << 30
     public var limits = HTTPServer.Limits()
@@ -36,7 +40,7 @@ public struct ServiceConfig: Sendable, Equatable {
     public init() {}
 
     static let keys = ["listen", "state_dir", "auth_token_file", "max_queued_jobs", "concurrent_jobs",
-                       "blas_threads", "memory_budget_bytes", "limits", "download", "datasets"]
+                       "blas_threads", "blas_core", "memory_budget_bytes", "limits", "download", "datasets"]
 
     /// Checks ranges; the error names the key.
     public func validate() throws {

@@ -12,19 +12,26 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Images per epoch (real ones from --data, repeated if needed, or synthetic).") var images: Int = 60_000
     @Option(help: "Epochs to time; the median is reported.") var epochs: Int = 3
     @Option(help: "Folder with MNIST-format IDX files; synthetic images when absent.") var data: String?
-    @Option(help: "Also time scoring this many generated digits (0: do not); needs --data for a trained classifier.")
-    var evalSamples: Int = 10_000
+    @Option(help: "Also time scoring this many generated digits (default 10000 with --data, else 0); needs --data for a trained classifier.")
+    var evalSamples: Int?
     @OptionGroup var blas: BLASOptions
     @OptionGroup var model: ModelOptions
 
     func validate() throws {
         guard images >= 1, epochs >= 1 else { throw ValidationError("--images and --epochs must be at least 1") }
-        guard evalSamples == 0 || (evalSamples >= 500 && data != nil) else {
+        guard let evalSamples, evalSamples != 0 else { return }
+        guard evalSamples >= 500 && data != nil else {
             throw ValidationError("--eval-samples needs --data (for the classifier) and at least 500 samples; 0 skips it")
         }
     }
 
     func run() throws {
+        let core = try BLASCoreLauncher.select(blas.blasCore)
+        print("bench: \(core.summary)")
+        print("bench: \(BLASLibrary.configuration)")
+        // The yardstick: this machine's OpenBLAS on a large product, all cores, in this process.
+        let peak = SGEMMRate.measure(size: 2048, threads: ProcessInfo.processInfo.activeProcessorCount)
+        print(String(format: "sgemm 2048³ on %d threads: %.1f GFLOP/s (best of %d)", peak.threads, peak.gflops, peak.runs))
         // Lanes split a step; OpenBLAS itself runs each lane's products on that lane's thread.
         BLASThreads.set(1)
         var tuner = blas.blasThreads.tuner()
@@ -49,15 +56,17 @@ struct BenchCommand: ParsableCommand {
         let median = seconds.sorted()[seconds.count / 2]
         let imagesPerSecond = Double(steps * config.batchSize) / median
         let gflops = Double(trainer.flopsPerStep) * Double(steps) / median / 1e9
-        print(String(format: "median %.3f s/epoch  %.0f images/s  %.1f GFLOP/s", median, imagesPerSecond, gflops))
+        print(String(format: "median %.3f s/epoch  %.0f images/s  %.1f GFLOP/s  (%.0f%% of sgemm 2048³)", median, imagesPerSecond, gflops,
+                     gflops / peak.gflops * 100))
+        let evalSamples = self.evalSamples ?? (data == nil ? 0 : 10_000)
         if let data, let digits, evalSamples > 0 {
-            try benchEvaluation(data: data, digits: digits, generator: trainer.generator, epochSeconds: median)
+            try benchEvaluation(data: data, digits: digits, generator: trainer.generator, epochSeconds: median, samples: evalSamples)
         }
     }
 
     /// Times what a job's per-epoch evaluation costs: `evalSamples` digits generated,
     /// classified and scored, median of 3, against the median training epoch.
-    private func benchEvaluation(data: String, digits: LabeledDigits, generator: Generator, epochSeconds: Double) throws {
+    private func benchEvaluation(data: String, digits: LabeledDigits, generator: Generator, epochSeconds: Double, samples evalSamples: Int) throws {
         let started = Date()
         let classifier = QualityReference.trainClassifier(on: digits)
         let trainSeconds = Date().timeIntervalSince(started)

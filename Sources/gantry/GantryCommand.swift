@@ -5,6 +5,6 @@ struct GantryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gantry",
         abstract: "Train GANs on MNIST-format digits.",
-        subcommands: [ServeCommand.self, TrainCommand.self, SampleCommand.self, BenchCommand.self, DownloadCommand.self]
+        subcommands: [ServeCommand.self, TrainCommand.self, SampleCommand.self, BenchCommand.self, DownloadCommand.self, CPUCommand.self]
     )
 }

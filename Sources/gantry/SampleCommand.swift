@@ -22,6 +22,7 @@ struct SampleCommand: ParsableCommand {
     }
 
     func run() throws {
+        _ = try BLASCoreLauncher.select(.auto)
         let trainer: GANTrainer
         do { trainer = try Checkpoint.read(from: checkpoint).trainer } catch { throw CommandFailure("\(checkpoint): \(error)") }
         let noise = Generator.noise(count: count, zSize: trainer.config.zSize, seed: seed)

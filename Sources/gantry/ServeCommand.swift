@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GantryService
+import Linalg
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,6 +12,7 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var options: ConfigOptions
     @Option(help: "Address to listen on (overrides listen.host).") var host: String?
     @Option(help: "Port to listen on; 0 picks a free one (overrides listen.port).") var port: UInt16?
+    @Option(help: "OpenBLAS kernels: auto or a core name (overrides blas_core).") var blasCore: BLASCoreChoice.Setting?
     @Flag(help: "Validate the configuration, print it, and exit.") var checkConfig = false
 
     func run() throws {
@@ -19,6 +21,7 @@ struct ServeCommand: ParsableCommand {
         let settings = try options.load { settings in
             if let host { settings.listen.host = host }
             if let port { settings.listen.port = port }
+            if let blasCore { settings.blasCore = blasCore }
         }
         if checkConfig {
             print("configuration OK\(path.map { " (\($0))" } ?? " (built-in defaults)"): listen \(settings.listen.host):\(settings.listen.port), "
@@ -26,12 +29,14 @@ struct ServeCommand: ParsableCommand {
             return
         }
 
+        let blas = try BLASCoreLauncher.select(settings.blasCore)
         let notifier = SystemdNotifier(environment: environment)
         let log: @Sendable (String) -> Void = { line in Console.error("gantry: \(line)") }
+        log("blas: \(blas.summary)")
         let daemon: GantryDaemon
         let boundPort: UInt16
         do {
-            daemon = try GantryDaemon(config: settings, log: log) { notifier.status($0) }
+            daemon = try GantryDaemon(config: settings, blas: blas, log: log) { notifier.status($0) }
             boundPort = try daemon.start()
         } catch {
             notifier.status("cannot start: \(error)")

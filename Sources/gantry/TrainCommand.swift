@@ -27,6 +27,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let core = try BLASCoreLauncher.select(blas.blasCore)
+        print("blas: \(core.summary)")
         // Lanes split a step; OpenBLAS itself runs each lane's products on that lane's thread.
         BLASThreads.set(1)
         var tuner = blas.blasThreads.tuner()

@@ -37,6 +37,13 @@ struct ModelOptions: ParsableArguments {
 struct BLASOptions: ParsableArguments {
     @Option(help: "Threads (lanes) each training step is split across: auto, or 1–64. Every count trains the same bits.")
     var blasThreads: BLASThreadSetting = .auto
+    @Option(help: "OpenBLAS kernels: auto (the best this CPU runs when OpenBLAS picked a lesser one; a set OPENBLAS_CORETYPE wins), or a core name such as Haswell, SkylakeX, Cooperlake.")
+    var blasCore: BLASCoreChoice.Setting = .auto
+}
+
+extension BLASCoreChoice.Setting: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
 }
 
 extension BLASThreadSetting: ExpressibleByArgument {

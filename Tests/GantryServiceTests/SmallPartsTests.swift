@@ -1,5 +1,6 @@
 import Foundation
 import GAN
+import Linalg
 import Testing
 @testable import GantryService
 
@@ -15,12 +16,14 @@ import Testing
         job.lastEvaluated = record
         record.evaluation?.scores.fd = 10.25
         job.best = record
-        let text = Metrics().render(jobs: [.running: 1], epochs: 3, queued: 0, imagesPerSecond: 1, stepsPerSecond: 1, waiting: 0,
+        let text = Metrics(blas: BLASCoreReport(cpu: CPUDescription(model: "Test \"CPU\"", vendor: "x", features: [.avx2, .fma]), core: "Prescott", reason: "r")).render(jobs: [.running: 1], epochs: 3, queued: 0, imagesPerSecond: 1, stepsPerSecond: 1, waiting: 0,
                                     running: [job])
         #expect(text.contains("gantry_job_fd{job=\"abc\"} 12.5\n"), "\(text)")
         #expect(text.contains("gantry_job_best_fd{job=\"abc\"} 10.25\n"))
         #expect(text.contains("gantry_job_largest_class_share{job=\"abc\"} 0.5\n"))
         #expect(text.contains("# TYPE gantry_job_fd gauge"))
+        // Label values are escaped as the text format requires; best is the CPU's, not the loaded core.
+        #expect(text.contains("gantry_blas_info{cpu=\"Test \\\"CPU\\\"\",core=\"Prescott\",best=\"Haswell\",reason=\"r\"} 1\n"), "\(text)")
     }
 
     @Test func constantTimeComparison() {

@@ -1,0 +1,47 @@
+import Linalg
+
+/// Trains the same model from the same seed on several lane counts and says whether
+/// they end with the same bits: the promise that the lane count changes nothing,
+/// checked on whatever OpenBLAS core this process runs (`gantry cpu --check-lanes`).
+public struct LaneAgreement: Sendable {
+    /// The model shapes checked: the default model; an odd small one; and one with narrow
+    /// hidden layers and a wide batch, where a lane's share of D's products would fall
+    /// under the AVX-512 small-matrix size if the split did not keep it above.
+    public static let models: [(name: String, config: TrainingConfig)] = {
+        var small = TrainingConfig()
+        (small.batchSize, small.zSize, small.gHidden, small.dHidden, small.seed) = (60, 7, 24, 20, 5)
+        var narrow = TrainingConfig()
+        (narrow.batchSize, narrow.gHidden, narrow.dHidden, narrow.seed) = (200, 32, 32, 9)
+        var standard = TrainingConfig()
+        standard.seed = 42
+        return [("default", standard), ("small", small), ("narrow", narrow)]
+    }()
+
+    public struct Outcome: Sendable {
+        public let model: String
+        /// Lane counts whose weights, Adam state or epoch losses differ from one lane's.
+        public let differing: [Int]
+        public var agrees: Bool { differing.isEmpty }
+    }
+
+    /// `epochs` epochs of `steps` steps on synthetic images, on each of `lanes`.
+    public static func check(config: TrainingConfig, model: String, lanes: [Int] = [1, 2, 3], epochs: Int = 2, steps: Int = 6) -> Outcome {
+        let images = TrainingImages.synthetic(count: config.batchSize * steps + 3, seed: config.seed)
+        func train(_ count: Int) -> (GANTrainer, [[Double]]) {
+            var trainer = GANTrainer(config: config)
+            var losses: [[Double]] = []
+            for _ in 0..<epochs {
+                let r = trainer.trainEpoch(on: images, exclusive: { $0(count) })!
+                losses.append([r.dLoss, r.gLoss, r.dLossReal, r.dLossFake, r.dRealMean, r.dFakeMean])
+            }
+            return (trainer, losses)
+        }
+        let (one, oneLosses) = train(lanes.first ?? 1)
+        let differing = lanes.dropFirst().filter { count in
+            let (other, otherLosses) = train(count)
+            return !(otherLosses == oneLosses && other.generator == one.generator && other.discriminator == one.discriminator
+                     && other.generatorOptimizer == one.generatorOptimizer && other.discriminatorOptimizer == one.discriminatorOptimizer)
+        }
+        return Outcome(model: model, differing: differing)
+    }
+}
