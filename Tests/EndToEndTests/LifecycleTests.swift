@@ -141,6 +141,11 @@ extension EndToEndTests {
             #expect(metrics.status == 200)
             #expect(metrics.header("Content-Type")?.hasPrefix("text/plain") == true, "\(metrics.headers)")
             #expect(metrics.text.contains("# TYPE"), "\(metrics.text.prefix(400))")
+            // Which kernels run the products: the loaded core is the one the daemon's log names.
+            let info = metrics.text.split(separator: "\n").first { $0.hasPrefix("gantry_blas_info{") }.map(String.init) ?? ""
+            let core = info.components(separatedBy: "core=\"").dropFirst().first?.components(separatedBy: "\"").first ?? ""
+            #expect(!core.isEmpty && info.hasSuffix("} 1"), "\(info)")
+            #expect(f.daemon?.stderr.contains("OpenBLAS core \(core) (") == true, "the startup log names core \(core)")
 
             // The list and its filter.
             let all = try api.get("/v1/jobs")

@@ -5,10 +5,11 @@ import Testing
 /// The training step as it runs (split into lanes, on blocks) against the layer
 /// functions the gradient checks cover, and against itself on other lane counts.
 @Suite(.serialized) struct LaneStepTests {
-    /// Odd sizes, so shares are uneven and vector loops have tails.
+    /// Odd sizes, so shares are uneven and vector loops have tails; 60 rows, so two and
+    /// three lanes split the batch (at 24 rows).
     static func config(seed: UInt64 = 5) -> TrainingConfig {
         var c = TrainingConfig()
-        c.batchSize = 10
+        c.batchSize = 60
         c.zSize = 7
         c.gHidden = 24
         c.dHidden = 20
@@ -16,25 +17,13 @@ import Testing
         return c
     }
 
+    /// On the core this process loaded; `BLASCoreTests` runs the same check under every
+    /// core in child processes.
     @Test func oneTwoAndThreeLanesGiveTheSameBits() {
         BLASThreads.set(1)
-        let images = TrainingImages.synthetic(count: 57, seed: 3)
-        func train(lanes: Int) -> (GANTrainer, [[Double]]) {
-            var trainer = GANTrainer(config: Self.config())
-            var losses: [[Double]] = []
-            for _ in 0..<4 {
-                let r = trainer.trainEpoch(on: images, exclusive: { $0(lanes) })!
-                losses.append([r.dLoss, r.gLoss, r.dLossReal, r.dLossFake, r.dRealMean, r.dFakeMean])
-            }
-            return (trainer, losses)
-        }
-        let (one, oneLosses) = train(lanes: 1)
-        for lanes in [2, 3] {
-            let (other, otherLosses) = train(lanes: lanes)
-            #expect(otherLosses == oneLosses, "\(lanes) lanes")
-            #expect(other.generator == one.generator && other.discriminator == one.discriminator, "\(lanes) lanes")
-            #expect(other.generatorOptimizer == one.generatorOptimizer && other.discriminatorOptimizer == one.discriminatorOptimizer,
-                    "\(lanes) lanes")
+        for (name, config) in LaneAgreement.models {
+            let outcome = LaneAgreement.check(config: config, model: name)
+            #expect(outcome.agrees, "\(name) model: lanes \(outcome.differing) differ from one lane")
         }
         // And the default model's shapes, one step of each.
         var a = GANTrainer(config: TrainingConfig()), b = a
@@ -96,7 +85,10 @@ import Testing
                                      (trainer.generator.output.bias, g.output.bias, "G b2"), (trainer.discriminator.hidden.weight, d.hidden.weight, "D W1"),
                                      (trainer.discriminator.output.weight, d.output.weight, "D W2"), (trainer.discriminator.output.bias, d.output.bias, "D b2")] {
             let worst = zip(mine.storage, theirs.storage).map { abs($0 - $1) }.max() ?? 0
-            #expect(worst <= 1e-6, "\(name) after the step differs by \(worst)")
+            // The layer functions multiply whole matrices, the step lanes' shares: a few ulps
+            // apart on some kernels, which Adam's division by √v can lift to ~1e-6; a wrong
+            // gradient moves a weight by the learning rate, 2e-3.
+            #expect(worst <= 1e-5, "\(name) after the step differs by \(worst)")
         }
         #expect(abs(Double(losses.dLossReal) - realLoss) < 1e-6 && abs(Double(losses.dLossFake) - fakeLoss) < 1e-6)
         #expect(abs(Double(losses.gLoss) - generatorLoss) < 1e-6)

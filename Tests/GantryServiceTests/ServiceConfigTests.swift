@@ -1,4 +1,5 @@
 import Foundation
+import Linalg
 import Testing
 @testable import GantryService
 
@@ -26,6 +27,15 @@ import Testing
         #expect(throws: ConfigError.self) { try ServiceConfig.load(path: nil, environment: ["GANTRY_BLAS_THREADS": "0"]) }
     }
 
+    @Test func blasCoreFromFileAndEnvironment() throws {
+        let path = try write(#"{"blas_core": "skylakex"}"#)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try ServiceConfig.load(path: path, environment: [:]).blasCore == .named("SkylakeX"))
+        #expect(try ServiceConfig.load(path: path, environment: ["GANTRY_BLAS_CORE": "auto"]).blasCore == .auto)
+        #expect(try ServiceConfig.load(path: nil, environment: [:]).blasCore == .auto)
+        #expect(throws: ConfigError.self) { try ServiceConfig.load(path: nil, environment: ["GANTRY_BLAS_CORE": "Skylake"]) }
+    }
+
     @Test func theRepositoryConfigFileLoads() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("config/gantry.json").path
@@ -42,7 +52,7 @@ import Testing
 
     @Test(arguments: [
         (#"{"listne": {}}"#, "listne"), (#"{"listen": {"prot": 1}}"#, "listen.prot"), (#"{"concurrent_jobs": 0}"#, "concurrent_jobs"),
-        (#"{"blas_threads": "two"}"#, "blas_threads"), (#"{"limits": {"max_body_bytes": -1}}"#, "limits"), (#"not json"#, "JSON"),
+        (#"{"blas_threads": "two"}"#, "blas_threads"), (#"{"blas_core": "fast"}"#, "blas_core"), (#"{"limits": {"max_body_bytes": -1}}"#, "limits"), (#"not json"#, "JSON"),
     ])
     func errorsNameTheFileAndTheKey(json: String, key: String) throws {
         let path = try write(json)
