@@ -29,9 +29,6 @@ struct BenchCommand: ParsableCommand {
         let core = try BLASCoreLauncher.select(blas.blasCore)
         print("bench: \(core.summary)")
         print("bench: \(BLASLibrary.configuration)")
-        // The yardstick: this machine's OpenBLAS on a large product, all cores, in this process.
-        let peak = SGEMMRate.measure(size: 2048, threads: ProcessInfo.processInfo.activeProcessorCount)
-        print(String(format: "sgemm 2048³ on %d threads: %.1f GFLOP/s (best of %d)", peak.threads, peak.gflops, peak.runs))
         // Lanes split a step; OpenBLAS itself runs each lane's products on that lane's thread.
         BLASThreads.set(1)
         var tuner = blas.blasThreads.tuner()
@@ -54,6 +51,11 @@ struct BenchCommand: ParsableCommand {
                          record.dLoss, record.gLoss, threads.joined(separator: " ")))
         }
         let median = seconds.sorted()[seconds.count / 2]
+        // The yardstick: this machine's OpenBLAS on a large product, all cores, in this process.
+        // Measured after training: OpenBLAS's own threads spin for a while after a product,
+        // which would take the second core from the lanes.
+        let peak = SGEMMRate.measure(size: 2048, threads: ProcessInfo.processInfo.activeProcessorCount)
+        print(String(format: "sgemm 2048³ on %d threads: %.1f GFLOP/s (best of %d)", peak.threads, peak.gflops, peak.runs))
         let imagesPerSecond = Double(steps * config.batchSize) / median
         let gflops = Double(trainer.flopsPerStep) * Double(steps) / median / 1e9
         print(String(format: "median %.3f s/epoch  %.0f images/s  %.1f GFLOP/s  (%.0f%% of sgemm 2048³)", median, imagesPerSecond, gflops,
