@@ -3,7 +3,7 @@ import Testing
 
 /// End-to-end tests of `gantry serve`: each test starts the real binary (the one
 /// `swift test` builds beside this bundle) with a temporary state folder and a
-/// config whose `mnist` mirror is a local HTTP server serving `../shared/data/mnist5k`,
+/// config whose `mnist` mirror is a local HTTP server serving the repository's `fixtures/mnist5k`,
 /// and talks HTTP to it. They run one at a time: several trainers on two cores
 /// would make the timing-sensitive ones (kill during epoch 3) flaky.
 ///

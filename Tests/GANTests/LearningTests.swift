@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct LearningTests {
     static let mnist5k = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/data/mnist5k").path
+        .appendingPathComponent("fixtures/mnist5k").path
 
     struct ImageStatistics {
         var meanImage: [Double]

@@ -3,7 +3,7 @@ import Testing
 @testable import MNIST
 
 /// Downloads through libcurl from a real loopback HTTP server serving
-/// `../shared/data/mnist5k`, misbehaving as each test asks.
+/// the repository's `fixtures/mnist5k`, misbehaving as each test asks.
 @Suite("Downloader and dataset cache")
 struct DownloaderTests {
     let fileNames = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]

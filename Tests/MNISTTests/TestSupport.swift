@@ -2,12 +2,12 @@ import Foundation
 import Testing
 @testable import MNIST
 
-/// Paths the tests need, found from this file so they hold in any checkout:
-/// CI clones the repository next to a copy of `shared/`.
+/// Paths the tests need, found from this file so they hold in any checkout; the
+/// test data is the repository's own `fixtures/mnist5k`.
 enum TestPaths {
     static let testsFolder = (#filePath as NSString).deletingLastPathComponent
     static let repository = ((testsFolder as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
-    static let mnist5k = ((repository as NSString).appendingPathComponent("../shared/data/mnist5k") as NSString).standardizingPath
+    static let mnist5k = ((repository as NSString).appendingPathComponent("fixtures/mnist5k") as NSString).standardizingPath
     static let faultServer = (repository as NSString).appendingPathComponent("scripts/fault_server.py")
     static let defaultConfig = (repository as NSString).appendingPathComponent("config/gantry.json")
     static let fashionMNIST = "/usr/share/datasets/fashion-mnist"

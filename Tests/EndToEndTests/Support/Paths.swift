@@ -1,12 +1,12 @@
 import Foundation
 import GantryTestSupport
 
-/// Where things are. The repository is found from this file; `shared/` sits
-/// beside it (CI clones the repository next to a copy of `shared/`).
+/// Where things are, found from this file so they hold in any checkout: the
+/// repository and its own test data in `fixtures/`.
 enum Paths {
     static let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     static let repository = testsFolder.deletingLastPathComponent().deletingLastPathComponent()
-    static let mnist5k = repository.appendingPathComponent("../shared/data/mnist5k").standardizedFileURL
+    static let mnist5k = repository.appendingPathComponent("fixtures/mnist5k").standardizedFileURL
 
     static var gantry: String { TestPaths.gantry }
 
