@@ -14,7 +14,9 @@ public final class EpochNotifier: @unchecked Sendable {
     public init() {}
 
     /// Calls `fire(true)` at the next event for `job`, or `fire(false)` after `timeout` seconds.
-    public func wait(for job: String, timeout: Double, fire: @escaping @Sendable (Bool) -> Void) {
+    /// Returns the waiter's token, for `cancel` when the caller answers without it.
+    @discardableResult
+    public func wait(for job: String, timeout: Double, fire: @escaping @Sendable (Bool) -> Void) -> Int {
         lock.lock()
         let token = nextToken
         nextToken += 1
@@ -23,6 +25,13 @@ public final class EpochNotifier: @unchecked Sendable {
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak self] in
             self?.take(job: job, token: token)?(false)
         }
+        return token
+    }
+
+    /// Withdraws a waiter that is no longer wanted (its request was answered another
+    /// way), so it neither fires nor counts as waiting until its deadline.
+    public func cancel(job: String, token: Int) {
+        _ = take(job: job, token: token)
     }
 
     /// Something happened to `job`: every waiter on it fires.

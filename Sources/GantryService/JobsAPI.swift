@@ -120,13 +120,20 @@ struct JobsAPI: Sendable {
     private func waitForEpoch(after since: Int, of id: String, until deadline: Date, answer: @escaping @Sendable () -> Void) {
         // Register before looking, so an epoch that lands in between still wakes us.
         let store = self.store, notifier = self.notifier
-        notifier.wait(for: id, timeout: max(0, deadline.timeIntervalSinceNow)) { woken in
+        let token = notifier.wait(for: id, timeout: max(0, deadline.timeIntervalSinceNow)) { woken in
             guard woken, deadline.timeIntervalSinceNow > 0.01 else { return answer() }
             guard let job = try? store.job(id: id), !job.status.isFinished, job.epochsCompleted <= since else { return answer() }
             self.waitForEpoch(after: since, of: id, until: deadline, answer: answer)
         }
-        guard let job = try? store.job(id: id) else { return answer() }
-        if job.status.isFinished || job.epochsCompleted > since { answer() }
+        // Answered now: the waiter goes, or it would count as a waiting poll until its deadline.
+        guard let job = try? store.job(id: id) else {
+            notifier.cancel(job: id, token: token)
+            return answer()
+        }
+        if job.status.isFinished || job.epochsCompleted > since {
+            notifier.cancel(job: id, token: token)
+            answer()
+        }
     }
 }
 

@@ -75,6 +75,9 @@ extension EndToEndTests {
             #expect((since3.object?["epochs"] as? [Any])?.isEmpty == true, "\(since3)")
             #expect(since3.object?["status"] as? String == "completed")
             #expect(Date().timeIntervalSince(waitStart) < 5, "a long poll on a finished job should not wait")
+            // ...and leaves nothing waiting behind it.
+            let gauge = try api.get("/metrics").text.split(separator: "\n").first { $0.hasPrefix("gantry_long_polls_waiting ") }
+            #expect(gauge == "gantry_long_polls_waiting 0", "\(gauge ?? "no gauge")")
 
             // Samples: a P5 grid; same seed, same bytes; another seed, other digits.
             let path = "/v1/jobs/\(id)/samples?count=16&seed=7&columns=4&pad=2"

@@ -59,4 +59,16 @@ import Testing
         #expect(!timedOut)
         #expect(notifier.waiting == 0)
     }
+
+    @Test func aCancelledWaiterNeitherFiresNorCounts() async throws {
+        let notifier = EpochNotifier()
+        let fired = Once()
+        let token = notifier.wait(for: "j", timeout: 0.05) { _ in _ = fired.claim() }
+        #expect(notifier.waiting == 1)
+        notifier.cancel(job: "j", token: token)
+        #expect(notifier.waiting == 0)
+        notifier.notify("j")
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(fired.claim(), "the cancelled waiter fired")
+    }
 }
