@@ -89,6 +89,12 @@ struct MirrorAttempts {
             }
         }
         let received = FileStatus.regularFileSize(partPath) ?? 0
+        if received != file.size && DatasetSpec.scheme(of: url) == "file" {
+            // A local file copied whole: its size is what it is, and trying again cannot change it.
+            CacheFiles.remove(partPath)
+            return .nextMirror("the file holds \(received) bytes; the configuration expects \(file.size) "
+                               + "(a different or damaged copy: check the folder, or the dataset's size and sha256 in the configuration)")
+        }
         guard received == file.size else {
             // A response without Content-Length that ended early looks complete to libcurl.
             return .retry("the transfer ended after \(received) of \(file.size) bytes", backoff: true)

@@ -218,6 +218,25 @@ struct DownloaderTests {
         #expect(set.images.count == 1000 && set.labels.count == 1000)
     }
 
+    @Test("a file:// mirror holding a shorter file: one attempt, an error that names both sizes")
+    func fileMirrorOfTheWrongSize() throws {
+        let state = TestPaths.temporaryDirectory(), folder = TestPaths.temporaryDirectory()
+        defer { TestPaths.remove(state); TestPaths.remove(folder) }
+        for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: TestPaths.mnist5k + "/" + name))
+            if name == "train-images-idx3-ubyte.gz" { bytes = bytes.prefix(bytes.count / 3) }
+            try bytes.write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+        let spec = try localSpec(baseURLs: ["file://" + folder + "/"])
+        let expected = spec.files.trainImages.size
+        let cache = DatasetCache(stateDirectory: state, datasets: ["m": spec], downloader: Downloader(options: fastOptions))
+        let error = #expect(throws: DownloadError.self) { try cache.load("m", split: .train) }
+        #expect(error?.attempts.count == 1, "\(error?.description ?? "")")
+        #expect(error?.description.contains("the file holds \(expected / 3) bytes; the configuration expects \(expected)") == true,
+                "\(error?.description ?? "")")
+        #expect(!FileStatus.isRegularFile(cache.directory(for: "m") + "/train-images-idx3-ubyte.gz.part"))
+    }
+
     @Test("up to 5 redirects are followed; a 6th, or one to file://, is refused")
     func redirects() throws {
         let (server, state) = try serverAndState()
