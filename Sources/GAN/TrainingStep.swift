@@ -51,15 +51,16 @@ struct TrainingStep: @unchecked Sendable {
     /// in two: a share must stay above that size whenever the whole product is. The
     /// products with that inner dimension are D's hidden layer (N = d_hidden) and the
     /// image gradient through G's output layer (N = g_hidden).
-    static func rowMinimum(batch: Int, inner: Int, outputs: [Int]) -> Int {
+    static func rowMinimum(batch: Int, inner: Int, dHidden: Int, gHidden: Int) -> Int {
         let small = 1_000_000
-        return outputs.map { n in batch * inner * n > small ? small / (inner * n) + 1 : 1 }.max() ?? 1
+        func rows(_ n: Int) -> Int { batch * inner * n > small ? small / (inner * n) + 1 : 1 }
+        return max(rows(dHidden), rows(gHidden))
     }
 
     /// This lane's rows of the batch.
     private func rowShare(lane: Int, lanes: Int) -> Range<Int> {
         let minimum = Self.rowMinimum(batch: batch, inner: discriminator.hidden.weight.rows,
-                                      outputs: [discriminator.hidden.weight.columns, generator.output.weight.rows])
+                                      dHidden: discriminator.hidden.weight.columns, gHidden: generator.output.weight.rows)
         return LaneGroup.share(of: batch, lane: lane, lanes: lanes, multiple: Self.rowMultiple, minimum: minimum)
     }
 

@@ -62,10 +62,7 @@ extension ServiceConfig {
         if let v = try sub("max_queued_jobs", Int.self) { maxQueuedJobs = v }
         if let v = try sub("concurrent_jobs", Int.self) { concurrentJobs = v }
         if let v = try sub("blas_threads", BLASThreadSetting.self) { blasThreads = v }
-        if let v = try sub("blas_core", String.self) {
-            guard let setting = BLASCoreChoice.Setting(v) else { throw ConfigError(key: "blas_core", message: "\(v) is neither \(BLASCoreChoice.Setting.help)") }
-            blasCore = setting
-        }
+        if let v = try sub("blas_core", String.self) { blasCore = try Self.blasCore(v, key: "blas_core") }
         if let v = try sub("memory_budget_bytes", Int.self) { memoryBudgetBytes = v }
         if let v = try limitsObject(root["limits"]) { limits = v }
         if let v = try sub("download", DownloadOptions.self) { download = v }
@@ -94,6 +91,12 @@ extension ServiceConfig {
         }
     }
 
+    /// `blas_core` from the file or the environment; the error names where it came from.
+    private static func blasCore(_ text: String, key: String) throws -> BLASCoreChoice.Setting {
+        guard let setting = BLASCoreChoice.Setting(text) else { throw ConfigError(key: key, message: "\(text) is neither \(BLASCoreChoice.Setting.help)") }
+        return setting
+    }
+
     mutating func apply(environment: [String: String]) throws {
         func value(_ name: String) -> String? {
             guard let v = environment[name], !v.isEmpty else { return nil }
@@ -112,12 +115,7 @@ extension ServiceConfig {
             }
             blasThreads = setting
         }
-        if let v = value("GANTRY_BLAS_CORE") {
-            guard let setting = BLASCoreChoice.Setting(v) else {
-                throw ConfigError(key: "GANTRY_BLAS_CORE", message: "\(v) is neither \(BLASCoreChoice.Setting.help)")
-            }
-            blasCore = setting
-        }
+        if let v = value("GANTRY_BLAS_CORE") { blasCore = try Self.blasCore(v, key: "GANTRY_BLAS_CORE") }
         if let v = value("GANTRY_CONCURRENT_JOBS") {
             guard let n = Int(v) else { throw ConfigError(key: "GANTRY_CONCURRENT_JOBS", message: "\(v) is not a whole number") }
             concurrentJobs = n

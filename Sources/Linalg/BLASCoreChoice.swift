@@ -84,9 +84,10 @@ public struct BLASCoreChoice: Sendable, Equatable {
             guard let next = runnable.first(where: { $0.tier > loadedTier && !tried.contains($0.name) }) else {
                 return BLASCoreChoice(action: .keep, reason: "OpenBLAS chose \(loaded) and offers nothing better of \(runnable.filter { $0.tier > loadedTier }.map(\.name).joined(separator: ", "))")
             }
-            let features = best.needs.names.filter { !["sse3", "ssse3", "sse4.1", "sse4.2", "avx", "fma"].contains($0) }
+            // What the loaded core leaves unused, in the CPU's own words.
+            let unused = best.needs.subtracting(loadedCore?.needs ?? []).names
             return BLASCoreChoice(action: .load(next.name),
-                                  reason: "OpenBLAS chose \(loaded) for a CPU with \(features.joined(separator: ", ")); loading \(next.name)")
+                                  reason: "OpenBLAS chose \(loaded) for a CPU with \(unused.joined(separator: ", ")); loading \(next.name)")
         }
     }
 }

@@ -30,21 +30,18 @@ public struct BLASCoreReport: Sendable, Equatable {
 
 /// The BLAS library loaded in this process.
 public enum BLASLibrary {
+    #if canImport(Accelerate)
+    public static let coreName = "Accelerate"
+    public static let configuration = "Accelerate"
+    #else
     /// The kernel set OpenBLAS chose when it loaded ("Haswell", "SkylakeX", …).
-    public static var coreName: String {
-        #if canImport(Accelerate)
-        return "Accelerate"
-        #else
-        return openblas_get_corename().map { String(cString: $0) } ?? "unknown"
-        #endif
-    }
+    public static var coreName: String { text(of: openblas_get_corename) }
 
     /// OpenBLAS's build description: version, DYNAMIC_ARCH, thread model.
-    public static var configuration: String {
-        #if canImport(Accelerate)
-        return "Accelerate"
-        #else
-        return openblas_get_config().map { String(cString: $0) } ?? "unknown"
-        #endif
+    public static var configuration: String { text(of: openblas_get_config) }
+
+    private static func text(of query: () -> UnsafeMutablePointer<CChar>?) -> String {
+        query().map { String(cString: $0) } ?? "unknown"
     }
+    #endif
 }

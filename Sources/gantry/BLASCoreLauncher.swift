@@ -27,8 +27,8 @@ enum BLASCoreLauncher {
         switch choice.action {
         case .keep:
             // After a restart that got the core it asked for, the reason is the one that asked.
-            let reason = tried.last.map { BLASCore.named($0)?.name == BLASCore.named(loaded)?.name } == true
-                ? environment[reasonVariable] ?? choice.reason : choice.reason
+            let gotWhatItAskedFor = tried.last?.lowercased() == loaded.lowercased()
+            let reason = gotWhatItAskedFor ? environment[reasonVariable] ?? choice.reason : choice.reason
             unsetenv(triedVariable)
             unsetenv(reasonVariable)
             return BLASCoreReport.current(reason: reason)

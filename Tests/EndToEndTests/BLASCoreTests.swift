@@ -34,27 +34,19 @@ struct BLASCoreTests {
     /// Every listed core this CPU runs.
     static var runnable: [String] { cores.filter { $0.needs.allSatisfy(flags.contains) }.flatMap(\.names) }
 
-    /// Runs `gantry ARGUMENTS` with exactly `environment` (PATH and HOME kept) and returns
-    /// its exit status, standard output and standard error.
+    /// Runs `gantry ARGUMENTS` with `environment` and OpenBLAS's own variables unset
+    /// unless given there, and returns its exit status, standard output and standard error.
     static func gantry(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> (Int32, String, String) {
         let folder = TestPaths.temporaryDirectory("blas-core")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPaths.gantry)
-        process.arguments = arguments
-        var base = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "LANG"].contains($0.key) }
-        base.merge(environment) { $1 }
-        process.environment = base
-        let out = folder.appendingPathComponent("out"), err = folder.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { process.terminate(); throw ChildError("gantry \(arguments) ran past \(timeout) s") }
-        return (process.terminationStatus, try String(contentsOf: out, encoding: .utf8), try String(contentsOf: err, encoding: .utf8))
+        let child = try Child(label: "gantry", executable: TestPaths.gantry, arguments: arguments, environment: environment,
+                              unsetting: ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"], logDirectory: folder)
+        guard let exit = child.waitForExit(timeout: timeout) else {
+            _ = child.killNow()
+            throw ChildError("gantry \(arguments) did not exit within \(timeout) s")
+        }
+        guard case .exited(let status) = exit else { throw ChildError("gantry \(arguments): \(exit); \(child.stderrTail())") }
+        return (status, child.stdout, child.stderr)
     }
 
     static func report(_ arguments: [String] = [], environment: [String: String] = [:]) throws -> [String: Any] {

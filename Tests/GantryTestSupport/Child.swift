@@ -4,10 +4,10 @@ import Glibc
 #endif
 
 /// Environment for children: ours, minus anything that would configure gantry
-/// or systemd integration behind the test's back, plus `extra`.
-public func childEnvironment(_ extra: [String: String]) -> [String: String] {
+/// or systemd integration behind the test's back and minus `unset`, plus `extra`.
+public func childEnvironment(_ extra: [String: String], unset: Set<String> = []) -> [String: String] {
     var environment = ProcessInfo.processInfo.environment.filter { key, _ in
-        !key.hasPrefix("GANTRY_") && !key.hasPrefix("WATCHDOG_")
+        !key.hasPrefix("GANTRY_") && !key.hasPrefix("WATCHDOG_") && !unset.contains(key)
             && !["STATE_DIRECTORY", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"].contains(key)
     }
     environment.merge(extra) { $1 }
@@ -44,7 +44,7 @@ public final class Child: @unchecked Sendable {
     private var watchdog: Process?
 
     public init(label: String, executable: String, arguments: [String], environment: [String: String],
-                logDirectory: URL, watchdog: Bool = true) throws {
+                unsetting unset: Set<String> = [], logDirectory: URL, watchdog: Bool = true) throws {
         self.label = label
         stdoutURL = logDirectory.appendingPathComponent("\(label).stdout")
         stderrURL = logDirectory.appendingPathComponent("\(label).stderr")
@@ -52,7 +52,7 @@ public final class Child: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = childEnvironment(environment)
+        process.environment = childEnvironment(environment, unset: unset)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
