@@ -26,7 +26,31 @@ public final class DatasetCache: Sendable {
     /// present and verified are not transferred again.
     @discardableResult
     public func prepare(_ name: String, events: @escaping @Sendable (DownloadEvent) -> Void = { _ in }) throws -> Downloader.Report {
-        let spec = try spec(named: name)
+        try prepare(name, spec: try spec(named: name), events: events)
+    }
+
+    /// Copies dataset `name`'s files from the local folder `folder` into the cache,
+    /// with the same size and SHA-256 checks as a download, for a machine that cannot
+    /// reach the mirrors. Files already cached and verified are kept. The folder must
+    /// hold every file under its configured name; missing ones are named at once.
+    @discardableResult
+    public func importFiles(_ name: String, from folder: String,
+                            events: @escaping @Sendable (DownloadEvent) -> Void = { _ in }) throws -> Downloader.Report {
+        var spec = try spec(named: name)
+        let absolute = URL(fileURLWithPath: folder).standardizedFileURL.path
+        guard FileStatus.isDirectory(absolute) else { throw DatasetImportError(folder: absolute, missing: [], notAFolder: true) }
+        let cached = directory(for: name)
+        let missing = spec.files.all.map(\.name).filter { file in
+            !FileStatus.isRegularFile((absolute as NSString).appendingPathComponent(file))
+                && !FileStatus.isRegularFile((cached as NSString).appendingPathComponent(file))
+        }
+        guard missing.isEmpty else { throw DatasetImportError(folder: absolute, missing: missing, notAFolder: false) }
+        spec.baseURLs = [URL(fileURLWithPath: absolute, isDirectory: true).absoluteString]
+        return try prepare(name, spec: spec, events: events)
+    }
+
+    private func prepare(_ name: String, spec: DatasetSpec,
+                         events: @escaping @Sendable (DownloadEvent) -> Void) throws -> Downloader.Report {
         // Checked before the folder exists, so a bad entry leaves no trace.
         try spec.validate(name: name)
         let directory = directory(for: name)

@@ -1,7 +1,7 @@
 extension DatasetSpec {
     /// The datasets a daemon knows with no config file. `config/gantry.json`
     /// spells out the same entries (a test keeps the two equal).
-    public static let defaults: [String: DatasetSpec] = ["mnist": mnist, "fashion-mnist": fashionMNIST]
+    public static let defaults: [String: DatasetSpec] = ["mnist": mnist, "fashion-mnist": fashionMNIST, "mnist5k": mnist5k]
 
     /// LeCun's MNIST files as mirrored by TensorFlow's and torchvision's hosts
     /// (the original site no longer serves them reliably).
@@ -38,6 +38,24 @@ extension DatasetSpec {
                                     sha256: "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229", size: 4_422_102),
             testLabels: DatasetFile(name: "t10k-labels-idx1-ubyte.gz",
                                     sha256: "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf", size: 5_148)
+        )
+    )
+
+    /// 5,000 of MNIST's digits (4,000 training, 1,000 test, 400 and 100 of each class),
+    /// as the source tree carries them in `fixtures/mnist5k`. No mirror serves them: they
+    /// enter the cache only by `gantry download mnist5k --from fixtures/mnist5k`, so a
+    /// machine without network can train from a clone.
+    public static let mnist5k = DatasetSpec(
+        baseURLs: [],
+        files: DatasetFiles(
+            trainImages: DatasetFile(name: "train-images-idx3-ubyte.gz",
+                                     sha256: "ac0cdb9727cb33e2729ffad732589b918699dc168a10e794b78d3d4a25fe2342", size: 652_251),
+            trainLabels: DatasetFile(name: "train-labels-idx1-ubyte.gz",
+                                     sha256: "7d0eab0cb879e54c4a0f8c29aeced7db2bed3387b722fb3666c0e4acc10e40f1", size: 2_060),
+            testImages: DatasetFile(name: "t10k-images-idx3-ubyte.gz",
+                                    sha256: "d6147023a1b75822c16a76d0ef631d099033596dfa677a9537dcd2948732c2fb", size: 162_823),
+            testLabels: DatasetFile(name: "t10k-labels-idx1-ubyte.gz",
+                                    sha256: "162d11e7a798e7d8dec532d63a1b12d4fb040bc5292ffdeae1fe5e4cb243ad2e", size: 524)
         )
     )
 }

@@ -15,9 +15,6 @@ extension DatasetSpec {
         if !Self.isSafeName(name) {
             problems.append("dataset name \"\(name)\" must be letters, digits, '.', '_' or '-' (it names a folder)")
         }
-        if baseURLs.isEmpty {
-            problems.append("dataset \(name) has no base_urls")
-        }
         for url in baseURLs {
             if let problem = Self.problem(withBaseURL: url) { problems.append("dataset \(name): \(problem)") }
         }

@@ -14,6 +14,9 @@ public struct DownloadError: Error, Equatable, CustomStringConvertible, Localize
     public let attempts: [Attempt]
     /// Set when the failure was local (the cache folder), not a mirror's.
     public let localProblem: String?
+    /// The configured dataset the file belongs to, when known: it names the way out
+    /// for a machine that cannot reach any mirror.
+    public internal(set) var dataset: String?
 
     init(file: DatasetFile, attempts: [Attempt], localProblem: String? = nil) {
         self.file = file.name
@@ -24,10 +27,15 @@ public struct DownloadError: Error, Equatable, CustomStringConvertible, Localize
     }
 
     public var description: String {
+        let noMirror = attempts.isEmpty && localProblem == nil
         var lines = ["could not download \(file) (\(size) bytes, sha256 \(sha256))"
-                     + (localProblem.map { ": \($0)" } ?? " from any mirror")
+                     + (localProblem.map { ": \($0)" } ?? (noMirror ? ": the dataset has no mirror (its base_urls are empty)" : " from any mirror"))
                      + (attempts.isEmpty ? "." : "; tried:")]
         lines += attempts.map { "  - \($0.url): \($0.problem)" }
+        if localProblem == nil, let dataset, noMirror || attempts.contains(where: { !$0.url.hasPrefix("file:") }) {
+            lines.append((noMirror ? "Import its files from a folder: " : "If this machine cannot reach the mirrors, copy the dataset's files onto it and import them: ")
+                         + "gantry download \(dataset) --from FOLDER")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -48,9 +48,15 @@ public struct Downloader: Sendable {
         var outcomes: [FileReport] = []
         for file in spec.files.all {
             let done = bytesBefore
-            let outcome = try fetch(file, from: spec.baseURLs, into: directory, events: events) { fileBytes in
-                DownloadProgress(file: file.name, fileBytes: fileBytes, fileSize: file.size,
-                                 datasetBytes: done + fileBytes, datasetSize: datasetSize)
+            let outcome: Outcome
+            do {
+                outcome = try fetch(file, from: spec.baseURLs, into: directory, events: events) { fileBytes in
+                    DownloadProgress(file: file.name, fileBytes: fileBytes, fileSize: file.size,
+                                     datasetBytes: done + fileBytes, datasetSize: datasetSize)
+                }
+            } catch var error as DownloadError {
+                error.dataset = name
+                throw error
             }
             bytesBefore += file.size
             outcomes.append(FileReport(file: file.name, outcome: outcome))

@@ -14,4 +14,9 @@ enum FileStatus {
     }
 
     static func isRegularFile(_ path: String) -> Bool { regularFileSize(path) != nil }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
 }

@@ -14,10 +14,16 @@ struct DownloadCommand: ParsableCommand {
             tried in order; files already in the cache and verified are not fetched again. The config \
             and state folder are resolved exactly as `gantry serve` resolves them, so both use one \
             cache: STATE_DIR/datasets/NAME.
+
+            With --from FOLDER nothing is fetched over the network: the files are copied from FOLDER \
+            (as published, e.g. train-images-idx3-ubyte.gz) and pass the same size and SHA-256 checks, \
+            for a machine that cannot reach the mirrors.
             """
     )
 
     @Argument(help: "The dataset to fetch, as named in the config.") var name: String
+    @Option(name: .customLong("from"), help: ArgumentHelp("Import the files from this local folder instead of the mirrors.", valueName: "folder"))
+    var folder: String?
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
@@ -26,12 +32,20 @@ struct DownloadCommand: ParsableCommand {
                                  downloader: Downloader(options: settings.download))
         let printer = DownloadPrinter(interactive: isatty(STDOUT_FILENO) == 1)
         let started = Date()
-        let report = try cache.prepare(name, events: printer.show)
-        printer.finish()
+        let report: Downloader.Report
+        do {
+            report = try folder.map { try cache.importFiles(name, from: $0, events: printer.show) }
+                ?? cache.prepare(name, events: printer.show)
+            printer.finish()
+        } catch let error as DatasetImportError {
+            printer.finish()
+            throw CommandFailure("\(name): \(error)")
+        }
         let train = try cache.load(name, split: .train)
         let test = try cache.load(name, split: .test)
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-        let fetched = report.downloadedFiles.isEmpty ? "all files were already in the cache" : "fetched \(report.downloadedFiles.count) file(s)"
+        let verb = folder == nil ? "fetched" : "imported"
+        let fetched = report.downloadedFiles.isEmpty ? "all files were already in the cache" : "\(verb) \(report.downloadedFiles.count) file(s)"
         DownloadPrinter.write("\(name): \(train.images.count) training and \(test.images.count) test images, \(fetched) (\(seconds) s)\n")
         DownloadPrinter.write((report.directory as NSString).standardizingPath + "\n")
     }
@@ -75,13 +89,13 @@ final class DownloadPrinter: @unchecked Sendable {
         case .verified(let file):
             line("\(file): already in the cache, verified")
         case .started(let file, let url, let attempt, let offset):
-            line("\(file): fetching \(url)" + (attempt > 1 ? " (attempt \(attempt))" : "") + (offset > 0 ? ", resuming at byte \(offset)" : ""))
+            line("\(file): \(url.hasPrefix("file:") ? "copying" : "fetching") \(url)" + (attempt > 1 ? " (attempt \(attempt))" : "") + (offset > 0 ? ", resuming at byte \(offset)" : ""))
         case .failed(let file, let url, let problem):
             line("\(file): \(url) failed: \(problem)")
         case .retrying(let file, _, let delay):
             line("\(file): retrying in \(String(format: "%.1f", delay)) s")
-        case .downloaded(let file, _):
-            line("\(file): downloaded and verified")
+        case .downloaded(let file, let url):
+            line("\(file): \(url.hasPrefix("file:") ? "copied" : "downloaded") and verified")
         }
     }
 

@@ -14,7 +14,7 @@ import Testing
         let config = try ServiceConfig.load(path: nil, environment: [:])
         #expect(config.listen.host == "127.0.0.1" && config.listen.port == 8080)
         #expect(config.concurrentJobs == 1 && config.maxQueuedJobs == 64 && config.authTokenFile == nil)
-        #expect(Set(config.datasets.keys) == ["mnist", "fashion-mnist"])
+        #expect(Set(config.datasets.keys) == ["mnist", "fashion-mnist", "mnist5k"])
         #expect(config.blasThreads == .auto)
     }
 

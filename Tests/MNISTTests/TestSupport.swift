@@ -51,6 +51,22 @@ func localSpec(folder: String = TestPaths.mnist5k, baseURLs: [String]) throws ->
         testImages: try file("t10k-images-idx3-ubyte.gz"), testLabels: try file("t10k-labels-idx1-ubyte.gz")))
 }
 
+/// A loopback port nothing listens on: bound once by the kernel, then released.
+    func unusedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                guard bind(fd, raw, length) == 0, getsockname(fd, raw, &length) == 0 else { throw CacheFileError("bind failed") }
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
 /// Options that keep the fault tests fast: tiny backoff, a 1 s low-speed window.
 let fastOptions = DownloadOptions(connectTimeoutSeconds: 2, lowSpeedLimitBytesPerSecond: 1000, lowSpeedTimeSeconds: 1,
                                   attemptsPerMirror: 2, retryBaseDelaySeconds: 0.01, retryMaxDelaySeconds: 0.05)
