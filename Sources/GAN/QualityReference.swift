@@ -32,6 +32,13 @@ public struct QualityReference: Sendable {
         min(30, max(10, (600_000 + n - 1) / max(n, 1)))
     }
 
+    /// Batches `trainClassifier` runs on `n` training images.
+    public static func classifierSteps(trainingImages n: Int) -> Int {
+        classifierEpochs(trainingImages: n) * (n / classifierBatchSize)
+    }
+
+    static let classifierBatchSize = 100
+
     /// Training images are moved by up to this many pixels each way (augmentation).
     public static let maxShift = 1
 
@@ -39,7 +46,7 @@ public struct QualityReference: Sendable {
                                        exclusive: (() -> Void) -> Void = { $0() }) -> Classifier {
         var classifier = Classifier(seed: seed)
         classifier.train(train.images, labels: train.labels, epochs: classifierEpochs(trainingImages: train.count),
-                         maxShift: maxShift, seed: seed &+ 1, exclusive: exclusive)
+                         batchSize: classifierBatchSize, maxShift: maxShift, seed: seed &+ 1, exclusive: exclusive)
         return classifier
     }
 

@@ -12,7 +12,9 @@ final class ActiveJob: @unchecked Sendable {
     private var shutdownRequested = false
     private var step = 0
     private var steps = 0
-    private var downloadFraction = 0.0
+    private var phase = JobPhase.queued
+    /// How far `phase` has got, 0–1 (nil when unknown, e.g. waiting for another job's classifier).
+    private var phaseFraction: Double? = 0
     private var snapshot: GANTrainer?
     /// Set once the job's run has ended and it left the scheduler's table (guarded by `finishedCondition`).
     private var finished = false
@@ -43,13 +45,15 @@ final class ActiveJob: @unchecked Sendable {
     struct Progress: Sendable {
         var step: Int
         var steps: Int
-        var downloadFraction: Double
+        var phase: JobPhase
+        var phaseFraction: Double?
     }
 
     var progress: Progress {
         lock.lock()
         defer { lock.unlock() }
-        return Progress(step: step, steps: steps, downloadFraction: downloadFraction)
+        let fraction = phase == .training ? (steps > 0 ? Double(step) / Double(steps) : 0) : phaseFraction
+        return Progress(step: step, steps: steps, phase: phase, phaseFraction: fraction)
     }
 
     var shouldStop: Bool {
@@ -67,7 +71,8 @@ final class ActiveJob: @unchecked Sendable {
     func requestCancel() { locked { cancelRequested = true } }
     func requestShutdown() { locked { shutdownRequested = true } }
     func setStep(_ step: Int, of steps: Int) { locked { self.step = step; self.steps = steps } }
-    func setDownload(_ fraction: Double) { locked { downloadFraction = fraction } }
+    func setPhase(_ phase: JobPhase, fraction: Double? = 0) { locked { self.phase = phase; phaseFraction = fraction } }
+    func setPhaseFraction(_ fraction: Double) { locked { phaseFraction = fraction } }
 
     /// The trainer as it was at the end of the last completed epoch (a value: training
     /// goes on with its own copy), for samples and checkpoint downloads while training.

@@ -41,7 +41,7 @@ struct ImagesAPI: Sendable {
         case "best":
             guard let best = kept.best else {
                 throw APIError(.conflict, "no_evaluation_yet",
-                               "job \(job.id) has no evaluated epoch yet\(job.config.evalEvery == 0 ? " (eval_every is 0)" : ""); use epoch=latest")
+                               "job \(job.id) has no evaluated epoch yet\(job.config.evalEvery.isOff ? " (eval_every is 0)" : ""); use epoch=latest")
             }
             epoch = best
         default:

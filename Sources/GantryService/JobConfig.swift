@@ -7,8 +7,9 @@ public struct JobConfig: Sendable, Equatable, Codable {
     public var dataset = "mnist"
     public var training = TrainingConfig()
     public var samplesPerEpoch = 16
-    /// Score the generator every this many epochs and at the last one; 0 turns scoring off.
-    public var evalEvery = 1
+    /// When the generator is scored: `auto` (about a tenth of training time at most),
+    /// or every N epochs and at the last one, 0 turning scoring off.
+    public var evalEvery = EvaluationSchedule.auto
     /// Digits generated and classified per evaluation.
     public var evalSamples = 10_000
 
@@ -23,20 +24,25 @@ public struct JobConfig: Sendable, Equatable, Codable {
         dataset = try c.decode(String.self, forKey: .dataset)
         samplesPerEpoch = try c.decode(Int.self, forKey: .samplesPerEpoch)
         // Jobs stored before evaluation existed get the defaults.
-        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery) ?? evalEvery
+        evalEvery = try c.decodeIfPresent(EvaluationSchedule.self, forKey: .evalEvery) ?? evalEvery
         evalSamples = try c.decodeIfPresent(Int.self, forKey: .evalSamples) ?? evalSamples
         training = try TrainingConfig(from: decoder)
     }
 
-    /// Whether the generator is scored after epoch `epoch`.
-    public func evaluates(epoch: Int) -> Bool {
-        QualityReference.evaluates(epoch: epoch, every: evalEvery, last: training.epochs)
+    /// Epochs between scorings when an epoch is `imagesPerEpoch` images (0: never).
+    public func evaluationInterval(imagesPerEpoch: Int) -> Int {
+        evalEvery.interval(imagesPerEpoch: imagesPerEpoch, samples: evalSamples)
+    }
+
+    /// Whether the generator is scored after epoch `epoch`, an epoch being `imagesPerEpoch` images.
+    public func evaluates(epoch: Int, imagesPerEpoch: Int) -> Bool {
+        QualityReference.evaluates(epoch: epoch, every: evaluationInterval(imagesPerEpoch: imagesPerEpoch), last: training.epochs)
     }
 
     /// Training's estimate plus evaluation's: the kept features and class probabilities
     /// of every sample, and one 1,000-image chunk's activations.
     public var estimatedBytes: Int {
-        guard evalEvery > 0 else { return training.estimatedTrainingBytes }
+        guard !evalEvery.isOff else { return training.estimatedTrainingBytes }
         return training.estimatedTrainingBytes + 4 * (evalSamples * (128 + 10) + 1_000 * (784 + 2 * (256 + 128 + 10) + training.gHidden))
     }
 

@@ -48,7 +48,7 @@ public enum JobRequest {
         if let v = try field("beta1", Float.self, "a number") { config.training.beta1 = v }
         if let v = try field("seed", UInt64.self, "a whole number between 0 and 18446744073709551615") { config.training.seed = v }
         if let v = try field("samples_per_epoch", Int.self, integer) { config.samplesPerEpoch = v }
-        if let v = try field("eval_every", Int.self, integer) { config.evalEvery = v }
+        if let v = try field("eval_every", EvaluationSchedule.self, "\"auto\" or a whole number") { config.evalEvery = v }
         if let v = try field("eval_samples", Int.self, integer) { config.evalSamples = v }
         return try checked(config, datasets: datasets, budget: memoryBudgetBytes)
     }
@@ -64,8 +64,8 @@ public enum JobRequest {
         guard (1...256).contains(config.samplesPerEpoch) else {
             throw APIError(.badRequest, "invalid_parameter", "samples_per_epoch must be between 1 and 256")
         }
-        guard (0...10_000).contains(config.evalEvery) else {
-            throw APIError(.badRequest, "invalid_parameter", "eval_every must be between 0 (no evaluation) and 10000")
+        if case .every(let n) = config.evalEvery, !(0...10_000).contains(n) {
+            throw APIError(.badRequest, "invalid_parameter", "eval_every must be \"auto\" or between 0 (no evaluation) and 10000")
         }
         guard (500...50_000).contains(config.evalSamples) else {
             throw APIError(.badRequest, "invalid_parameter", "eval_samples must be between 500 and 50000")

@@ -20,7 +20,7 @@ struct JobView: Encodable {
 
     enum ProgressKeys: String, CodingKey {
         case epoch, epochs, step, stepsPerEpoch = "steps_per_epoch", imagesPerSecond = "images_per_second"
-        case downloadFraction = "download_fraction"
+        case downloadFraction = "download_fraction", phase, phaseFraction = "phase_fraction", evalEvery = "eval_every"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -37,7 +37,14 @@ struct JobView: Encodable {
         try p.encode(job.status == .running ? progress?.step ?? 0 : 0, forKey: .step)
         try p.encode(job.stepsPerEpoch, forKey: .stepsPerEpoch)
         try p.encode(job.imagesPerSecond.map { ($0 * 10).rounded() / 10 }, forKey: .imagesPerSecond)
-        if job.status == .downloading { try p.encode(progress?.downloadFraction ?? 0, forKey: .downloadFraction) }
+        let phase = Self.phase(of: job, active: progress)
+        try p.encode(phase.rawValue, forKey: .phase)
+        let fraction = phase == .finished ? nil : progress?.phaseFraction.map { ($0 * 1000).rounded() / 1000 }
+        try p.encode(fraction, forKey: .phaseFraction)
+        if job.status == .downloading { try p.encode(progress?.phaseFraction ?? 0, forKey: .downloadFraction) }
+        // The interval `eval_every` resolves to, once the dataset's size is known.
+        try p.encode(job.stepsPerEpoch.map { job.config.evaluationInterval(imagesPerEpoch: $0 * job.config.training.batchSize) },
+                     forKey: .evalEvery)
         try c.encode(job.latest, forKey: .latest)
         if let evaluated = job.lastEvaluated, let scores = evaluated.evaluation?.scores {
             var q = c.nestedContainer(keyedBy: QualityKeys.self, forKey: .quality)
@@ -60,6 +67,15 @@ struct JobView: Encodable {
             "progression": base + "/progression", "checkpoint": base + "/checkpoint", "cancel": base + "/cancel",
             "best_samples": base + "/samples?epoch=best", "dataset": "/v1/datasets/\(job.config.dataset)",
         ], forKey: .links)
+    }
+}
+
+extension JobView {
+    /// The live phase while the job has a run, else what its status implies.
+    static func phase(of job: Job, active: ActiveJob.Progress?) -> JobPhase {
+        if job.status.isFinished { return .finished }
+        if let active { return active.phase }
+        return job.status == .queued ? .queued : job.status == .downloading ? .downloading : .training
     }
 }
 

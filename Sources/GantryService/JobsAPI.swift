@@ -62,7 +62,8 @@ struct JobsAPI: Sendable {
         guard let job = try store.job(id: id) else { throw APIError.notFound(job: id) }
         let shown = view(job)
         let key = "\(id) \(generation) \(shown.job.status.rawValue) \(shown.job.error?.utf8.count ?? -1) "
-            + "\(shown.progress?.step ?? -1) \(shown.progress?.downloadFraction ?? -1) \(shown.reference?.builtAt ?? "-")"
+            + "\(shown.progress?.step ?? -1) \(shown.progress?.phase.rawValue ?? "-") \(shown.progress?.phaseFraction ?? -1) "
+            + "\(shown.reference?.builtAt ?? "-")"
         return try viewResponses.response(for: key) { try APIJSON.response(shown) }
     }
 

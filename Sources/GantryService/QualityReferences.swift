@@ -25,7 +25,10 @@ public final class QualityReferences: @unchecked Sendable {
     /// The reference of dataset `name`, loading or training its classifier if this process
     /// has not yet. A caller that holds the training split already passes it (one copy of
     /// 60,000 images is 47 MB).
-    public func reference(for name: String, train loaded: LabeledDigits? = nil) throws -> QualityReference {
+    ///
+    /// `progress` hears the share of the classifier's training done (0–1) when this call trains it.
+    public func reference(for name: String, train loaded: LabeledDigits? = nil,
+                          progress: (Double) -> Void = { _ in }) throws -> QualityReference {
         let flight: NSLock = locked {
             if let lock = building[name] { return lock }
             let lock = NSLock()
@@ -40,6 +43,7 @@ public final class QualityReferences: @unchecked Sendable {
         let testSplit = try datasets.digits(name, split: .test) { _ in }
         let stored = DatasetQuality.read(from: directory)
         var trainCount = stored?.trainImages
+        var steps = 0
         let (reference, origin) = try QualityReference.loadOrTrain(
             classifierAt: DatasetQuality.classifierPath(in: directory),
             train: {
@@ -48,7 +52,14 @@ public final class QualityReferences: @unchecked Sendable {
                 trainCount = train.count
                 return train
             },
-            test: testSplit, exclusive: { body in gate.run(body) }, log: log)
+            test: testSplit,
+            exclusive: { body in
+                // Called once per training step of the classifier, then once to score the test split.
+                gate.run(body)
+                steps += 1
+                if let trainCount { progress(min(1, Double(steps) / Double(QualityReference.classifierSteps(trainingImages: trainCount) + 1))) }
+            },
+            log: log)
         var seconds: Double?
         if case .trained(let s) = origin {
             seconds = s

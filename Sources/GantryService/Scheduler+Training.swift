@@ -20,14 +20,25 @@ extension Scheduler {
         do {
             guard let job = try store.job(id: id), !job.status.isFinished else { return }
             try transition(id, active, to: .downloading, startedAt: job.startedAt ?? Date())
+            active.setPhase(.downloading)
             notifier.notify(id)
             status("downloading \(job.config.dataset) for job \(id)")
-            let digits = try datasets.digits(job.config.dataset, split: .train) { active.setDownload($0) }
+            let digits = try datasets.digits(job.config.dataset, split: .train) { active.setPhaseFraction($0) }
             guard !active.shouldStop else { return }
+            // Running from here: the data is in, what follows is the job's own work.
+            let steps = digits.count / job.config.training.batchSize
+            guard steps > 0 else {
+                throw APIError(.badRequest, "invalid_parameter",
+                               "batch_size \(job.config.training.batchSize) is larger than the \(digits.count) training images of \(job.config.dataset)")
+            }
+            try store.setStepsPerEpoch(id, steps)
+            try transition(id, active, to: .running)
             var reference: QualityReference?
-            if job.config.evalEvery > 0 {
+            if job.config.evaluationInterval(imagesPerEpoch: steps * job.config.training.batchSize) > 0 {
+                active.setPhase(.preparingClassifier)
+                notifier.notify(id)
                 status("preparing the quality classifier of \(job.config.dataset) for job \(id)")
-                reference = try references.reference(for: job.config.dataset, train: digits)
+                reference = try references.reference(for: job.config.dataset, train: digits) { active.setPhaseFraction($0) }
                 guard !active.shouldStop else { return }
             }
             try train(job, images: digits.images, reference: reference, active: active)
@@ -53,12 +64,8 @@ extension Scheduler {
         files.pruneBestGenerators(id, keepingAtMost: trainer.epochsCompleted)
         var bestFD = try store.job(id: id)?.best?.evaluation?.scores.fd ?? .infinity
         let steps = trainer.stepsPerEpoch(imageCount: images.count)
-        guard steps > 0 else {
-            throw APIError(.badRequest, "invalid_parameter",
-                           "batch_size \(config.training.batchSize) is larger than the \(images.count) training images of \(config.dataset)")
-        }
-        try store.setStepsPerEpoch(id, steps)
-        try transition(id, active, to: .running)
+        let imagesPerEpoch = steps * config.training.batchSize
+        active.setPhase(.training)
         notifier.notify(id)
         if trainer.epochsCompleted > 0 { active.publish(trainer) }
         var tuner = blasThreads.tuner()
@@ -80,8 +87,10 @@ extension Scheduler {
             // one goes after the checkpoint, so a crash anywhere leaves one to resume with.
             try files.writeSamples(tiles, job: id, epoch: record.epoch)
             var newBest = false
-            if let reference, config.evaluates(epoch: record.epoch) {
-                record.evaluation = evaluate(trainer.generator, with: reference, config: config)
+            if let reference, config.evaluates(epoch: record.epoch, imagesPerEpoch: imagesPerEpoch) {
+                active.setPhase(.evaluating)
+                record.evaluation = evaluate(trainer.generator, with: reference, config: config) { active.setPhaseFraction($0) }
+                active.setPhase(.training)
                 if let fd = record.evaluation?.scores.fd, fd < bestFD {
                     bestFD = fd
                     newBest = true
@@ -104,11 +113,19 @@ extension Scheduler {
 
     /// Scores the generator under the BLAS gate, taken per 1,000-digit chunk so a sampling
     /// request waits for about 10 ms, not the whole evaluation.
-    private func evaluate(_ generator: Generator, with reference: QualityReference, config: JobConfig) -> EpochEvaluation {
+    private func evaluate(_ generator: Generator, with reference: QualityReference, config: JobConfig,
+                          progress: (Double) -> Void) -> EpochEvaluation {
         let started = Date()
+        // One call per 1,000-digit chunk, then one for the statistics.
+        let chunks = (config.evalSamples + 999) / 1_000 + 1
+        var done = 0
         let scores = reference.scores(of: generator, count: config.evalSamples,
                                       seed: QualityReference.evaluationSeed(trainingSeed: config.training.seed),
-                                      exclusive: { body in gate.run(body) })
+                                      exclusive: { body in
+                                          gate.run(body)
+                                          done += 1
+                                          progress(min(1, Double(done) / Double(chunks)))
+                                      })
         return EpochEvaluation(scores: scores, samples: config.evalSamples, seconds: Date().timeIntervalSince(started))
     }
 

@@ -38,7 +38,7 @@ import Testing
         (#"{"dataset": "imagenet"}"#, "imagenet"), (#"{"epochs": "ten"}"#, "epochs"), (#"{"epochs": 1.5}"#, "epochs"),
         (#"{"seed": -1}"#, "seed"), (#"{"epoch": 3}"#, "epoch"), (#"[1, 2]"#, "object"), (#"{"epochs": 3"#, "JSON"),
         (#"{"alpha": true}"#, "alpha"), (#"{"eval_every": -1}"#, "eval_every"), (#"{"eval_every": 10001}"#, "eval_every"),
-        (#"{"eval_samples": 499}"#, "eval_samples"), (#"{"eval_samples": 50001}"#, "eval_samples"), (#"{"eval_every": "1"}"#, "eval_every"),
+        (#"{"eval_samples": 499}"#, "eval_samples"), (#"{"eval_samples": 50001}"#, "eval_samples"), (#"{"eval_every": "1"}"#, "eval_every"), (#"{"eval_every": "often"}"#, "eval_every"),
     ])
     func badInputIsA400NamingTheField(json: String, field: String) {
         let error = refusal(json)
@@ -52,17 +52,32 @@ import Testing
         #expect(refusal("{}", budget: 64 << 20) == nil)
     }
 
-    @Test func evaluationDefaultsToEveryEpochAndCanBeTurnedOff() throws {
+    @Test func evaluationDefaultsToAutoAndCanBeTurnedOff() throws {
         let defaults = try parse("{}")
-        #expect(defaults.evalEvery == 1 && defaults.evalSamples == 10_000)
+        #expect(defaults.evalEvery == .auto && defaults.evalSamples == 10_000)
         let off = try parse(#"{"eval_every": 0, "eval_samples": 500, "epochs": 10}"#)
-        #expect(off.evalEvery == 0 && off.evalSamples == 500 && !(1...10).contains { off.evaluates(epoch: $0) })
+        #expect(off.evalEvery == .every(0) && off.evalSamples == 500 && !(1...10).contains { off.evaluates(epoch: $0, imagesPerEpoch: 60_000) })
         let every3 = try parse(#"{"eval_every": 3, "epochs": 7}"#)
-        #expect((1...7).filter { every3.evaluates(epoch: $0) } == [3, 6, 7])
+        #expect((1...7).filter { every3.evaluates(epoch: $0, imagesPerEpoch: 4_000) } == [3, 6, 7])
+        #expect(try parse(#"{"eval_every": "auto"}"#).evalEvery == .auto)
         // A job stored before evaluation existed reads back with the defaults.
         let old = #"{"dataset":"mnist","samples_per_epoch":16,"epochs":5,"batch_size":100,"z_size":100,"g_hidden":128,"d_hidden":128,"alpha":0.01,"smooth":0.1,"learning_rate":0.002,"beta1":0.9,"seed":3}"#
         let decoded = try JSONDecoder().decode(JobConfig.self, from: Data(old.utf8))
-        #expect(decoded.evalEvery == 1 && decoded.evalSamples == 10_000 && decoded.training.epochs == 5)
+        #expect(decoded.evalEvery == .auto && decoded.evalSamples == 10_000 && decoded.training.epochs == 5)
+    }
+
+    /// Scoring 10,000 digits costs about as much as training on 7,500 images
+    /// (`scoringCostPerTrainingImage`), so `auto` keeps it under a tenth of training:
+    /// every epoch only when an epoch is 75,000 images or more, every 2 on MNIST's
+    /// 60,000, every 19 on mnist5k's 4,000, every epoch at the smallest eval_samples.
+    @Test(arguments: [(60_000, 10_000, 2), (75_000, 10_000, 1), (4_000, 10_000, 19), (4_000, 500, 1), (100, 50_000, 3_750), (1, 50_000, 10_000)])
+    func autoKeepsScoringUnderATenthOfTraining(imagesPerEpoch: Int, samples: Int, interval: Int) throws {
+        let every = EvaluationSchedule.auto.interval(imagesPerEpoch: imagesPerEpoch, samples: samples)
+        #expect(every == interval)
+        let cost = Double(samples) * EvaluationSchedule.scoringCostPerTrainingImage / Double(every)
+        #expect(cost <= 0.1 * Double(imagesPerEpoch) || every == 10_000)
+        #expect(every == 1 || Double(samples) * EvaluationSchedule.scoringCostPerTrainingImage / Double(every - 1) > 0.1 * Double(imagesPerEpoch),
+                "the smallest interval within budget")
     }
 
     @Test func configRoundTripsFlatThroughJSON() throws {
@@ -71,5 +86,9 @@ import Testing
         #expect(json?["epochs"] as? Int == 7 && json?["dataset"] as? String == "mnist" && json?["samples_per_epoch"] as? Int == 16)
         #expect(json?["eval_every"] as? Int == 2 && json?["eval_samples"] as? Int == 600)
         #expect(try JSONDecoder().decode(JobConfig.self, from: JSONEncoder().encode(config)) == config)
+        let auto = try parse(#"{"epochs": 7}"#)
+        let autoJSON = try JSONSerialization.jsonObject(with: JSONEncoder().encode(auto)) as? [String: Any]
+        #expect(autoJSON?["eval_every"] as? String == "auto")
+        #expect(try JSONDecoder().decode(JobConfig.self, from: JSONEncoder().encode(auto)) == auto)
     }
 }
