@@ -31,10 +31,14 @@ public struct BLASThreadTuner: Sendable {
     /// The chosen count's median probe time, and a moving average of its steps since.
     private var chosenProbe: Double = 0
     private var recent: Double = 0
+    /// Nanoseconds on a monotonic clock; the tests pass a clock their steps advance.
+    private let now: @Sendable () -> UInt64
 
     /// One candidate: every step runs with it. Several: the first is the initial choice
     /// until the first round of probes decides.
-    public init(candidates: [Int], probe: Int = 6, basePeriod: Int = 200, maxPeriod: Int = 800) {
+    public init(candidates: [Int], probe: Int = 6, basePeriod: Int = 200, maxPeriod: Int = 800,
+                clock now: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
+        self.now = now
         precondition(!candidates.isEmpty && probe >= 2)
         var unique: [Int] = []
         for c in candidates where !unique.contains(c) { unique.append(c) }
@@ -59,9 +63,9 @@ public struct BLASThreadTuner: Sendable {
         // The first step after a switch warms the new pool up; it is run but not counted.
         let candidate = probing ? stepInRound / probe : -1
         let threads = probing ? candidates[candidate] : chosen
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = now()
         step(threads)
-        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        let elapsed = now() - start
         stepsByThreads[threads, default: 0] += 1
         if probing, stepInRound % probe != 0 { timings[candidate].append(elapsed) }
         if !probing {

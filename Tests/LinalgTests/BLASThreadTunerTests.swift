@@ -3,17 +3,32 @@ import Linalg
 import Testing
 
 /// The tuner's choices, with steps whose cost depends on the thread count they run
-/// with (sleeps standing in for a free or a contended second core, 4× apart so the
-/// choice does not hinge on scheduling noise; 3 ms where a sleep that overshoots by half
-/// would start a new round, as it can on a loaded machine).
-@Suite(.serialized) struct BLASThreadTunerTests {
+/// with (a free or a contended second core, 4× apart), timed on a clock the steps
+/// advance: the decisions under test depend on the costs alone, not on how a loaded
+/// machine schedules a sleep.
+@Suite struct BLASThreadTunerTests {
+    /// A clock that moves only when a step says how long it took.
+    final class StepClock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var nanoseconds: UInt64 = 1_000_000
+
+        var read: @Sendable () -> UInt64 { { [self] in lock.withLock { nanoseconds } } }
+        func advance(seconds: Double) { lock.withLock { nanoseconds += UInt64(seconds * 1e9) } }
+    }
+
+    let clock = StepClock()
+
+    func tuner(probe: Int, basePeriod: Int, maxPeriod: Int) -> BLASThreadTuner {
+        BLASThreadTuner(candidates: [1, 2], probe: probe, basePeriod: basePeriod, maxPeriod: maxPeriod, clock: clock.read)
+    }
+
     /// A step that takes `fast` seconds with `fastThreads` threads and 4× as long otherwise.
     func step(fastThreads: Int, fast: Double = 0.002) -> (Int) -> Void {
-        { threads in Thread.sleep(forTimeInterval: threads == fastThreads ? fast : 4 * fast) }
+        { [clock] threads in clock.advance(seconds: threads == fastThreads ? fast : 4 * fast) }
     }
 
     @Test func autoKeepsWhicheverCountIsFasterAndFollowsAChange() {
-        var tuner = BLASThreadTuner(candidates: [1, 2], probe: 4, basePeriod: 40, maxPeriod: 160)
+        var tuner = tuner(probe: 4, basePeriod: 40, maxPeriod: 160)
         for _ in 0..<40 { tuner.run(step(fastThreads: 2)) }
         #expect(tuner.chosen == 2)
         let probesAfterFirstRound = tuner.stepsByThreads[1, default: 0]
@@ -24,7 +39,7 @@ import Testing
     }
 
     @Test func aConfirmedChoiceWaitsLongerBeforeProbingAgain() {
-        var tuner = BLASThreadTuner(candidates: [1, 2], probe: 4, basePeriod: 40, maxPeriod: 160)
+        var tuner = tuner(probe: 4, basePeriod: 40, maxPeriod: 160)
         var periods: [Int] = []
         for _ in 0..<600 {
             tuner.run(step(fastThreads: 1, fast: 0.003))
@@ -39,7 +54,7 @@ import Testing
     /// With rounds far apart, a chosen count that turns slow is dropped within a few
     /// dozen steps, not at the next scheduled round.
     @Test func aChoiceThatTurnsSlowIsReprobedAtOnce() {
-        var tuner = BLASThreadTuner(candidates: [1, 2], probe: 4, basePeriod: 5_000, maxPeriod: 5_000)
+        var tuner = tuner(probe: 4, basePeriod: 5_000, maxPeriod: 5_000)
         for _ in 0..<30 { tuner.run(step(fastThreads: 2)) }
         #expect(tuner.chosen == 2)
         var switchedAfter: Int?

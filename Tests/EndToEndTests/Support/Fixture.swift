@@ -6,8 +6,8 @@ import Glibc
 
 /// One test's world: a temporary folder, a local mirror serving mnist5k, and
 /// the `gantry serve` processes the test starts. `Fixture.with` always tears it
-/// all down; when the body throws, the error carries the daemon's log tail and
-/// the folder is kept for a look.
+/// all down; when the body throws, the error carries the daemon's log tail. The
+/// folder is removed either way unless `GANTRY_E2E_KEEP` is set.
 final class Fixture {
     let label: String
     let root: URL
@@ -19,7 +19,7 @@ final class Fixture {
     private(set) var port = 0
     private var lastLaunch: (config: URL, arguments: [String], environment: [String: String])?
     private var mounts: [URL] = []
-    private var keep = ProcessInfo.processInfo.environment["GANTRY_E2E_KEEP"] != nil
+    private let keep = ProcessInfo.processInfo.environment["GANTRY_E2E_KEEP"] != nil
 
     var daemon: Child? { daemons.last }
     var api: API { API(port: port, token: token) }
@@ -41,7 +41,6 @@ final class Fixture {
         do {
             try body(fixture)
         } catch {
-            fixture.keep = true
             throw HTTPClientError("\(error)\n\(fixture.diagnostics())")
         }
     }
@@ -108,7 +107,7 @@ final class Fixture {
     }
 
     func diagnostics() -> String {
-        var lines = ["--- fixture \(label): \(root.path) (kept) ---"]
+        var lines = ["--- fixture \(label): \(root.path) " + (keep ? "(kept) ---" : "(removed; set GANTRY_E2E_KEEP=1 to keep it) ---")]
         for child in daemons {
             lines.append("--- \(child.label) (pid \(child.pid), \(child.exitStatus.map(\.description) ?? "running")) stderr tail ---")
             lines.append(child.stderrTail(lines: 25))
