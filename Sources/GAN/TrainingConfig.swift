@@ -1,6 +1,6 @@
 /// Every hyperparameter of a training job, with the notebook's defaults.
 ///
-/// The JSON keys are DESIGN.md's job request fields; `validate()` enforces the
+/// The JSON keys are the API's job request fields (docs/api.md); `validate()` enforces the
 /// documented ranges so a bad value is refused before anything is allocated.
 public struct TrainingConfig: Sendable, Equatable, Codable {
     public var epochs: Int = 100

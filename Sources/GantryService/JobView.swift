@@ -1,7 +1,7 @@
 import Foundation
 import GAN
 
-/// A job as the API shows it (DESIGN.md "Job object"). Absent values are `null`, not missing.
+/// A job as the API shows it (docs/api.md, "the job object"). Absent values are `null`, not missing.
 struct JobView: Encodable {
     let job: Job
     let progress: ActiveJob.Progress?

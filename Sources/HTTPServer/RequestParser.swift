@@ -15,7 +15,7 @@
 /// - `Content-Length` that is not plain digits, overflows, or appears twice: 400;
 ///   larger than `maxBodyBytes`: 413
 /// - `Transfer-Encoding` with `Content-Length` (a smuggling shape): 400; chunked
-///   alone: 411 (this server reads only sized bodies; DESIGN.md's 411 "body without
+///   alone: 411 (this server reads only sized bodies; the API's 411 "body without
 ///   length"); any other transfer coding: 501
 /// - an HTTP version other than 1.x: 505; invalid percent-encoding in the target: 400
 struct RequestParser {

@@ -1,7 +1,7 @@
 import Linalg
 import Testing
 
-/// DESIGN.md warns that OpenBLAS has given wrong results when driven from several
+/// OpenBLAS builds have been reported to give wrong results when driven from several
 /// threads at once. Training lanes do exactly that (each lane's products on its own
 /// thread, OpenBLAS's pool at one thread), so this drives the step's product shapes
 /// from two lanes thousands of times and wants the bits one thread gives.
