@@ -14,7 +14,7 @@ extension ServiceConfig {
         }
         if let path {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigError(file: path, key: "", message: "cannot read the file")
+                throw ConfigError(file: path, key: "", message: Self.unreadable(path))
             }
             do {
                 try config.apply(json: data)
@@ -30,6 +30,17 @@ extension ServiceConfig {
             throw error
         }
         return config
+    }
+
+    /// Why `path` could not be read, in the system's words ("No such file or directory").
+    static func unreadable(_ path: String) -> String {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor < 0 else {
+            close(descriptor)
+            return "cannot read the file"
+        }
+        let reason = String(cString: strerror(errno))
+        return errno == ENOENT ? "no such file (\(reason))" : "cannot read the file (\(reason))"
     }
 
     mutating func apply(json data: Data) throws {

@@ -68,4 +68,15 @@ import Testing
     @Test func badEnvironmentValuesAreNamed() {
         #expect { try ServiceConfig.load(path: nil, environment: ["GANTRY_PORT": "99999"]) } throws: { "\($0)".contains("GANTRY_PORT") }
     }
+
+    @Test func aMissingOrUnreadableFileSaysWhich() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-missing-\(UUID()).json").path
+        #expect { try ServiceConfig.load(path: missing, environment: [:]) } throws: {
+            "\($0)" == "\(missing): no such file (No such file or directory)"
+        }
+        let folder = FileManager.default.temporaryDirectory.path
+        #expect { try ServiceConfig.load(path: folder, environment: [:]) } throws: {
+            "\($0)".hasPrefix("\(folder): cannot read the file")
+        }
+    }
 }
