@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "MNISTTests", dependencies: ["MNIST"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "GantryServiceTests", dependencies: [
-            "GantryService", "GAN", "HTTPServer", .product(name: "GRDB", package: "GRDB.swift"),
+            "GantryService", "GAN", "HTTPServer", "MNIST", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Shared by the test targets that run the `gantry` binary as a child.
         .target(name: "GantryTestSupport", path: "Tests/GantryTestSupport"),

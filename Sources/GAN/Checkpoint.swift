@@ -1,8 +1,9 @@
+import Foundation
 import Linalg
 
 /// The versioned binary checkpoint: everything needed to resume training bit for bit.
 ///
-/// Layout (little-endian; README "Checkpoint format" documents it for outside readers):
+/// Layout (little-endian; docs/checkpoint-format.md documents it for outside readers):
 /// magic "GANTRYCK", u32 version, u32 kind (0 full, 1 generator only), the
 /// `TrainingConfig` (5 × i64, 4 × f32, u64 seed), u64 completed epochs, 4 × u64 RNG state,
 /// per optimizer (generator, discriminator) u64 step, f32 beta2, f32 epsilon,
@@ -48,6 +49,23 @@ public enum Checkpoint {
 
     /// Reads a checkpoint, refusing anything truncated, corrupted or inconsistent.
     /// A generator-only checkpoint yields a trainer whose discriminator and optimizers are fresh.
+    /// The completed epochs a checkpoint file's header records, read without loading
+    /// (or checksumming) the tensors; nil when the file is missing or not a checkpoint.
+    public static func completedEpochs(atPath path: String) -> Int? {
+        // magic, version, kind, five i64 sizes, four f32, the seed, then completed epochs.
+        let offset = magic.count + 4 + 4 + 5 * 8 + 4 * 4 + 8
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: offset + 8), data.count == offset + 8 else { return nil }
+        let bytes = [UInt8](data)
+        guard Array(bytes[0..<magic.count]) == magic else { return nil }
+        var r = BinaryReader(bytes)
+        guard (try? r.take(magic.count, "magic")) != nil, (try? r.read(UInt32.self, "version")) == Self.version,
+              (try? r.take(offset - magic.count - 4, "header")) != nil, let epochs = try? r.read(UInt64.self, "completed epochs")
+        else { return nil }
+        return Int(epochs)
+    }
+
     public static func decode(_ bytes: [UInt8]) throws -> (trainer: GANTrainer, kind: Kind) {
         guard bytes.count >= magic.count + 8 else {
             throw CheckpointError.notACheckpoint("the file is \(bytes.count) bytes, too short for a header")

@@ -24,7 +24,7 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         case alpha, smooth, learningRate = "learning_rate", beta1, seed
     }
 
-    /// The documented range of each field, in one place so errors and the README agree.
+    /// The documented range of each field, in one place so errors and docs/api.md agree.
     public static let ranges: [(field: String, range: String)] = [
         ("epochs", "1–10000"), ("batch_size", "1–10000"), ("z_size", "1–1024"),
         ("g_hidden", "1–4096"), ("d_hidden", "1–4096"), ("alpha", "0 ≤ alpha < 1"),

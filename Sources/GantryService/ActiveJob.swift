@@ -8,6 +8,9 @@ final class ActiveJob: @unchecked Sendable {
     let id: String
     let queue: DispatchQueue
     private let lock = NSLock()
+    /// Held across a status write and the cancel check before it, so a cancel's write
+    /// cannot land between a run's check and its write (and then be overwritten).
+    let statusWrites = NSLock()
     private var cancelRequested = false
     private var shutdownRequested = false
     private var step = 0

@@ -6,7 +6,7 @@ import MNIST
 /// The whole service: store, scheduler and HTTP server, started and stopped together.
 public final class GantryDaemon: Sendable {
     public let config: ServiceConfig
-    public let store: JobStore
+    public let store: any JobStore
     public let scheduler: Scheduler
     let server: HTTPServer
     let notifier: EpochNotifier
@@ -23,8 +23,10 @@ public final class GantryDaemon: Sendable {
         // A job splits its steps into `blas_threads` lanes; OpenBLAS runs each lane's
         // products (and samples', evaluations') on the calling thread.
         BLASThreads.set(1)
-        store = try JobStore(path: (state as NSString).appendingPathComponent("gantry.sqlite"))
+        let databasePath = (state as NSString).appendingPathComponent("gantry.sqlite")
+        store = try SQLiteJobStore(path: databasePath)
         let files = JobFiles(stateDirectory: state)
+        try StateCheck(store: store, files: files, databasePath: databasePath, log: log).run()
         let cache = DatasetCache(stateDirectory: state, datasets: config.datasets, downloader: Downloader(options: config.download))
         let gate = BLASGate()
         notifier = EpochNotifier()
@@ -39,11 +41,21 @@ public final class GantryDaemon: Sendable {
         let images = ImagesAPI(scheduler: scheduler, store: store, files: files, gate: gate)
         let (store, scheduler, notifier) = (self.store, self.scheduler, self.notifier)
         let datasets = DatasetsAPI(specs: config.datasets, references: references)
-        let routes = Routes(jobs: jobs, images: images, datasets: datasets, metrics: metrics, auth: auth) {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let routes = Routes(
+            jobs: jobs, images: images, datasets: datasets, metrics: metrics, auth: auth,
+            requests: WorkPool(name: "API", width: 8, queueLimit: 512),
+            heavy: WorkPool(name: "sampling", width: cores, queueLimit: 4 * cores),
+            problem: { Self.problem(scheduler: scheduler, store: store) }, log: log
+        ) {
             let imagesPerSecond = scheduler.runningImagesPerSecond()
-            let running = try store.jobs(status: .running)
+            // Counted from the jobs as the API shows them, so a status the store could not
+            // record is counted where GET /v1/jobs/ID shows it.
+            let jobs = scheduler.effective(try store.jobs(), status: nil)
+            let running = jobs.filter { $0.status == .running }
+            let counts = Dictionary(grouping: jobs, by: \.status).mapValues(\.count)
             let stepsPerSecond = running.reduce(0.0) { $0 + ($1.imagesPerSecond ?? 0) / Double($1.config.training.batchSize) }
-            return metrics.render(jobs: try store.countsByStatus(), epochs: try store.totalEpochs(), queued: scheduler.queuedCount,
+            return metrics.render(jobs: counts, epochs: try store.totalEpochs(), queued: scheduler.queuedCount,
                                   imagesPerSecond: imagesPerSecond, stepsPerSecond: stepsPerSecond, waiting: notifier.waiting,
                                   running: running)
         }
@@ -69,5 +81,13 @@ public final class GantryDaemon: Sendable {
         scheduler.beginShutdown()
         server.shutdown(timeout: max(0.5, timeout / 3))
         scheduler.shutdown(timeout: max(0.5, deadline.timeIntervalSinceNow - 0.5))
+    }
+
+    /// What keeps the job API from answering, if anything: the scheduler's lock not
+    /// free within half a second, or the store failing a trivial read.
+    static func problem(scheduler: Scheduler, store: any JobStore) -> String? {
+        guard scheduler.responds(within: 0.5) else { return "the scheduler did not respond within 0.5 s" }
+        do { try store.ping() } catch { return "the job store failed a trivial read (the daemon's log has the details)" }
+        return nil
     }
 }

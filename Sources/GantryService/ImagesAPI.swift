@@ -6,7 +6,7 @@ import HTTPServer
 /// progression figure and the generator's weights.
 struct ImagesAPI: Sendable {
     let scheduler: Scheduler
-    let store: JobStore
+    let store: any JobStore
     let files: JobFiles
     let gate: BLASGate
 
@@ -21,6 +21,10 @@ struct ImagesAPI: Sendable {
         if let live = scheduler.activeJob(job.id)?.latestSnapshot { return live }
         let path = files.checkpoint(job.id)
         guard job.epochsCompleted > 0, FileManager.default.fileExists(atPath: path) else {
+            if job.status == .failed || job.status == .cancelled {
+                throw APIError(.conflict, "no_generator", "job \(job.id) is \(job.status.rawValue) and kept no generator"
+                               + (job.error.map { " (\($0))" } ?? ""))
+            }
             throw APIError(.conflict, "no_epoch_yet", "job \(job.id) has not completed an epoch yet; retry when progress.epoch is at least 1")
         }
         do { return try Checkpoint.read(from: path).trainer } catch {

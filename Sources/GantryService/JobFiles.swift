@@ -57,11 +57,6 @@ public struct JobFiles: Sendable {
         FileManager.default.contents(atPath: samples(id, epoch: epoch)).map { [UInt8]($0) }
     }
 
-    public func remove(_ id: String) throws {
-        let path = directory(id)
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-    }
-
     /// The fixed noise a job's per-epoch samples are drawn from: derived from its seed,
     /// so the grids of one job show the same latent points moving through training.
     public static func fixedNoiseSeed(for config: JobConfig) -> UInt64 { config.training.seed ^ 0x5EED_F1ED_0000_0001 }

@@ -16,40 +16,31 @@ public enum JobRequest {
         let trimmed = body.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
         guard !trimmed.isEmpty else { return try checked(config, datasets: datasets, budget: memoryBudgetBytes) }
 
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: Data(body)) } catch {
-            throw APIError(.badRequest, "invalid_json", "the request body is not valid JSON")
+        let document: JSONValue
+        do { document = try JSONValue.parse(body) } catch let error as JSONValue.SyntaxError {
+            throw APIError(.badRequest, "invalid_json", "the request body is not valid JSON: \(error)")
         }
-        guard let dictionary = object as? [String: Any] else {
+        guard case .object(let fields) = document else {
             throw APIError(.badRequest, "invalid_json", "the request body must be a JSON object")
         }
-        if let unknown = dictionary.keys.sorted().first(where: { !fields.contains($0) }) {
-            throw APIError(.badRequest, "unknown_field", "unknown field \"\(unknown)\"; the fields are \(fields.joined(separator: ", "))")
+        if let unknown = fields.keys.sorted().first(where: { !Self.fields.contains($0) }) {
+            throw APIError(.badRequest, "unknown_field", "unknown field \"\(unknown.prefix(64))\"; the fields are \(Self.fields.joined(separator: ", "))")
         }
-        func field<T: Decodable>(_ name: String, _ type: T.Type, _ kind: String) throws -> T? {
-            guard let value = dictionary[name] else { return nil }
-            do {
-                let bytes = try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
-                return try JSONDecoder().decode(T.self, from: bytes)
-            } catch {
-                throw APIError(.badRequest, "invalid_parameter", "\(name) must be \(kind)")
-            }
-        }
-        let integer = "a whole number"
-        if let v = try field("dataset", String.self, "a string") { config.dataset = v }
-        if let v = try field("epochs", Int.self, integer) { config.training.epochs = v }
-        if let v = try field("batch_size", Int.self, integer) { config.training.batchSize = v }
-        if let v = try field("z_size", Int.self, integer) { config.training.zSize = v }
-        if let v = try field("g_hidden", Int.self, integer) { config.training.gHidden = v }
-        if let v = try field("d_hidden", Int.self, integer) { config.training.dHidden = v }
-        if let v = try field("alpha", Float.self, "a number") { config.training.alpha = v }
-        if let v = try field("smooth", Float.self, "a number") { config.training.smooth = v }
-        if let v = try field("learning_rate", Float.self, "a number") { config.training.learningRate = v }
-        if let v = try field("beta1", Float.self, "a number") { config.training.beta1 = v }
-        if let v = try field("seed", UInt64.self, "a whole number between 0 and 18446744073709551615") { config.training.seed = v }
-        if let v = try field("samples_per_epoch", Int.self, integer) { config.samplesPerEpoch = v }
-        if let v = try field("eval_every", EvaluationSchedule.self, "\"auto\" or a whole number") { config.evalEvery = v }
-        if let v = try field("eval_samples", Int.self, integer) { config.evalSamples = v }
+        let request = RequestFields(fields: fields)
+        if let v = try request.string("dataset") { config.dataset = v }
+        if let v = try request.integer("epochs") { config.training.epochs = v }
+        if let v = try request.integer("batch_size") { config.training.batchSize = v }
+        if let v = try request.integer("z_size") { config.training.zSize = v }
+        if let v = try request.integer("g_hidden") { config.training.gHidden = v }
+        if let v = try request.integer("d_hidden") { config.training.dHidden = v }
+        if let v = try request.float("alpha") { config.training.alpha = v }
+        if let v = try request.float("smooth") { config.training.smooth = v }
+        if let v = try request.float("learning_rate") { config.training.learningRate = v }
+        if let v = try request.float("beta1") { config.training.beta1 = v }
+        if let v = try request.seed("seed") { config.training.seed = v }
+        if let v = try request.integer("samples_per_epoch") { config.samplesPerEpoch = v }
+        if let v = try request.evaluationSchedule("eval_every") { config.evalEvery = v }
+        if let v = try request.integer("eval_samples") { config.evalSamples = v }
         return try checked(config, datasets: datasets, budget: memoryBudgetBytes)
     }
 
@@ -78,3 +69,53 @@ public enum JobRequest {
         return config
     }
 }
+
+/// The fields of a job request, each read by one rule for its kind, with a 400
+/// naming the field when the value is of another kind.
+struct RequestFields {
+    let fields: [String: JSONValue]
+
+    private func refuse(_ name: String, _ kind: String) -> APIError {
+        APIError(.badRequest, "invalid_parameter", "\(name) must be \(kind)")
+    }
+
+    func string(_ name: String) throws -> String? {
+        guard let value = fields[name] else { return nil }
+        guard case .string(let text) = value else { throw refuse(name, "a string") }
+        return text
+    }
+
+    /// Digits only (an optional minus sign first): `3`, not `3.0` or `3e0`.
+    func integer(_ name: String) throws -> Int? {
+        guard let value = fields[name] else { return nil }
+        guard case .number(let literal) = value, literal.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) else {
+            throw refuse(name, "a whole number")
+        }
+        // Beyond Int: far outside every range, so refused as out of range by the field's check.
+        return Int(literal) ?? (literal.hasPrefix("-") ? Int.min : Int.max)
+    }
+
+    /// The literal rounded to the nearest `Double`, then to `Float`: `1e-46` and
+    /// `1e-400` both read as 0, `1e400` is refused as not finite.
+    func float(_ name: String) throws -> Float? {
+        guard let value = fields[name] else { return nil }
+        guard case .number(let literal) = value, let double = Double(literal) else { throw refuse(name, "a number") }
+        guard double.isFinite, Float(double).isFinite else { throw refuse(name, "a finite number") }
+        return Float(double)
+    }
+
+    func seed(_ name: String) throws -> UInt64? {
+        let kind = "a whole number between 0 and 18446744073709551615"
+        guard let value = fields[name] else { return nil }
+        guard case .number(let literal) = value, let seed = UInt64(literal) else { throw refuse(name, kind) }
+        return seed
+    }
+
+    func evaluationSchedule(_ name: String) throws -> EvaluationSchedule? {
+        guard let value = fields[name] else { return nil }
+        if case .string("auto") = value { return .auto }
+        guard case .number = value, let every = try integer(name) else { throw refuse(name, "\"auto\" or a whole number") }
+        return .every(every)
+    }
+}
+

@@ -6,7 +6,7 @@ import HTTPServer
 struct JobsAPI: Sendable {
     let scheduler: Scheduler
     let references: QualityReferences
-    let store: JobStore
+    let store: any JobStore
     let notifier: EpochNotifier
     let datasets: Set<String>
     let memoryBudgetBytes: Int
@@ -22,7 +22,7 @@ struct JobsAPI: Sendable {
     func job(_ request: HTTPRequest) throws -> Job {
         let id = try request.jobID()
         guard let job = try store.job(id: id) else { throw APIError.notFound(job: id) }
-        return job
+        return scheduler.effective(job)
     }
 
     func create(_ request: HTTPRequest) throws -> HTTPResponse {
@@ -47,7 +47,7 @@ struct JobsAPI: Sendable {
             }
             status = value
         }
-        let jobs = try store.jobs(status: status)
+        let jobs = scheduler.effective(try store.jobs(), status: status)
         return try APIJSON.response(["jobs": jobs.map(view)])
     }
 
@@ -84,18 +84,20 @@ struct JobsAPI: Sendable {
     }
 
     /// Epochs after `since`; with `wait`, held until a newer epoch exists or the job ends.
-    func losses(_ request: HTTPRequest, _ responder: Responder, answered: @escaping @Sendable (HTTPResponse) -> Void) throws {
+    func losses(_ request: HTTPRequest, _ responder: Responder, failure: @escaping @Sendable (any Error) -> HTTPResponse,
+                answered: @escaping @Sendable (HTTPResponse) -> Void) throws {
         let id = try request.jobID()
         let since = try request.integer("since", in: 0...Int(Int32.max), default: 0)
         let wait = try request.integer("wait", in: 0...60, default: 0)
         guard try store.job(id: id) != nil else { throw APIError.notFound(job: id) }
-        let store = self.store
+        let store = self.store, scheduler = self.scheduler
         let once = Once()
         @Sendable func answer() {
             guard once.claim() else { return }
             do {
                 let lossResponses = self.lossResponses
-                guard let job = try store.job(id: id) else { throw APIError.notFound(job: id) }
+                guard let stored = try store.job(id: id) else { throw APIError.notFound(job: id) }
+                let job = scheduler.effective(stored)
                 let key = "\(id) \(since) \(job.epochsCompleted) \(job.status.rawValue)"
                 let response = try lossResponses.response(for: key) {
                     try APIJSON.response(LossesView(jobID: id, status: job.status.rawValue, epochs: store.epochs(of: id, after: since)))
@@ -103,7 +105,7 @@ struct JobsAPI: Sendable {
                 answered(response)
                 responder.respond(response)
             } catch {
-                let response = (error as? APIError)?.response ?? APIError(.internalServerError, "internal", "\(error)").response
+                let response = failure(error)
                 answered(response)
                 responder.respond(response)
             }
@@ -120,14 +122,15 @@ struct JobsAPI: Sendable {
     /// event was not the one it wants (an epoch at or before `since`, a status change).
     private func waitForEpoch(after since: Int, of id: String, until deadline: Date, answer: @escaping @Sendable () -> Void) {
         // Register before looking, so an epoch that lands in between still wakes us.
-        let store = self.store, notifier = self.notifier
+        let store = self.store, notifier = self.notifier, scheduler = self.scheduler
         let token = notifier.wait(for: id, timeout: max(0, deadline.timeIntervalSinceNow)) { woken in
             guard woken, deadline.timeIntervalSinceNow > 0.01 else { return answer() }
-            guard let job = try? store.job(id: id), !job.status.isFinished, job.epochsCompleted <= since else { return answer() }
+            guard let job = (try? store.job(id: id)).flatMap({ $0.map(scheduler.effective) }), !job.status.isFinished,
+                  job.epochsCompleted <= since else { return answer() }
             self.waitForEpoch(after: since, of: id, until: deadline, answer: answer)
         }
         // Answered now: the waiter goes, or it would count as a waiting poll until its deadline.
-        guard let job = try? store.job(id: id) else {
+        guard let job = (try? store.job(id: id)).flatMap({ $0.map(scheduler.effective) }) else {
             notifier.cancel(job: id, token: token)
             return answer()
         }

@@ -7,11 +7,11 @@ import Linalg
 extension Scheduler {
     /// Moves a job to `status` unless it was cancelled meanwhile (cancel has already written its status).
     func transition(_ id: String, _ job: ActiveJob, to status: JobStatus, startedAt: Date? = nil,
-                            finishedAt: Date? = nil, error: String? = nil) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !job.isCancelled else { return }
-        try store.setStatus(id, status, startedAt: startedAt, finishedAt: finishedAt, error: error)
+                    finishedAt: Date? = nil, error: String? = nil) throws {
+        try job.statusWrites.withLock {
+            guard !job.isCancelled else { return }
+            try store.setStatus(id, status, startedAt: startedAt, finishedAt: finishedAt, error: error)
+        }
     }
 
     func run(_ id: String, _ active: ActiveJob) {
@@ -49,9 +49,7 @@ extension Scheduler {
                 try transition(id, active, to: .failed, finishedAt: Date(), error: message)
             } catch {
                 log("job \(id): cannot record the failure either (\(error)); it is retried on the next start")
-                lock.lock()
-                unrecordedFailures[id] = message
-                lock.unlock()
+                lock.withLock { unrecorded[id] = UnrecordedStatus(status: .failed, error: message) }
             }
         }
     }
@@ -80,7 +78,7 @@ extension Scheduler {
             let tiles = gate.run { PGMGrid.pixels(generator.generate(noise: noise)) }
             // Order matters for exactly-once epochs: the record goes in before the
             // checkpoint, so a crash between the two replays the epoch and the
-            // resume discards the record first (see README "Durability").
+            // resume discards the record first (docs/durability.md).
             // The snapshot goes up before the record, so a client that sees the epoch in
             // the store can sample it and download it at once.
             // A new best generator is written before the record that names it; the old
@@ -99,8 +97,18 @@ extension Scheduler {
             }
             active.publish(trainer)
             let imagesPerSecond = Double(steps * config.training.batchSize) / max(record.seconds, 1e-9)
+            // The history file first: the database can then always be brought level with
+            // the checkpoint from it (a restored or rolled-back database, see `StateCheck`).
+            try files.appendEpoch(record, job: id)
             try store.recordEpoch(id, record, imagesPerSecond: imagesPerSecond)
-            try Checkpoint.write(trainer, to: files.checkpoint(id))
+            do {
+                try Checkpoint.write(trainer, to: files.checkpoint(id))
+            } catch {
+                // No checkpoint of this epoch: its record goes too, so the job does not
+                // show an epoch it cannot sample or resume from.
+                try? store.discardEpochs(of: id, after: record.epoch - 1)
+                throw error
+            }
             if newBest { files.pruneBestGenerators(id, keepingAtMost: record.epoch) }
             notifier.notify(id)
         }

@@ -7,8 +7,9 @@ import Linalg
 /// queue; keeps the queue bounded; cancels; and on shutdown stops every job at a step
 /// boundary so that it resumes from its last checkpoint on the next start.
 public final class Scheduler: @unchecked Sendable {
-    // @unchecked: `pending`, `active` and `stopping` are only touched under `lock`.
-    let store: JobStore
+    // @unchecked: `pending`, `active`, `stopping` and `unrecorded` are only touched under
+    // `lock`, which is never held across a store call or a wait.
+    let store: any JobStore
     let files: JobFiles
     let datasets: any DatasetProvider
     let references: QualityReferences
@@ -22,14 +23,16 @@ public final class Scheduler: @unchecked Sendable {
     private var pending: [String] = []
     private var active: [String: ActiveJob] = [:]
     private var stopping = false
-    /// Failures the store could not record (a full disk fails the database write
-    /// too): the API shows them until a restart retries the job.
-    var unrecordedFailures: [String: String] = [:]
+    /// Statuses the store could not record (a full disk fails the database write
+    /// too): the API shows them until a restart, which sees the job as stored.
+    var unrecorded: [String: UnrecordedStatus] = [:]
+    /// Held across a creation's store calls, so one idempotency key makes one job.
+    private let creating = NSLock()
     private let running = DispatchGroup()
     /// Called with a status line for the service manager ("training job … epoch 3/100").
     let status: @Sendable (String) -> Void
 
-    public init(store: JobStore, files: JobFiles, datasets: any DatasetProvider, references: QualityReferences,
+    public init(store: any JobStore, files: JobFiles, datasets: any DatasetProvider, references: QualityReferences,
                 gate: BLASGate, notifier: EpochNotifier,
                 maxQueuedJobs: Int, concurrentJobs: Int, blasThreads: BLASThreadSetting = .fixed(1), log: @escaping @Sendable (String) -> Void = { _ in },
                 status: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -49,10 +52,10 @@ public final class Scheduler: @unchecked Sendable {
     /// Puts back in line every job the last process left queued or in flight, oldest first.
     public func restore() throws {
         let unfinished = try store.unfinishedJobs()
-        lock.lock()
         // In-flight jobs resume before jobs that never started.
-        pending = unfinished.filter { $0.status != .queued }.map(\.id) + unfinished.filter { $0.status == .queued }.map(\.id)
-        lock.unlock()
+        lock.withLock {
+            pending = unfinished.filter { $0.status != .queued }.map(\.id) + unfinished.filter { $0.status == .queued }.map(\.id)
+        }
         for job in unfinished where job.status != .queued {
             log("job \(job.id) was interrupted by the last stop (\(job.status.rawValue)); it resumes after epoch \(job.epochsCompleted)")
         }
@@ -62,111 +65,153 @@ public final class Scheduler: @unchecked Sendable {
     // MARK: Requests
 
     /// Creates a job, or with an idempotency key returns the job a previous identical request made.
+    ///
+    /// `creating` orders creations (two requests with one key make one job); the
+    /// scheduler's `lock` is held only around the in-memory queue, never across a store call.
     public func create(config: JobConfig, body: [UInt8], idempotencyKey: String?) throws -> (job: Job, created: Bool) {
         let hash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
-        lock.lock()
-        defer { lock.unlock() }
-        if let key = idempotencyKey, let existing = try store.job(idempotencyKey: key) {
-            guard existing.requestHash == hash else {
-                throw APIError(.conflict, "idempotency_conflict",
-                               "Idempotency-Key \(key) was used for job \(existing.id) with a different body")
+        return try creating.withLock {
+            if let key = idempotencyKey, let existing = try store.job(idempotencyKey: key) {
+                guard existing.requestHash == hash else {
+                    throw APIError(.conflict, "idempotency_conflict",
+                                   "Idempotency-Key \(key) was used for job \(existing.id) with a different body")
+                }
+                return (existing, false)
             }
-            return (existing, false)
+            try lock.withLock {
+                guard !stopping else { throw APIError(.serviceUnavailable, "shutting_down", "the daemon is shutting down; retry after it restarts") }
+                guard pending.count < maxQueuedJobs else {
+                    var error = APIError(.tooManyRequests, "queue_full",
+                                         "\(pending.count) jobs are already queued (max_queued_jobs is \(maxQueuedJobs)); retry later")
+                    error.headers = [("Retry-After", "30")]
+                    throw error
+                }
+            }
+            let job = Job(id: Job.newID(), status: .queued, createdAt: Date(), startedAt: nil, finishedAt: nil, config: config,
+                          epochsCompleted: 0, stepsPerEpoch: nil, imagesPerSecond: nil, latest: nil, error: nil,
+                          idempotencyKey: idempotencyKey, requestHash: hash)
+            try store.insert(job)
+            lock.withLock { pending.append(job.id) }
+            DispatchQueue.global().async { self.pump() }
+            return (job, true)
         }
-        guard !stopping else { throw APIError(.serviceUnavailable, "shutting_down", "the daemon is shutting down; retry after it restarts") }
-        guard pending.count < maxQueuedJobs else {
-            var error = APIError(.tooManyRequests, "queue_full",
-                                 "\(pending.count) jobs are already queued (max_queued_jobs is \(maxQueuedJobs)); retry later")
-            error.headers = [("Retry-After", "30")]
-            throw error
-        }
-        let job = Job(id: Job.newID(), status: .queued, createdAt: Date(), startedAt: nil, finishedAt: nil, config: config,
-                      epochsCompleted: 0, stepsPerEpoch: nil, imagesPerSecond: nil, latest: nil, error: nil,
-                      idempotencyKey: idempotencyKey, requestHash: hash)
-        try store.insert(job)
-        pending.append(job.id)
-        DispatchQueue.global().async { self.pump() }
-        return (job, true)
     }
 
     /// Stops a queued or running job; it keeps its last checkpoint and epochs.
+    ///
+    /// The job stops even when the store cannot record it: the cancel is then kept in
+    /// memory (the API shows the job cancelled) and the call throws, so the client
+    /// hears that the record failed; the next start sees the job as it was stored.
     public func cancel(_ id: String) throws -> Job {
-        lock.lock()
-        guard let job = try store.job(id: id) else {
-            lock.unlock()
-            throw APIError.notFound(job: id)
+        let stored: Job?
+        do {
+            stored = try store.job(id: id)
+        } catch {
+            // A job this process holds (queued or running) is stopped even when the store
+            // cannot be read; the failure is still reported.
+            guard lock.withLock({ pending.contains(id) || active[id] != nil }) else { throw error }
+            try stopUnread(id)
+            throw error
         }
-        guard !job.status.isFinished else {
-            lock.unlock()
-            return job
+        guard let stored else { throw APIError.notFound(job: id) }
+        let job = effective(stored)
+        guard !job.status.isFinished else { return job }
+        let running: ActiveJob? = lock.withLock {
+            pending.removeAll { $0 == id }
+            return active[id]
         }
-        pending.removeAll { $0 == id }
-        let running = active[id]
-        running?.requestCancel()
-        try store.setStatus(id, .cancelled, finishedAt: Date(), error: nil)
-        lock.unlock()
+        do {
+            let write = { try self.store.setStatus(id, .cancelled, finishedAt: Date(), error: nil) }
+            if let running {
+                try running.statusWrites.withLock {
+                    running.requestCancel()
+                    try write()
+                }
+            } else {
+                try write()
+            }
+        } catch {
+            lock.withLock { unrecorded[id] = UnrecordedStatus(status: .cancelled, error: nil) }
+            notifier.notify(id)
+            throw error
+        }
         notifier.notify(id)
         // Training stops at its next step (milliseconds); answering after that means a
         // DELETE that follows the cancel finds the job at rest. (A download cannot be
         // interrupted, so a downloading job is not waited for.)
         if let running, job.status == .running { _ = running.waitUntilFinished(seconds: 5) }
-        return try store.job(id: id) ?? job
+        return effective(try store.job(id: id) ?? job)
+    }
+
+    /// Cancels job `id` in memory when its record cannot be read, and tries to record it.
+    private func stopUnread(_ id: String) throws {
+        let running: ActiveJob? = lock.withLock {
+            pending.removeAll { $0 == id }
+            unrecorded[id] = UnrecordedStatus(status: .cancelled, error: nil)
+            return active[id]
+        }
+        running?.statusWrites.withLock { running?.requestCancel() }
+        notifier.notify(id)
+        try store.setStatus(id, .cancelled, finishedAt: Date(), error: nil)
+        _ = lock.withLock { unrecorded.removeValue(forKey: id) }
     }
 
     /// Forgets a finished job and its files. A job cancelled a moment ago may still be
     /// finishing its current step; that is waited for (it takes milliseconds).
     public func delete(_ id: String) throws {
         for attempt in 0..<2 {
-            lock.lock()
-            guard let job = try store.job(id: id) else {
-                lock.unlock()
-                throw APIError.notFound(job: id)
-            }
+            guard let stored = try store.job(id: id) else { throw APIError.notFound(job: id) }
+            let job = effective(stored)
             guard job.status.isFinished else {
-                lock.unlock()
                 throw APIError(.conflict, "job_not_finished", "job \(id) is \(job.status.rawValue); cancel it before deleting it")
             }
-            guard let stopping = active[id] else {
-                defer { lock.unlock() }
+            guard let stopping = lock.withLock({ active[id] }) else {
+                // The folder goes out of sight first: a crash after it leaves a row whose
+                // files are gone, never a folder the database does not know.
+                try files.retire(id)
                 try store.delete(id)
-                try files.remove(id)
+                lock.withLock { _ = unrecorded.removeValue(forKey: id) }
+                files.removeRetired(id)
                 return
             }
-            lock.unlock()
             if attempt == 0 { _ = stopping.waitUntilFinished(seconds: 5) }
         }
         throw APIError(.conflict, "job_stopping", "job \(id) is still stopping; retry in a moment")
     }
 
-    /// The job as the API should show it: the store's record, unless a failure could not be written to it.
+    /// The job as the API shows it: the store's record, unless a status the store could
+    /// not take (a failure, a cancel on a full disk) is kept in memory. Every view of a
+    /// job (one job, lists, filters, metrics, cancel, delete) goes through here, so a job
+    /// has one status whatever failed.
     public func effective(_ job: Job) -> Job {
-        lock.lock()
-        let failure = unrecordedFailures[job.id]
-        lock.unlock()
-        guard let failure, !job.status.isFinished else { return job }
+        guard let override = lock.withLock({ unrecorded[job.id] }), !job.status.isFinished else { return job }
         var shown = job
-        shown.status = .failed
-        shown.error = failure
+        shown.status = override.status
+        shown.error = override.error
         return shown
     }
 
-    func activeJob(_ id: String) -> ActiveJob? {
-        lock.lock()
-        defer { lock.unlock() }
-        return active[id]
+    /// `jobs` as the API shows them, filtered by their effective status.
+    public func effective(_ jobs: [Job], status: JobStatus?) -> [Job] {
+        let shown = jobs.map(effective)
+        guard let status else { return shown }
+        return shown.filter { $0.status == status }
     }
 
-    public var queuedCount: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return pending.count
+    /// Whether the scheduler's lock can be taken within `seconds`: a liveness check.
+    public func responds(within seconds: Double) -> Bool {
+        guard lock.lock(before: Date().addingTimeInterval(seconds)) else { return false }
+        lock.unlock()
+        return true
     }
+
+    func activeJob(_ id: String) -> ActiveJob? { lock.withLock { active[id] } }
+
+    public var queuedCount: Int { lock.withLock { pending.count } }
 
     /// Images per second summed over the jobs training now.
     public func runningImagesPerSecond() -> Double {
-        lock.lock()
-        let ids = Array(active.keys)
-        lock.unlock()
+        let ids = lock.withLock { Array(active.keys) }
         return ids.compactMap { try? store.job(id: $0)?.imagesPerSecond }.reduce(0, +)
     }
 
@@ -182,31 +227,30 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Asks every running job to stop at its next step; returns at once.
     public func beginShutdown() {
-        lock.lock()
-        stopping = true
-        for job in active.values { job.requestShutdown() }
-        lock.unlock()
+        lock.withLock {
+            stopping = true
+            for job in active.values { job.requestShutdown() }
+        }
     }
 
     // MARK: Running
 
     private func pump() {
-        lock.lock()
-        var starting: [(String, ActiveJob)] = []
-        while !stopping, active.count < concurrentJobs, !pending.isEmpty {
-            let id = pending.removeFirst()
-            let job = ActiveJob(id: id)
-            active[id] = job
-            starting.append((id, job))
+        let starting: [(String, ActiveJob)] = lock.withLock {
+            var starting: [(String, ActiveJob)] = []
+            while !stopping, active.count < concurrentJobs, !pending.isEmpty {
+                let id = pending.removeFirst()
+                let job = ActiveJob(id: id)
+                active[id] = job
+                starting.append((id, job))
+            }
+            return starting
         }
-        lock.unlock()
         for (id, job) in starting {
             running.enter()
             job.queue.async {
                 self.run(id, job)
-                self.lock.lock()
-                self.active[id] = nil
-                self.lock.unlock()
+                self.lock.withLock { self.active[id] = nil }
                 job.markFinished()
                 self.notifier.notify(id)
                 self.running.leave()
@@ -214,4 +258,10 @@ public final class Scheduler: @unchecked Sendable {
             }
         }
     }
+}
+
+/// A status a job reached that the store could not record.
+struct UnrecordedStatus: Sendable {
+    let status: JobStatus
+    let error: String?
 }

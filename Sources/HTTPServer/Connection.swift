@@ -272,6 +272,10 @@ final class Connection: ResponseSink, @unchecked Sendable {
                             startedAt: accessLog == nil ? 0 : Connection.now())
         phase = .handling
 
+        if let refusal = router.refusal(for: request) {
+            complete(refusal, requestID: id)
+            return
+        }
         switch router.resolve(method: request.method, path: request.path, segments: request.pathSegments) {
         case .notFound:
             complete(HTTPError(.notFound, code: "not_found", message: "no route for \(request.path)").response, requestID: id)

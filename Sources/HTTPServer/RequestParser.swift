@@ -120,6 +120,12 @@ struct RequestParser {
 
             let byte = input[i]
             i += 1
+            // A CR must be followed by LF: a bare CR is refused as soon as the next byte
+            // arrives, rather than leaving the head unfinished until its deadline.
+            if byte == ASCII.cr, i < input.count, input[i] != ASCII.lf {
+                return .failure(HTTPError(.badRequest, code: "bad_request",
+                                          message: "lines must end with CRLF, not a bare CR"))
+            }
             guard byte == ASCII.lf else { continue }
 
             // Every line ends in CRLF; a bare LF is how requests get smuggled

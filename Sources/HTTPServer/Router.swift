@@ -21,7 +21,13 @@ public struct Router: Sendable {
         let handler: Handler
     }
 
+    /// Answers a request before routing, or lets it through (nil). Checks that must hold
+    /// for a whole prefix (authentication) go here, so that an unauthenticated client
+    /// learns nothing about routes or methods from a 404 or a 405.
+    public typealias Gate = @Sendable (HTTPRequest) -> HTTPResponse?
+
     private var routes: [Route] = []
+    private var gates: [(prefix: String, gate: Gate)] = []
     /// Routes without parameters by raw path, so `/healthz` costs one hash lookup.
     private var staticRoutes: [String: [HTTPMethod: Handler]] = [:]
 
@@ -47,9 +53,20 @@ public struct Router: Sendable {
 
     public mutating func get(_ pattern: String, _ handler: @escaping ImmediateHandler) { add(.get, pattern, immediate: handler) }
     public mutating func post(_ pattern: String, _ handler: @escaping ImmediateHandler) { add(.post, pattern, immediate: handler) }
-    public mutating func put(_ pattern: String, _ handler: @escaping ImmediateHandler) { add(.put, pattern, immediate: handler) }
-    public mutating func patch(_ pattern: String, _ handler: @escaping ImmediateHandler) { add(.patch, pattern, immediate: handler) }
     public mutating func delete(_ pattern: String, _ handler: @escaping ImmediateHandler) { add(.delete, pattern, immediate: handler) }
+
+    /// Runs `gate` before routing for every path equal to `prefix` or under `prefix/`.
+    public mutating func gate(_ prefix: String, _ gate: @escaping Gate) {
+        gates.append((prefix, gate))
+    }
+
+    /// The answer of the first gate whose prefix covers `path` and that refuses the request.
+    func refusal(for request: HTTPRequest) -> HTTPResponse? {
+        for (prefix, gate) in gates where request.path == prefix || request.path.hasPrefix(prefix + "/") {
+            if let refusal = gate(request) { return refusal }
+        }
+        return nil
+    }
 
     enum Resolution {
         case handler(Handler, parameters: [String: String])

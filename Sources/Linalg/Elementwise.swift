@@ -1,6 +1,6 @@
 /// Element-wise kernels over raw buffers, written with explicit `SIMD8<Float>` so they
 /// vectorize on any x86-64 or arm64 target (the autovectorizer gave up on the
-/// multi-buffer loops: measured in README "Benchmark"). The scalar tails run the same
+/// multi-buffer loops: measured in docs/benchmarks.md). The scalar tails run the same
 /// IEEE operations in the same order, so results do not depend on where a value falls.
 #if arch(x86_64)
 import _Builtin_intrinsics.intel

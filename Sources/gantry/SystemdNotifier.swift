@@ -133,17 +133,24 @@ enum HealthProbe {
         guard sent == request.count else { return false }
         var answer: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64)
-        while answer.count < 12 && Date() < deadline {
+        // The whole answer (the server closes after it): a few hundred bytes.
+        while answer.count < 4096 && Date() < deadline {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
             answer += buffer[0..<n]
         }
-        // Any status line will do: the server accepted, parsed and answered. A 503
-        // for too many connections still counts, so a client flooding the server with
-        // connections cannot get it restarted (and its training interrupted).
+        return Self.isHealthy(answer)
+    }
+
+    /// Any status line will do, unless the daemon itself says its job API is stuck
+    /// (`"status":"unavailable"`, a scheduler or store that does not answer). A 503 for
+    /// too many connections still counts, so a client flooding the server with
+    /// connections cannot get it restarted (and its training interrupted).
+    static func isHealthy(_ answer: [UInt8]) -> Bool {
         guard answer.count >= 12 else { return false }
         let statusLine = String(decoding: answer.prefix(12), as: UTF8.self)
-        return statusLine.hasPrefix("HTTP/1.") && statusLine.dropFirst(8).first == " "
-            && statusLine.dropFirst(9).allSatisfy(\.isNumber)
+        guard statusLine.hasPrefix("HTTP/1.") && statusLine.dropFirst(8).first == " "
+            && statusLine.dropFirst(9).allSatisfy(\.isNumber) else { return false }
+        return !String(decoding: answer, as: UTF8.self).contains("\"status\":\"unavailable\"")
     }
 }

@@ -33,7 +33,7 @@ struct ModelOptions: ParsableArguments {
 
 /// How many lanes a training step is split across: `auto` (the default) times steps
 /// on one lane and on one per core and keeps the faster, because on a shared 2-core
-/// VM which one wins changes from minute to minute (README "Benchmark").
+/// VM which one wins changes from minute to minute (docs/benchmarks.md).
 struct BLASOptions: ParsableArguments {
     @Option(help: "Threads (lanes) each training step is split across: auto, or 1–64. Every count trains the same bits.")
     var blasThreads: BLASThreadSetting = .auto

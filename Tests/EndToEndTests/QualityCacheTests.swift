@@ -95,8 +95,13 @@ extension EndToEndTests {
             let referenceSamples = try api.get("/v1/jobs/\(reference.id)/samples?epoch=best&\(query)")
             #expect(referenceSamples.status == 200)
 
-            // Kill as soon as the victim's second epoch is recorded (a long-poll wakes on it).
+            // Kill as soon as the victim's second epoch is recorded (a long-poll wakes on it)
+            // and its checkpoint, written after the record, is on disk.
             let second = try api.get("/v1/jobs/\(victim.id)/losses?since=1&wait=60")
+            let checkpointFile = f.stateDir.appendingPathComponent("jobs/\(victim.id)/checkpoint.gantry")
+            _ = try eventually(timeout: 10) {
+                (try? CheckpointFile(Array(try Data(contentsOf: checkpointFile))).epochs).map { $0 >= 2 } ?? false
+            }
             let daemon = try #require(f.daemon)
             #expect(daemon.killNow() == .signalled(SIGKILL))
             let seen = (second.object?["epochs"] as? [[String: Any]] ?? []).compactMap { $0["epoch"] as? Int }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct OptimizerAndLossTests {
     /// Two TF1 Adam steps on w = 1 with g = 0.5 then -0.25, lr 0.002; the expected
-    /// values were worked out by hand and confirmed with numpy (README "Tests").
+    /// values were worked out by hand and confirmed with numpy (docs/testing.md).
     @Test func adamMatchesHandComputedSteps() {
         var adam = Adam(learningRate: 0.002, shapes: [(1, 1)])
         var w = Matrix(rows: 1, columns: 1, repeating: 1)

@@ -39,6 +39,8 @@ import Testing
         (#"{"seed": -1}"#, "seed"), (#"{"epoch": 3}"#, "epoch"), (#"[1, 2]"#, "object"), (#"{"epochs": 3"#, "JSON"),
         (#"{"alpha": true}"#, "alpha"), (#"{"eval_every": -1}"#, "eval_every"), (#"{"eval_every": 10001}"#, "eval_every"),
         (#"{"eval_samples": 499}"#, "eval_samples"), (#"{"eval_samples": 50001}"#, "eval_samples"), (#"{"eval_every": "1"}"#, "eval_every"), (#"{"eval_every": "often"}"#, "eval_every"),
+        (#"{"epochs": 1,}"#, "JSON"), (#"{"epochs": 1, "epochs": 2}"#, "duplicate"), (#"{"epochs": 1e1}"#, "epochs"),
+        (#"{"alpha": 1e400}"#, "alpha"), (#"{"seed": 1.0}"#, "seed"),
     ])
     func badInputIsA400NamingTheField(json: String, field: String) {
         let error = refusal(json)
@@ -90,5 +92,15 @@ import Testing
         let autoJSON = try JSONSerialization.jsonObject(with: JSONEncoder().encode(auto)) as? [String: Any]
         #expect(autoJSON?["eval_every"] as? String == "auto")
         #expect(try JSONDecoder().decode(JobConfig.self, from: JSONEncoder().encode(auto)) == auto)
+    }
+
+    /// One rule for numbers: the literal, rounded to the nearest Double, then to Float.
+    @Test func floatFieldsReadEveryLiteralByOneRule() throws {
+        #expect(try parse(#"{"alpha": 1e-46}"#).training.alpha == 0)
+        #expect(try parse(#"{"alpha": 1e-400}"#).training.alpha == 0)
+        #expect(try parse(#"{"alpha": 0.25}"#).training.alpha == 0.25)
+        #expect(try parse(#"{"learning_rate": 2E-3}"#).training.learningRate == Float(0.002))
+        // An integer beyond Int is out of range, not "not a number".
+        #expect(refusal(#"{"epochs": 12345678901234567890}"#)?.message.contains("epochs must be between") == true)
     }
 }

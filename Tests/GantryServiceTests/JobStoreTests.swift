@@ -8,9 +8,9 @@ import Testing
 @Suite struct JobStoreTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-store-\(UUID())").path
 
-    func makeStore() throws -> JobStore {
+    func makeStore() throws -> SQLiteJobStore {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try JobStore(path: directory + "/gantry.sqlite")
+        return try SQLiteJobStore(path: directory + "/gantry.sqlite")
     }
 
     func job(_ id: String, status: JobStatus = .queued, key: String? = nil) -> Job {
@@ -32,7 +32,7 @@ import Testing
             try store.recordEpoch("aaa", losses(1), imagesPerSecond: 1000)
             try store.recordEpoch("aaa", losses(2), imagesPerSecond: 1100)
         }
-        let store = try JobStore(path: directory + "/gantry.sqlite")
+        let store = try SQLiteJobStore(path: directory + "/gantry.sqlite")
         let a = try #require(try store.job(id: "aaa"))
         #expect(a.status == .running && a.epochsCompleted == 2 && a.latest?.epoch == 2 && a.imagesPerSecond == 1100)
         #expect(try store.jobs().map(\.id) == ["bbb", "aaa"])
@@ -40,7 +40,7 @@ import Testing
         #expect(try store.job(idempotencyKey: "k1")?.id == "bbb")
         #expect(try store.unfinishedJobs().map(\.id) == ["aaa", "bbb"])
         #expect(try store.epochs(of: "aaa", after: 1).map(\.epoch) == [2])
-        #expect(try store.countsByStatus() == [.running: 1, .queued: 1])
+        #expect(Dictionary(grouping: try store.jobs(), by: \.status).mapValues(\.count) == [.running: 1, .queued: 1])
     }
 
     func evaluated(_ epoch: Int, fd: Double, counts: [Int] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) -> EpochLosses {
@@ -80,15 +80,15 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         do {
             let old = try DatabaseQueue(path: directory + "/gantry.sqlite")
-            try JobStore.migrator.migrate(old, upTo: "v1: jobs and epochs")
+            try SQLiteJobStore.migrator.migrate(old, upTo: "v1: jobs and epochs")
             try old.write { db in
                 try db.execute(sql: """
                     INSERT INTO jobs (id, status, created_at, config, epochs_completed) VALUES ('old', 'completed', 0, ?, 1);
                     INSERT INTO epochs VALUES ('old', 1, 1, 2, 0.5, 0.5, 0.7, 0.3, 0.1, 40);
-                    """, arguments: [try JobStore.encode(JobConfig())])
+                    """, arguments: [try SQLiteJobStore.encode(JobConfig())])
             }
         }
-        let store = try JobStore(path: directory + "/gantry.sqlite")
+        let store = try SQLiteJobStore(path: directory + "/gantry.sqlite")
         let old = try #require(try store.job(id: "old"))
         #expect(old.latest == losses(1) && old.best == nil && old.lastEvaluated == nil)
         try store.recordEpoch("old", evaluated(2, fd: 12), imagesPerSecond: 1)

@@ -47,8 +47,8 @@ struct PGM {
     static func side(cells: Int, pad: Int, tile: Int = 28) -> Int { cells * tile + (cells - 1) * pad }
 }
 
-/// The tensors of a `GANTRYCK` checkpoint, read by the documented layout (README
-/// "Checkpoint format"): magic, u32 version, u32 kind, 5 × i64 + 4 × f32 + u64 of
+/// The tensors of a `GANTRYCK` checkpoint, read by the documented layout
+/// (docs/checkpoint-format.md): magic, u32 version, u32 kind, 5 × i64 + 4 × f32 + u64 of
 /// config, u64 epochs, 4 × u64 RNG, 2 × (u64 step, f32, f32), u32 tensor count,
 /// tensors (u16 name length, name, u32 rows, u32 columns, f32s), u32 CRC-32.
 struct CheckpointFile {

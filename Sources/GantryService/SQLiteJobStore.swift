@@ -1,0 +1,313 @@
+import Foundation
+import GAN
+import GRDB
+
+/// Jobs and their per-epoch losses in SQLite (WAL mode, through GRDB).
+///
+/// Checkpoints and sample grids are files beside the database (`JobFiles`); the
+/// database is the index of record for what exists and what each epoch measured.
+///
+/// One daemon owns its state folder, so the store keeps what it read in memory
+/// (`ReadCache`) and drops an entry whenever it writes that job: a GET is a
+/// dictionary lookup, not an SQL query (measured: the queries were most of a GET's cost).
+public final class SQLiteJobStore: JobStore {
+    let pool: DatabasePool
+    private let cache = ReadCache()
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        // FULL: a committed epoch record is on disk before the checkpoint after it is
+        // written, so a power loss cannot leave the database behind its checkpoints
+        // (WAL's default, NORMAL, may lose the last commits).
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: jobs and epochs") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    status TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    config TEXT NOT NULL,
+                    epochs_completed INTEGER NOT NULL DEFAULT 0,
+                    steps_per_epoch INTEGER,
+                    images_per_second REAL,
+                    error TEXT,
+                    idempotency_key TEXT UNIQUE,
+                    request_hash TEXT
+                );
+                CREATE INDEX jobs_status ON jobs(status);
+                CREATE TABLE epochs (
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    epoch INTEGER NOT NULL,
+                    d_loss REAL NOT NULL, g_loss REAL NOT NULL,
+                    d_loss_real REAL NOT NULL, d_loss_fake REAL NOT NULL,
+                    d_real_mean REAL NOT NULL, d_fake_mean REAL NOT NULL,
+                    seconds REAL NOT NULL, steps INTEGER NOT NULL,
+                    PRIMARY KEY (job_id, epoch)
+                );
+                """)
+        }
+        migrator.registerMigration("v2: quality scores per epoch") { db in
+            try db.execute(sql: """
+                ALTER TABLE epochs ADD COLUMN fd REAL;
+                ALTER TABLE epochs ADD COLUMN inception_score REAL;
+                ALTER TABLE epochs ADD COLUMN class_counts TEXT;
+                ALTER TABLE epochs ADD COLUMN confident_share REAL;
+                ALTER TABLE epochs ADD COLUMN eval_samples INTEGER;
+                ALTER TABLE epochs ADD COLUMN eval_seconds REAL;
+                """)
+        }
+        return migrator
+    }
+
+    /// Runs a read, turning the database's error into a `StoreFailure` that names the call.
+    private func read<T>(_ operation: String = #function, _ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch { throw Self.failure(operation, error) }
+    }
+
+    private func write<T>(_ operation: String = #function, _ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch { throw Self.failure(operation, error) }
+    }
+
+    /// SQLite's own sentence for its result code ("database or disk is full"), not the statement.
+    private static func failure(_ operation: String, _ error: any Error) -> StoreFailure {
+        guard let database = error as? DatabaseError else { return StoreFailure(operation: operation, reason: "\(error)") }
+        return StoreFailure(operation: operation, reason: database.message ?? "SQLite result code \(database.resultCode.rawValue)")
+    }
+
+    // MARK: Jobs
+
+    public func insert(_ job: Job) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO jobs (id, status, created_at, started_at, finished_at, config, epochs_completed,
+                                  steps_per_epoch, images_per_second, error, idempotency_key, request_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [job.id, job.status.rawValue, job.createdAt.timeIntervalSince1970,
+                                 job.startedAt?.timeIntervalSince1970, job.finishedAt?.timeIntervalSince1970,
+                                 try Self.encode(job.config), job.epochsCompleted, job.stepsPerEpoch,
+                                 job.imagesPerSecond, job.error, job.idempotencyKey, job.requestHash])
+        }
+    }
+
+    public func job(id: String) throws -> Job? {
+        if let cached = cache.job(id) { return cached }
+        let generation = cache.generation(id)
+        let job = try read { db in
+            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.id = ?", arguments: [id]).map(Self.job(from:))
+        }
+        if let job { cache.store(job, readAt: generation) }
+        return job
+    }
+
+    /// Bumped by every write of job `id`: equal generations mean an unchanged record.
+    public func generation(of id: String) -> Int { cache.generation(id) }
+
+    public func job(idempotencyKey key: String) throws -> Job? {
+        try read { db in
+            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.idempotency_key = ?", arguments: [key]).map(Self.job(from:))
+        }
+    }
+
+    /// Newest first.
+    public func jobs(status: JobStatus?) throws -> [Job] {
+        try read { db in
+            if let status {
+                return try Row.fetchAll(db, sql: "\(Self.selectJob) WHERE j.status = ? ORDER BY j.seq DESC", arguments: [status.rawValue]).map(Self.job(from:))
+            }
+            return try Row.fetchAll(db, sql: "\(Self.selectJob) ORDER BY j.seq DESC").map(Self.job(from:))
+        }
+    }
+
+    /// Jobs that were queued or in flight when the daemon last stopped, oldest first.
+    public func unfinishedJobs() throws -> [Job] {
+        try read { db in
+            try Row.fetchAll(db, sql: "\(Self.selectJob) WHERE j.status IN ('queued', 'downloading', 'running') ORDER BY j.seq ASC")
+                .map(Self.job(from:))
+        }
+    }
+
+    public func setStatus(_ id: String, _ status: JobStatus, startedAt: Date?, finishedAt: Date?, error: String?) throws {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE jobs SET status = ?, started_at = COALESCE(?, started_at), finished_at = ?, error = ?
+                WHERE id = ?
+                """, arguments: [status.rawValue, startedAt?.timeIntervalSince1970, finishedAt?.timeIntervalSince1970, error, id])
+        }
+        cache.forget(id)
+    }
+
+    public func setStepsPerEpoch(_ id: String, _ steps: Int) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE jobs SET steps_per_epoch = ? WHERE id = ?", arguments: [steps, id])
+        }
+        cache.forget(id)
+    }
+
+    public func delete(_ id: String) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM epochs WHERE job_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
+        }
+        cache.forget(id, epochs: true)
+    }
+
+    // MARK: Epochs
+
+    /// Records epoch `losses.epoch` and the job's progress in one transaction. A
+    /// second record of the same epoch fails loudly: each epoch exists exactly once.
+    public func recordEpoch(_ id: String, _ losses: EpochLosses, imagesPerSecond: Double) throws {
+        try write { db in
+            let evaluation = losses.evaluation
+            try db.execute(sql: """
+                INSERT INTO epochs (job_id, epoch, d_loss, g_loss, d_loss_real, d_loss_fake, d_real_mean, d_fake_mean, seconds, steps,
+                                    fd, inception_score, class_counts, confident_share, eval_samples, eval_seconds)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, losses.epoch, losses.dLoss, losses.gLoss, losses.dLossReal, losses.dLossFake,
+                                 losses.dRealMean, losses.dFakeMean, losses.seconds, losses.steps,
+                                 evaluation?.scores.fd, evaluation?.scores.inceptionScore,
+                                 evaluation.map { $0.scores.classCounts.map(String.init).joined(separator: ",") },
+                                 evaluation?.scores.confidentShare, evaluation?.samples, evaluation?.seconds])
+            try db.execute(sql: "UPDATE jobs SET epochs_completed = ?, images_per_second = ? WHERE id = ?",
+                           arguments: [losses.epoch, imagesPerSecond, id])
+        }
+        cache.forget(id, epochs: true)
+    }
+
+    /// Drops epochs after `epoch`: on resume, records newer than the checkpoint belong
+    /// to an epoch that will be trained again.
+    public func discardEpochs(of id: String, after epoch: Int) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM epochs WHERE job_id = ? AND epoch > ?", arguments: [id, epoch])
+            try db.execute(sql: "UPDATE jobs SET epochs_completed = ? WHERE id = ?", arguments: [epoch, id])
+        }
+        cache.forget(id, epochs: true)
+    }
+
+    public func epochs(of id: String, after since: Int) throws -> [EpochLosses] {
+        let all: [EpochLosses]
+        if let cached = cache.epochs(id) {
+            all = cached
+        } else {
+            let generation = cache.generation(id)
+            all = try read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM epochs WHERE job_id = ? ORDER BY epoch", arguments: [id]).compactMap { Self.losses(from: $0) }
+            }
+            cache.store(epochs: all, of: id, readAt: generation)
+        }
+        return all.filter { $0.epoch > since }
+    }
+
+    public func totalEpochs() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM epochs") ?? 0 }
+    }
+
+    public func ping() throws {
+        _ = try read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    /// What the store has read, per job, until it next writes that job.
+    final class ReadCache: @unchecked Sendable {
+        // @unchecked: both dictionaries are only touched under `lock`.
+        private let lock = NSLock()
+        private var jobs: [String: Job] = [:]
+        private var epochLists: [String: [EpochLosses]] = [:]
+        /// Bumped by every write of a job: a read that started before a write must not
+        /// put its older result in the cache after the write has cleared it.
+        private var generations: [String: Int] = [:]
+
+        func job(_ id: String) -> Job? { locked { jobs[id] } }
+        func epochs(_ id: String) -> [EpochLosses]? { locked { epochLists[id] } }
+        func generation(_ id: String) -> Int { locked { generations[id, default: 0] } }
+
+        func store(_ job: Job, readAt generation: Int) {
+            locked { if generations[job.id, default: 0] == generation { jobs[job.id] = job } }
+        }
+
+        func store(epochs: [EpochLosses], of id: String, readAt generation: Int) {
+            locked { if generations[id, default: 0] == generation { epochLists[id] = epochs } }
+        }
+
+        func forget(_ id: String, epochs: Bool = false) {
+            locked {
+                generations[id, default: 0] += 1
+                jobs[id] = nil
+                if epochs { epochLists[id] = nil }
+            }
+        }
+
+        private func locked<T>(_ body: () -> T) -> T {
+            lock.lock()
+            defer { lock.unlock() }
+            return body()
+        }
+    }
+
+    // MARK: Rows
+
+    static let epochColumns = ["epoch", "d_loss", "g_loss", "d_loss_real", "d_loss_fake", "d_real_mean", "d_fake_mean",
+                               "seconds", "steps", "fd", "inception_score", "class_counts", "confident_share",
+                               "eval_samples", "eval_seconds"]
+
+    /// A job with its latest epoch (`l_`), its best-`fd` epoch (`b_`) and its latest
+    /// evaluated epoch (`e_`), each joined through the (job_id, epoch) primary key.
+    static let selectJob: String = {
+        func columns(_ table: String, _ prefix: String) -> String {
+            epochColumns.map { "\(table).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
+        }
+        return """
+            SELECT j.*, \(columns("l", "l_")), \(columns("b", "b_")), \(columns("e", "e_"))
+            FROM jobs j
+            LEFT JOIN epochs l ON l.job_id = j.id AND l.epoch = j.epochs_completed
+            LEFT JOIN epochs b ON b.job_id = j.id AND b.epoch =
+                (SELECT epoch FROM epochs WHERE job_id = j.id AND fd IS NOT NULL ORDER BY fd ASC, epoch ASC LIMIT 1)
+            LEFT JOIN epochs e ON e.job_id = j.id AND e.epoch =
+                (SELECT MAX(epoch) FROM epochs WHERE job_id = j.id AND fd IS NOT NULL)
+            """
+    }()
+
+    static func encode(_ config: JobConfig) throws -> String {
+        String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+    }
+
+    static func job(from row: Row) throws -> Job {
+        let configText: String = row["config"]
+        let config = try JSONDecoder().decode(JobConfig.self, from: Data(configText.utf8))
+        return Job(id: row["id"], status: JobStatus(rawValue: row["status"]) ?? .failed,
+                   createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                   startedAt: (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                   finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                   config: config, epochsCompleted: row["epochs_completed"], stepsPerEpoch: row["steps_per_epoch"],
+                   imagesPerSecond: row["images_per_second"], latest: losses(from: row, prefix: "l_"), error: row["error"],
+                   idempotencyKey: row["idempotency_key"], requestHash: row["request_hash"],
+                   best: losses(from: row, prefix: "b_"), lastEvaluated: losses(from: row, prefix: "e_"))
+    }
+
+    /// The epoch record in `row`'s columns named `prefix` + column; nil when the join found none.
+    static func losses(from row: Row, prefix: String = "") -> EpochLosses? {
+        func column(_ name: String) -> String { prefix + name }
+        guard let epoch: Int = row[column("epoch")] else { return nil }
+        var losses = EpochLosses(epoch: epoch, dLoss: row[column("d_loss")], gLoss: row[column("g_loss")],
+                                 dLossReal: row[column("d_loss_real")], dLossFake: row[column("d_loss_fake")],
+                                 dRealMean: row[column("d_real_mean")], dFakeMean: row[column("d_fake_mean")],
+                                 seconds: row[column("seconds")], steps: row[column("steps")])
+        if let fd: Double = row[column("fd")] {
+            let counts: String = row[column("class_counts")] ?? ""
+            let scores = SampleEvaluator.Scores(fd: fd, inceptionScore: row[column("inception_score")] ?? 0,
+                                                classCounts: counts.split(separator: ",").compactMap { Int($0) },
+                                                confidentShare: row[column("confident_share")] ?? 0)
+            losses.evaluation = EpochEvaluation(scores: scores, samples: row[column("eval_samples")] ?? 0,
+                                                seconds: row[column("eval_seconds")] ?? 0)
+        }
+        return losses
+    }
+}

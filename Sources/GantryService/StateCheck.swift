@@ -1,0 +1,61 @@
+import Foundation
+import GAN
+
+/// Checks the database against the job folders before the daemon serves anything.
+///
+/// - A job folder the database does not know means the database was replaced, emptied
+///   or rolled back past the job's creation: the daemon refuses to start, naming the
+///   folders, rather than start empty beside them.
+/// - A job whose checkpoint is ahead of its records (a database restored from a copy,
+///   or a WAL whose last commits were lost) gets the missing records back from its
+///   history file; if that file lacks them too, the job is failed with a sentence.
+/// - Records ahead of the checkpoint are normal (a crash between the two writes): the
+///   resume discards them and trains those epochs again.
+public struct StateCheck {
+    public struct Refusal: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    let store: any JobStore
+    let files: JobFiles
+    let databasePath: String
+    let log: @Sendable (String) -> Void
+
+    public func run() throws {
+        files.removeRetired()
+        let jobs = try store.jobs()
+        let known = Set(jobs.map(\.id))
+        let unknown = files.jobFolders().filter { !known.contains($0) }
+        if !unknown.isEmpty {
+            let shown = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? ", …" : "")
+            throw Refusal(description: """
+                the database \(databasePath) knows \(jobs.count) job\(jobs.count == 1 ? "" : "s"), but \(files.root) holds \
+                \(unknown.count) job folder\(unknown.count == 1 ? "" : "s") it does not know (\(shown)): the database was \
+                replaced, emptied or damaged. Restore it from a backup, or move those folders out of \(files.root) to go on without them.
+                """)
+        }
+        for job in jobs {
+            guard let checkpointed = Checkpoint.completedEpochs(atPath: files.checkpoint(job.id)),
+                  checkpointed > job.epochsCompleted else { continue }
+            try restore(job, to: checkpointed)
+        }
+    }
+
+    /// Records epochs after the job's last record up to `checkpointed` from its history file.
+    private func restore(_ job: Job, to checkpointed: Int) throws {
+        let missing = (job.epochsCompleted + 1)...checkpointed
+        let logged = files.loggedEpochs(job.id)
+        guard missing.allSatisfy({ logged[$0] != nil }) else {
+            let message = "its checkpoint is at epoch \(checkpointed) but the database has records only to epoch \(job.epochsCompleted), "
+                + "and \(files.epochLog(job.id)) cannot supply epochs \(missing.lowerBound)–\(missing.upperBound)"
+            log("job \(job.id): \(message); it is marked failed")
+            if !job.status.isFinished { try store.setStatus(job.id, .failed, finishedAt: Date(), error: message) }
+            return
+        }
+        for epoch in missing {
+            try store.recordEpoch(job.id, logged[epoch]!, imagesPerSecond: job.imagesPerSecond ?? 0)
+        }
+        log("job \(job.id): epochs \(missing.lowerBound)–\(missing.upperBound) were missing from the database "
+            + "(behind its checkpoint); restored from \(files.epochLog(job.id))")
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import GantryTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What an attack run on the daemon found, each reproduced on the real binary.
+extension EndToEndTests {
+    @Test("strict JSON: a trailing comma or a duplicate key is a 400; 1e-46 and 1e-400 are both read as 0 by one rule")
+    func strictJSONAndOneRuleForNumbers() throws {
+        try Fixture.with("strictjson") { f in
+            try f.start()
+            let api = f.api
+            for body in [#"{"epochs":1,}"#, #"{"epochs":1,"epochs":2}"#, #"{"epochs":01}"#] {
+                let r = try api.post("/v1/jobs", rawBody: body)
+                #expect(r.status == 400 && r.errorCode == "invalid_json", "\(body) → \(r)")
+            }
+            #expect(listedJobs(try api.get("/v1/jobs")).isEmpty)
+            for literal in ["1e-46", "1e-400"] {
+                let r = try api.post("/v1/jobs", rawBody: #"{"epochs": 1, "eval_every": 0, "alpha": \#(literal)}"#)
+                #expect(r.status == 201 && number((r.object?["config"] as? [String: Any])?["alpha"]) == 0, "alpha \(literal) → \(r)")
+            }
+        }
+    }
+
+    @Test("a bare CR ends the request with a 400 at once, not a 408 after the head deadline")
+    func bareCarriageReturnIsRefusedAtOnce() throws {
+        try Fixture.with("barecr") { f in
+            try f.start()
+            let start = Date()
+            let r = try HTTPClient.raw(port: f.port, bytes: Array("GET /healthz HTTP/1.1\rHost: x\r\r".utf8), timeout: 5)
+            #expect(r.status == 400 && r.text.contains("bare CR"), "\(r)")
+            #expect(Date().timeIntervalSince(start) < 1)
+        }
+    }
+
+    @Test("auth comes before routing: no token is a 401 on unknown /v1 paths and wrong methods; two Authorization headers are refused")
+    func authBeforeRouting() throws {
+        try Fixture.with("authgate") { f in
+            let tokenFile = f.root.appendingPathComponent("token")
+            let token = "another-Token_0123456789"
+            try Data(token.utf8).write(to: tokenFile)
+            try f.start(["auth_token_file": tokenFile.path])
+            let open = API(port: f.port)
+            #expect(try open.get("/v1/nonexistent").status == 401)
+            #expect(try open.send("PUT", "/v1/jobs").status == 401)
+            #expect(try open.get("/v1").status == 401)
+            #expect(try open.get("/nonexistent").status == 404, "outside /v1 routing is unchanged")
+            let authed = API(port: f.port, token: token)
+            #expect(try authed.get("/v1/nonexistent").status == 404)
+            #expect(try authed.send("PUT", "/v1/jobs").status == 405)
+            for pair in [(token, "wrong-token-0123456789"), (token, token)] {
+                let head = "GET /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(pair.0)\r\nAuthorization: Bearer \(pair.1)\r\nConnection: close\r\n\r\n"
+                let r = try HTTPClient.raw(port: f.port, bytes: Array(head.utf8))
+                #expect(r.status == 401 && r.errorMessage?.contains("2 Authorization headers") == true, "\(r)")
+            }
+        }
+    }
+
+    @Test("60 clients pipelining 50 samples requests each without reading: /healthz p99 under 50 ms, the pool answers the excess with 503")
+    func samplingStarvesNothing() throws {
+        try Fixture.with("starve") { f in
+            try f.start()
+            let api = f.api
+            let job = try api.createJob(["epochs": 1, "eval_every": 0, "samples_per_epoch": 1, "seed": 4])
+            #expect(try api.waitForStatus(job.id, ["completed", "failed"], timeout: 60).status == "completed")
+            let request = "GET /v1/jobs/\(job.id)/samples?count=256 HTTP/1.1\r\nHost: x\r\n\r\n"
+            let burst = Array(String(repeating: request, count: 50).utf8)
+            var sockets: [Int32] = []
+            defer { for fd in sockets { close(fd) } }
+            for _ in 0..<60 {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(f.port).bigEndian)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                try #require(connected == 0)
+                _ = burst.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                sockets.append(fd)
+            }
+            var latencies: [Double] = []
+            for _ in 0..<200 {
+                let start = Date()
+                let r = try api.get("/healthz", timeout: 5)
+                latencies.append(Date().timeIntervalSince(start))
+                #expect(r.status == 200)
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            let series = latencies.map { Int($0 * 1000) }
+            latencies.sort()
+            let p99 = latencies[Int(Double(latencies.count) * 0.99) - 1]
+            #expect(p99 < 0.05, "healthz p50 \(latencies[latencies.count / 2] * 1000) ms, p99 \(p99 * 1000) ms; in order (ms): \(series)")
+            // The job API answers too.
+            #expect(try api.get("/v1/jobs/\(job.id)", timeout: 5).status == 200)
+        }
+    }
+
+    @Test("a database behind its checkpoint (restored from an older copy) gets its missing records back from the job's history file")
+    func databaseBehindCheckpointIsRestored() throws {
+        try Fixture.with("dbbehind") { f in
+            try f.start()
+            var api = f.api
+            let job = try api.createJob(["epochs": 14, "g_hidden": 8, "d_hidden": 8, "eval_every": 0, "samples_per_epoch": 1, "seed": 6])
+            _ = try api.get("/v1/jobs/\(job.id)/losses?since=3&wait=60")
+            #expect(f.daemon?.stop() == .exited(0))
+            let database = f.stateDir.appendingPathComponent("gantry.sqlite")
+            let copies = f.root.appendingPathComponent("db-copy")
+            try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database.path + suffix) {
+                try FileManager.default.copyItem(atPath: database.path + suffix, toPath: copies.appendingPathComponent("gantry.sqlite" + suffix).path)
+            }
+            let atCopy = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: f.stateDir.appendingPathComponent("jobs/\(job.id)/epochs.jsonl")).split(separator: 0x0A).last!) as? [String: Any])["epoch"] as? Int
+            try f.restart()
+            api = f.api
+            _ = try api.get("/v1/jobs/\(job.id)/losses?since=9&wait=60")
+            #expect(f.daemon?.stop() == .exited(0))
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: database.path + suffix)
+                let copy = copies.appendingPathComponent("gantry.sqlite" + suffix).path
+                if FileManager.default.fileExists(atPath: copy) { try FileManager.default.copyItem(atPath: copy, toPath: database.path + suffix) }
+            }
+            let daemon = try f.restart()
+            api = f.api
+            _ = try daemon.waitForLine(matching: "listening", timeout: 30)
+            #expect(daemon.stderr.contains("were missing from the database (behind its checkpoint); restored from"), "\(daemon.stderrTail())")
+            let (records, status) = try api.followLosses(job.id, timeout: 120)
+            #expect(status == "completed")
+            #expect(epochNumbers(records) == Array(1...14), "epochs \(epochNumbers(records)) (database copied at epoch \(atCopy ?? -1))")
+        }
+    }
+
+    @Test("an emptied database beside job folders is refused at start, naming the folders; the state is left as it was")
+    func emptiedDatabaseIsRefused() throws {
+        try Fixture.with("dbempty") { f in
+            try f.start()
+            let api = f.api
+            let job = try api.createJob(["epochs": 1, "eval_every": 0, "samples_per_epoch": 1, "seed": 8])
+            #expect(try api.waitForStatus(job.id, ["completed"], timeout: 60).status == "completed")
+            #expect(f.daemon?.stop() == .exited(0))
+            let database = f.stateDir.appendingPathComponent("gantry.sqlite")
+            try Data().write(to: database)
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.path + suffix) }
+            let config = try #require(f.daemon?.process.arguments?.dropFirst(2).first)
+            let refused = try Child(label: "refused", executable: Paths.gantry, arguments: ["serve", "--config", config, "--port", "0"],
+                                    environment: [:], logDirectory: f.root)
+            #expect(refused.waitForExit(timeout: 30) == .exited(1))
+            #expect(refused.stderr.contains("knows 0 jobs, but") && refused.stderr.contains(job.id), "\(refused.stderr)")
+            #expect(FileManager.default.fileExists(atPath: f.stateDir.appendingPathComponent("jobs/\(job.id)/checkpoint.gantry").path))
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+extension EndToEndTests {
+    /// Times one request: the answer and how long it took.
+    private func timed(_ request: () throws -> Response) throws -> (response: Response, seconds: Double) {
+        let start = Date()
+        let response = try request()
+        return (response, Date().timeIntervalSince(start))
+    }
+
+    /// Writes zeros into `file` until the filesystem refuses (ENOSPC).
+    private func fill(_ file: URL) throws {
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        let block = Data(count: 64 * 1024)
+        while (try? handle.write(contentsOf: block)) != nil {}
+    }
+
+    @Test("state folder full: cancel, delete, show, list, create, metrics and healthz each answer within a second; the daemon recovers when space returns and stops on SIGTERM",
+          .enabled(if: Fixture.tmpfsAvailable, "needs to mount a small tmpfs (run as root where mount is allowed)"))
+    func aFailingStoreHangsNothing() throws {
+        try Fixture.with("storefull") { f in
+            let small = f.root.appendingPathComponent("small-state")
+            try f.mountTmpfs(at: small, size: "4m")
+            f.stateDir = small
+            try f.start()
+            let api = f.api
+            // A's epochs take seconds (2,048 hidden units), so no epoch ends, and no write
+            // fails it, while the disk is full and B, queued behind it, is cancelled.
+            let a = try api.createJob(["epochs": 10_000, "g_hidden": 2048, "d_hidden": 2048, "eval_every": 0, "samples_per_epoch": 1, "seed": 1])
+            try api.waitFor(a.id, timeout: 60, what: "training") { $0.progress["phase"] as? String == "training" }
+            let b = try api.createJob(["epochs": 1, "eval_every": 0, "seed": 2])
+            let c = try api.createJob(["epochs": 1, "eval_every": 0, "seed": 3])
+
+            let filler = small.appendingPathComponent("filler")
+            try fill(filler)
+            /// Every part of the API a client uses, each answering within a second.
+            func everythingAnswers(_ phase: String) throws {
+                for (what, request) in [
+                    ("GET a", { try api.get("/v1/jobs/\(a.id)") }), ("GET b", { try api.get("/v1/jobs/\(b.id)") }),
+                    ("list", { try api.get("/v1/jobs") }), ("list running", { try api.get("/v1/jobs?status=running") }),
+                    ("losses", { try api.get("/v1/jobs/\(a.id)/losses") }), ("metrics", { try api.get("/metrics") }),
+                    ("healthz", { try api.get("/healthz") }),
+                ] as [(String, () throws -> Response)] {
+                    let (r, seconds) = try timed(request)
+                    #expect(seconds < 1, "\(phase): \(what) took \(seconds) s")
+                    #expect(r.status == 200 || r.status == 503, "\(phase): \(what) → \(r)")
+                    // A refusal's message is generic; a job's own error may name its files (it is the job's story).
+                    #expect(!(r.errorMessage ?? "").contains("SQLite") && !(r.errorMessage ?? "").contains("/small-state/"),
+                            "\(phase): \(what) leaks details: \(r.text)")
+                    #expect(!r.text.contains("INSERT") && !r.text.contains("UPDATE"), "\(phase): \(what) shows SQL: \(r.text)")
+                }
+            }
+
+            let (cancel, cancelSeconds) = try timed { try api.post("/v1/jobs/\(b.id)/cancel") }
+            #expect(cancelSeconds < 1, "cancel on a full disk took \(cancelSeconds) s")
+            #expect([200, 503].contains(cancel.status), "\(cancel)")
+            if cancel.status == 503 {
+                #expect(cancel.errorCode == "store_unavailable" && cancel.header("Retry-After") != nil, "\(cancel)")
+                #expect(cancel.errorMessage?.contains("request ") == true && !cancel.text.contains("SQLite"), "\(cancel)")
+            }
+            // The cancel took effect whether or not the store could record it (shown once
+            // the store can be read: reads may fail too while the disk is full).
+            var shown: Job?
+            _ = try eventually(timeout: 5) {
+                let r = try api.get("/v1/jobs/\(b.id)")
+                if r.status == 200, let object = r.object { shown = Job(object) }
+                return shown != nil
+            }
+            #expect(shown?.status == "cancelled", "after \(cancel): \(shown?.object ?? [:])")
+            try everythingAnswers("disk full")
+            let (delete, deleteSeconds) = try timed { try api.delete("/v1/jobs/\(b.id)") }
+            #expect(deleteSeconds < 1 && [204, 503].contains(delete.status), "DELETE on a full disk: \(delete) in \(deleteSeconds) s")
+            let (create, createSeconds) = try timed { try api.post("/v1/jobs", json: ["epochs": 1]) }
+            #expect(createSeconds < 1 && [201, 503].contains(create.status), "POST on a full disk: \(create) in \(createSeconds) s")
+            try everythingAnswers("after the refusals")
+
+            try FileManager.default.removeItem(at: filler)
+            // (A read-only remount is refused while the database is open for writing, so an
+            // I/O error is exercised by the unit tests' failing store instead.)
+            let cancelC = try api.post("/v1/jobs/\(c.id)/cancel")
+            #expect(cancelC.status == 200 && ["cancelled", "failed"].contains(cancelC.object?["status"] as? String ?? ""), "\(cancelC)")
+
+            // Space is back: new jobs train, the API is whole.
+            let tiny = try api.createJob(tinyJob)
+            #expect(try api.waitForStatus(tiny.id, ["completed", "failed"], timeout: 60).status == "completed")
+            try everythingAnswers("recovered")
+            let (health, _) = try timed { try api.get("/healthz") }
+            #expect(health.status == 200 && health.object?["status"] as? String == "ok", "\(health)")
+            let stopped = Date()
+            #expect(f.daemon?.stop(grace: 10) == .exited(0))
+            #expect(Date().timeIntervalSince(stopped) < 10)
+        }
+    }
+}

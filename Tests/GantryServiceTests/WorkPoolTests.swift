@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+@testable import GantryService
+
+@Suite struct WorkPoolTests {
+    /// Two threads and three places in line: five pieces are taken, the sixth refused
+    /// at once; when they finish, the pool takes work again; nothing runs twice.
+    @Test func takesWidthPlusQueueThenRefusesAtOnce() throws {
+        let pool = WorkPool(name: "test", width: 2, queueLimit: 3)
+        let gate = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        let count = Counter()
+        // Let both threads pick up their first piece before counting the line.
+        Thread.sleep(forTimeInterval: 0.05)
+        for _ in 0..<5 {
+            done.enter()
+            #expect(pool.submit { gate.wait(); count.add(); done.leave() })
+        }
+        let start = Date()
+        #expect(!pool.submit { Issue.record("a refused piece ran") })
+        #expect(Date().timeIntervalSince(start) < 0.1, "the refusal does not wait")
+        for _ in 0..<5 { gate.signal() }
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(count.value == 5)
+        let again = DispatchSemaphore(value: 0)
+        #expect(pool.submit { again.signal() })
+        #expect(again.wait(timeout: .now() + 10) == .success)
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func add() { lock.withLock { count += 1 } }
+        var value: Int { lock.withLock { count } }
+    }
+}
