@@ -52,6 +52,17 @@ extension EndToEndTests {
                             "\(phase): \(what) leaks details: \(r.text)")
                     #expect(!r.text.contains("INSERT") && !r.text.contains("UPDATE"), "\(phase): \(what) shows SQL: \(r.text)")
                 }
+                // One status per job: the job itself, the filtered lists and /metrics agree.
+                for id in [a.id, b.id] {
+                    let one = try api.get("/v1/jobs/\(id)")
+                    guard one.status == 200, let status = Job(one.object ?? [:]).status as String? else { continue }
+                    for candidate in ["queued", "downloading", "running", "completed", "failed", "cancelled"] {
+                        let list = try api.get("/v1/jobs?status=\(candidate)")
+                        guard list.status == 200 else { continue }
+                        #expect(listedJobs(list).contains { $0.id == id } == (candidate == status),
+                                "\(phase): job \(id) is \(status) but ?status=\(candidate) lists \(listedJobs(list).map(\.id))")
+                    }
+                }
             }
 
             let (cancel, cancelSeconds) = try timed { try api.post("/v1/jobs/\(b.id)/cancel") }
@@ -82,6 +93,13 @@ extension EndToEndTests {
             // I/O error is exercised by the unit tests' failing store instead.)
             let cancelC = try api.post("/v1/jobs/\(c.id)/cancel")
             #expect(cancelC.status == 200 && ["cancelled", "failed"].contains(cancelC.object?["status"] as? String ?? ""), "\(cancelC)")
+
+            // A could not write its first checkpoint (tens of MB on a 4 MB disk): it failed,
+            // shows no epoch it cannot sample, and sampling says why.
+            let failedA = try api.waitForStatus(a.id, ["failed"], timeout: 120)
+            #expect(failedA.epoch == 0, "\(failedA.object)")
+            let samplesA = try api.get("/v1/jobs/\(a.id)/samples")
+            #expect(samplesA.status == 409 && samplesA.errorCode == "no_generator", "\(samplesA)")
 
             // Space is back: new jobs train, the API is whole.
             let tiny = try api.createJob(tinyJob)
