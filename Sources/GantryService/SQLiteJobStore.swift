@@ -11,18 +11,31 @@ import GRDB
 /// (`ReadCache`) and drops an entry whenever it writes that job: a GET is a
 /// dictionary lookup, not an SQL query (measured: the queries were most of a GET's cost).
 public final class SQLiteJobStore: JobStore {
-    let pool: DatabasePool
+    let database: DatabaseQueue
     private let cache = ReadCache()
 
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        // FULL: a committed epoch record is on disk before the checkpoint after it is
-        // written, so a power loss cannot leave the database behind its checkpoints
-        // (WAL's default, NORMAL, may lose the last commits).
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        configuration.prepareDatabase { db in
+            // Exclusive locking keeps WAL's index in memory instead of a shared `-shm`
+            // file mapped into the process: a mapped page the disk cannot back (an
+            // immutable or full filesystem) kills the process with SIGBUS, where a
+            // write returns an error. One daemon owns its state folder; a second one
+            // is refused by the lock.
+            try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            // FULL: a committed epoch record is on disk before the checkpoint after it is
+            // written, so a power loss cannot leave the database behind its checkpoints
+            // (WAL's default, NORMAL, may lose the last commits).
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw Self.failure("open \(path)", error)
+        }
     }
 
     static var migrator: DatabaseMigrator {
@@ -71,11 +84,11 @@ public final class SQLiteJobStore: JobStore {
 
     /// Runs a read, turning the database's error into a `StoreFailure` that names the call.
     private func read<T>(_ operation: String = #function, _ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch { throw Self.failure(operation, error) }
+        do { return try database.read(body) } catch { throw Self.failure(operation, error) }
     }
 
     private func write<T>(_ operation: String = #function, _ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch { throw Self.failure(operation, error) }
+        do { return try database.write(body) } catch { throw Self.failure(operation, error) }
     }
 
     /// SQLite's own sentence for its result code ("database or disk is full"), not the statement.

@@ -112,4 +112,38 @@ extension EndToEndTests {
             #expect(Date().timeIntervalSince(stopped) < 10)
         }
     }
+
+    @Test("state folder made immutable (chattr -R +i): cancel, show, list, create, metrics and healthz each answer within a second; all is well after chattr -R -i",
+          .enabled(if: Fixture.ext4Available, "needs root, a loop device, mkfs.ext4 and chattr"))
+    func anImmutableStateFolderHangsNothing() throws {
+        try Fixture.with("storero") { f in
+            let state = f.root.appendingPathComponent("ext4-state")
+            try f.mountExt4(at: state, megabytes: 64)
+            f.stateDir = state
+            try f.start()
+            let api = f.api
+            let a = try api.createJob(["epochs": 10_000, "g_hidden": 2048, "d_hidden": 2048, "eval_every": 0, "samples_per_epoch": 1, "seed": 1])
+            try api.waitFor(a.id, timeout: 60, what: "training") { $0.progress["phase"] as? String == "training" }
+            let b = try api.createJob(["epochs": 1, "eval_every": 0, "seed": 2])
+            #expect(Fixture.run("/usr/bin/chattr", ["-R", "+i", state.path]) == 0)
+            defer { Fixture.run("/usr/bin/chattr", ["-R", "-i", state.path]) }
+            for (what, request) in [
+                ("cancel b", { try api.post("/v1/jobs/\(b.id)/cancel") }), ("GET a", { try api.get("/v1/jobs/\(a.id)") }),
+                ("GET b", { try api.get("/v1/jobs/\(b.id)") }), ("list", { try api.get("/v1/jobs") }),
+                ("create", { try api.post("/v1/jobs", json: ["epochs": 1]) }), ("metrics", { try api.get("/metrics") }),
+                ("healthz", { try api.get("/healthz") }), ("cancel a", { try api.post("/v1/jobs/\(a.id)/cancel") }),
+                ("GET a again", { try api.get("/v1/jobs/\(a.id)") }),
+            ] as [(String, () throws -> Response)] {
+                let (r, seconds) = try timed(request)
+                #expect(seconds < 1, "read-only: \(what) took \(seconds) s")
+                #expect(r.status < 500 || r.status == 503, "read-only: \(what) → \(r)")
+                #expect(!(r.errorMessage ?? "").contains("SQLite"), "read-only: \(what) leaks details: \(r.text)")
+            }
+            #expect(try api.job(b.id).status == "cancelled")
+            #expect(Fixture.run("/usr/bin/chattr", ["-R", "-i", state.path]) == 0)
+            let tiny = try api.createJob(tinyJob)
+            #expect(try api.waitForStatus(tiny.id, ["completed", "failed"], timeout: 60).status == "completed")
+            #expect(f.daemon?.stop(grace: 10) == .exited(0))
+        }
+    }
 }

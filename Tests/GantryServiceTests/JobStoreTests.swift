@@ -111,10 +111,20 @@ import Testing
         #expect(try store.epochs(of: "aaa").isEmpty)
     }
 
-    @Test func databaseUsesWriteAheadLogging() throws {
+    /// WAL with its index in memory (no `-shm` file mapped, which a full or immutable
+    /// disk turns into SIGBUS), commits synced, and a second process's store refused.
+    @Test func databaseIsWriteAheadExclusiveAndSynced() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try makeStore()
-        let mode = try store.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
-        #expect(mode == "wal")
+        try store.insert(job("aaa"))
+        let (mode, locking, synchronous) = try store.database.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try String.fetchOne(db, sql: "PRAGMA locking_mode"),
+             try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
+        #expect(mode == "wal" && locking == "exclusive" && synchronous == 2)
+        #expect(FileManager.default.fileExists(atPath: directory + "/gantry.sqlite-wal"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/gantry.sqlite-shm"))
+        // Another opener (as a second daemon on this folder would be) cannot read or write.
+        #expect(throws: StoreFailure.self) { try SQLiteJobStore(path: directory + "/gantry.sqlite").jobs() }
     }
 }

@@ -106,6 +106,34 @@ final class Fixture {
         mounts.append(path)
     }
 
+    /// Mounts a fresh ext4 filesystem of `megabytes` (a loop-mounted image in the
+    /// fixture's folder) at `path`: unlike tmpfs it takes `chattr +i`. Unmounted at teardown.
+    func mountExt4(at path: URL, megabytes: Int) throws {
+        let image = root.appendingPathComponent("\(path.lastPathComponent).ext4")
+        guard FileManager.default.createFile(atPath: image.path, contents: nil),
+              truncate(image.path, off_t(megabytes) << 20) == 0 else { throw HTTPClientError("cannot create \(image.path)") }
+        guard Self.run("/usr/sbin/mkfs.ext4", ["-q", "-F", image.path]) == 0 else { throw HTTPClientError("mkfs.ext4 \(image.path) failed") }
+        try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+        guard Self.run("/bin/mount", ["-o", "loop", image.path, path.path]) == 0 else { throw HTTPClientError("mount -o loop at \(path.path) failed") }
+        mounts.append(path)
+    }
+
+    /// Whether loop-mounted ext4 and `chattr` are available (root, loop devices, e2fsprogs).
+    static let ext4Available: Bool = {
+        guard tmpfsAvailable, FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4"),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/chattr") else { return false }
+        let probe = Paths.temporaryDirectory("ext4-probe")
+        defer { try? FileManager.default.removeItem(at: probe) }
+        let image = probe.appendingPathComponent("probe.ext4")
+        guard FileManager.default.createFile(atPath: image.path, contents: nil), truncate(image.path, 4 << 20) == 0,
+              run("/usr/sbin/mkfs.ext4", ["-q", "-F", image.path]) == 0 else { return false }
+        let mountPoint = probe.appendingPathComponent("mnt")
+        try? FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        guard run("/bin/mount", ["-o", "loop", image.path, mountPoint.path]) == 0 else { return false }
+        run("/bin/umount", [mountPoint.path])
+        return true
+    }()
+
     func diagnostics() -> String {
         var lines = ["--- fixture \(label): \(root.path) " + (keep ? "(kept) ---" : "(removed; set GANTRY_E2E_KEEP=1 to keep it) ---")]
         for child in daemons {
