@@ -60,7 +60,6 @@ extension Scheduler {
         var trainer = try resumeOrStart(job)
         try store.discardEpochs(of: id, after: trainer.epochsCompleted)
         files.pruneBestGenerators(id, keepingAtMost: trainer.epochsCompleted)
-        var bestFD = try store.job(id: id)?.best?.evaluation?.scores.fd ?? .infinity
         let steps = trainer.stepsPerEpoch(imageCount: images.count)
         let imagesPerEpoch = steps * config.training.batchSize
         active.setPhase(.training)
@@ -68,39 +67,35 @@ extension Scheduler {
         if trainer.epochsCompleted > 0 { active.publish(trainer) }
         var tuner = blasThreads.tuner()
         let noise = Generator.noise(count: config.samplesPerEpoch, zSize: config.training.zSize, seed: JobFiles.fixedNoiseSeed(for: config))
-        while trainer.epochsCompleted < config.training.epochs {
-            status("training job \(id) epoch \(trainer.epochsCompleted + 1)/\(config.training.epochs)")
-            guard var record = trainer.trainEpoch(
-                on: images, shouldStop: { active.shouldStop }, exclusive: { step in gate.run { tuner.run(step) } },
-                afterStep: { active.setStep($0, of: $1) }
-            ) else { break }
-            let generator = trainer.generator
-            let tiles = gate.run { PGMGrid.pixels(generator.generate(noise: noise)) }
-            // Order matters for exactly-once epochs: the record goes in before the
-            // checkpoint, so a crash between the two replays the epoch and the
-            // resume discards the record first (docs/durability.md).
-            // The snapshot goes up before the record, so a client that sees the epoch in
-            // the store can sample it and download it at once.
-            // A new best generator is written before the record that names it; the old
-            // one goes after the checkpoint, so a crash anywhere leaves one to resume with.
-            try files.writeSamples(tiles, job: id, epoch: record.epoch)
-            var newBest = false
-            if let reference, config.evaluates(epoch: record.epoch, imagesPerEpoch: imagesPerEpoch) {
+        var loop = EpochLoop(evaluates: { config.evaluates(epoch: $0, imagesPerEpoch: imagesPerEpoch) },
+                             bestFD: try store.job(id: id)?.best?.evaluation?.scores.fd ?? .infinity)
+        let score: ((Generator) -> EpochEvaluation)? = reference.map { reference in
+            { generator in
                 active.setPhase(.evaluating)
-                record.evaluation = evaluate(trainer.generator, with: reference, config: config) { active.setPhaseFraction($0) }
-                active.setPhase(.training)
-                if let fd = record.evaluation?.scores.fd, fd < bestFD {
-                    bestFD = fd
-                    newBest = true
-                    try AtomicFile.write(Checkpoint.encode(trainer, kind: .generatorOnly), to: files.bestGenerator(id, epoch: record.epoch))
-                }
+                defer { active.setPhase(.training) }
+                return self.evaluate(generator, with: reference, config: config) { active.setPhaseFraction($0) }
+            }
+        }
+        try loop.run(&trainer, train: { trainer in
+            status("training job \(id) epoch \(trainer.epochsCompleted + 1)/\(config.training.epochs)")
+            return trainer.trainEpoch(on: images, shouldStop: { active.shouldStop }, exclusive: { step in gate.run { tuner.run(step) } },
+                                      afterStep: { active.setStep($0, of: $1) })
+        }, score: score, keep: { epoch, trainer in
+            let record = epoch.record, generator = trainer.generator
+            // Order matters for exactly-once epochs (docs/durability.md): the samples and a
+            // new best generator before the record that names them; the history file, then
+            // the record, before the checkpoint, so a crash between them replays the epoch
+            // and the resume discards the record first; the superseded best generator after
+            // the checkpoint, so a crash anywhere leaves one to resume with. The snapshot
+            // goes up before the record, so a client that sees the epoch can sample it.
+            let tiles = gate.run { PGMGrid.pixels(generator.generate(noise: noise)) }
+            try files.writeSamples(tiles, job: id, epoch: record.epoch)
+            if epoch.isBest {
+                try AtomicFile.write(Checkpoint.encode(trainer, kind: .generatorOnly), to: files.bestGenerator(id, epoch: record.epoch))
             }
             active.publish(trainer)
-            let imagesPerSecond = Double(steps * config.training.batchSize) / max(record.seconds, 1e-9)
-            // The history file first: the database can then always be brought level with
-            // the checkpoint from it (a restored or rolled-back database, see `StateCheck`).
             try files.appendEpoch(record, job: id)
-            try store.recordEpoch(id, record, imagesPerSecond: imagesPerSecond)
+            try store.recordEpoch(id, record, imagesPerSecond: Double(imagesPerEpoch) / max(record.seconds, 1e-9))
             do {
                 try Checkpoint.write(trainer, to: files.checkpoint(id))
             } catch {
@@ -109,9 +104,9 @@ extension Scheduler {
                 try? store.discardEpochs(of: id, after: record.epoch - 1)
                 throw error
             }
-            if newBest { files.pruneBestGenerators(id, keepingAtMost: record.epoch) }
+            if epoch.isBest { files.pruneBestGenerators(id, keepingAtMost: record.epoch) }
             notifier.notify(id)
-        }
+        })
         if trainer.epochsCompleted >= config.training.epochs {
             try transition(id, active, to: .completed, finishedAt: Date())
             log("job \(id) completed \(config.training.epochs) epoch\(config.training.epochs == 1 ? "" : "s")")

@@ -53,28 +53,35 @@ struct TrainCommand: ParsableCommand {
         }
         print("\(images.count) training images, \(trainer.stepsPerEpoch(imageCount: images.count)) steps per epoch")
         let reference = evalEvery > 0 ? try qualityReference(train: digits) : nil
-        var bestFD = Double.infinity
         let bestPath = (checkpointDir as NSString).appendingPathComponent("best-generator.gantry")
+        let evaluationSeed = QualityReference.evaluationSeed(trainingSeed: trainer.config.seed)
+        var loop = EpochLoop(evaluates: { [evalEvery, last = trainer.config.epochs] in
+            QualityReference.evaluates(epoch: $0, every: evalEvery, last: last)
+        })
         if let reference, let best = try? Checkpoint.read(from: bestPath).trainer, best.epochsCompleted <= trainer.epochsCompleted {
-            bestFD = reference.scores(of: best.generator, count: evalSamples, seed: QualityReference.evaluationSeed(trainingSeed: trainer.config.seed)).fd
+            loop = EpochLoop(evaluates: loop.evaluates, bestFD: reference.scores(of: best.generator, count: evalSamples, seed: evaluationSeed).fd)
         }
-        while trainer.epochsCompleted < trainer.config.epochs {
-            guard let record = trainer.trainEpoch(on: images, exclusive: { step in tuner.run(step) }) else { break }
+        let score: ((Generator) -> EpochEvaluation)? = reference.map { reference in
+            { [evalSamples] generator in
+                let started = Date()
+                let scores = reference.scores(of: generator, count: evalSamples, seed: evaluationSeed)
+                return EpochEvaluation(scores: scores, samples: evalSamples, seconds: Date().timeIntervalSince(started))
+            }
+        }
+        try loop.run(&trainer, train: { $0.trainEpoch(on: images, exclusive: { step in tuner.run(step) }) }, score: score) { epoch, trainer in
+            let record = epoch.record
             try Checkpoint.write(trainer, to: checkpointPath)
             var line = String(format: "Epoch %d/%d... Discriminator Loss: %.4f... Generator Loss: %.4f... (%.2f s)",
                               record.epoch, trainer.config.epochs, record.dLoss, record.gLoss, record.seconds)
-            if let reference, QualityReference.evaluates(epoch: record.epoch, every: evalEvery, last: trainer.config.epochs) {
-                let started = Date()
-                let scores = reference.scores(of: trainer.generator, count: evalSamples, seed: QualityReference.evaluationSeed(trainingSeed: trainer.config.seed))
-                let share = scores.largestClassShare
+            if let evaluation = record.evaluation, let reference {
+                let scores = evaluation.scores, share = scores.largestClassShare
                 line += String(format: " fd %.2f (real %.2f) IS %.2f top class %.0f%%%@ (eval %.2f s)", scores.fd,
                                reference.realScores.fd, scores.inceptionScore, share * 100,
-                               share > 0.4 ? " mode collapse?" : "", Date().timeIntervalSince(started))
-                if scores.fd < bestFD {
-                    bestFD = scores.fd
-                    try AtomicFile.write(Checkpoint.encode(trainer, kind: .generatorOnly), to: bestPath)
-                    line += " best"
-                }
+                               share > 0.4 ? " mode collapse?" : "", evaluation.seconds)
+            }
+            if epoch.isBest {
+                try AtomicFile.write(Checkpoint.encode(trainer, kind: .generatorOnly), to: bestPath)
+                line += " best"
             }
             print(line)
             fflush(nil) // one line per epoch even when piped
