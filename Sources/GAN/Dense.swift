@@ -55,6 +55,7 @@ public struct Dense: Sendable, Equatable {
 
 /// A dense layer's tensors as blocks, pinned by `Dense.withBlocks`.
 public struct DenseBlocks: @unchecked Sendable {
+    // @unchecked: two `MatrixBlock`s (pointers into pinned storage); see `MatrixBlock`.
     public let weight: MatrixBlock
     public let bias: MatrixBlock
     public let weightGradient: MatrixBlock

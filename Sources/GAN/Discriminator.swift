@@ -31,6 +31,8 @@ public struct Discriminator: Sendable, Equatable {
         }
     }
 
+    // `forward`, `backward` and `inputGradient` are the discriminator written layer by
+    // layer: the reference the tests hold `TrainingStep` to (see `Generator.forward`).
     public func forward(_ input: Matrix, into a: inout Activations) {
         hidden.forward(input, into: &a.hiddenPre, addingBias: false)
         Activation.addBiasLeakyReLU(&a.hiddenPre, bias: hidden.bias, alpha: alpha, into: &a.hidden)

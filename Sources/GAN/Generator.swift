@@ -36,6 +36,9 @@ public struct Generator: Sendable, Equatable {
         }
     }
 
+    // `forward` and `backward` are the generator written layer by layer. Training runs
+    // the fused, lane-split `TrainingStep`; the tests check these against finite
+    // differences and then check the step against these, so they stay as the reference.
     public func forward(noise: Matrix, into a: inout Activations) {
         hidden.forward(noise, into: &a.hiddenPre, addingBias: false)
         Activation.addBiasLeakyReLU(&a.hiddenPre, bias: hidden.bias, alpha: alpha, into: &a.hidden)

@@ -2,6 +2,7 @@ import Linalg
 
 /// A two-layer network's tensors (the generator's or the discriminator's) as blocks.
 public struct NetworkBlocks: @unchecked Sendable {
+    // @unchecked: `DenseBlocks` only; see `MatrixBlock`.
     public let hidden: DenseBlocks
     public let output: DenseBlocks
 }

@@ -60,6 +60,8 @@ struct TrainingWorkspace: Sendable {
     }
 
     struct Blocks: @unchecked Sendable {
+        // @unchecked: a pointer into the workspace's pinned buffer, which outlives every
+        // step; lanes write disjoint rows of it (see `TrainingStep`).
         let base: UnsafeMutablePointer<Float>
         let shapes: [(rows: Int, columns: Int)]
         let offsets: [Int]

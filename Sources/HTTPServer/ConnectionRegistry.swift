@@ -6,6 +6,7 @@ import Foundation
 /// reports from ThreadSanitizer on Linux). Connections remove themselves from
 /// their own queues when their socket is closed; the accept queue adds them.
 final class ConnectionRegistry: @unchecked Sendable {
+    // @unchecked: `connections` is only touched under `lock`.
     private let lock = NSLock()
     private var connections: [ObjectIdentifier: Connection] = [:]
     private var emptyWaiters: [@Sendable () -> Void] = []

@@ -12,8 +12,3 @@ extension HTTPResponse {
         return .json(bytes: Array(data), status: status)
     }
 }
-
-extension HTTPRequest {
-    /// The body as `Data`, for `JSONDecoder`.
-    public var bodyData: Data { Data(body) }
-}

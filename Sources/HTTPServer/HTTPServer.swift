@@ -16,6 +16,7 @@ import Foundation
 /// read, write and timer sources, and handlers that answer later hold no
 /// thread. See `Limits` for every bound enforced.
 public final class HTTPServer: @unchecked Sendable {
+    // @unchecked: `state` is only touched under `lock`; the rest is immutable.
     /// Receives rare operational events (accept failures, back-off); a line of text each.
     public typealias LogHandler = @Sendable (String) -> Void
     /// Receives a record of every response (see `AccessRecord`).
@@ -91,13 +92,6 @@ public final class HTTPServer: @unchecked Sendable {
         _ = fired.wait(timeout: .now() + 2)
     }
 
-    /// The port being listened on, once started.
-    public var boundPort: UInt16? {
-        lock.lock()
-        defer { lock.unlock() }
-        if case .running(_, let ports) = state { return ports.first }
-        return nil
-    }
 
     /// Connections open right now (including ones finishing or lingering).
     public var openConnections: Int { registry.count }

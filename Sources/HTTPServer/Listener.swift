@@ -4,6 +4,7 @@ import Dispatch
 ///
 /// Everything runs on `queue` (serial), so the flags need no lock.
 final class Listener: @unchecked Sendable {
+    // @unchecked: every mutable field is only touched on `queue`.
     private let sockets: [ListeningSocket]
     private let queue: DispatchQueue
     private let onAccept: (Int32) -> Void

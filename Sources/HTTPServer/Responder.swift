@@ -59,21 +59,6 @@ public final class Responder: @unchecked Sendable {
         }
     }
 
-    /// Answers with the error's response: `HTTPError` as itself, anything else a 500.
-    public func fail(_ error: any Error) {
-        respond(Responder.response(for: error))
-    }
-
-    /// Whether an answer has been given.
-    public var hasResponded: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        switch state {
-        case .inHandler, .detached: return false
-        case .answeredInHandler, .done: return true
-        }
-    }
-
     /// Called by the connection when the handler returns (or throws): the
     /// answer given meanwhile, if any. Without one, the responder is detached
     /// and a later answer is delivered through the sink.

@@ -18,6 +18,7 @@ public protocol LaneWork: AnyObject, Sendable {
 }
 
 public final class LaneGroup: @unchecked Sendable {
+    // @unchecked: immutable; what the lanes share is `Shared`.
     public let lanes: Int
     let shared: Shared
 
@@ -48,6 +49,8 @@ public final class LaneGroup: @unchecked Sendable {
     /// What the lanes' threads share. Kept apart from `LaneGroup` so the threads do not
     /// keep the group alive: when its owner lets go, `deinit` stops them.
     final class Shared: @unchecked Sendable {
+        // @unchecked: atomics and conditions, plus `work`, which `run` writes before it
+        // bumps `generation` and lanes read only after they see the bump.
         let lanes: Int
         let spinNanoseconds: UInt64
         /// Bumped once per run; a lane works when it sees a value it has not seen.

@@ -5,6 +5,8 @@
 /// of rows or columns is a pointer offset, not a copy. Valid only while the owner's
 /// storage is pinned (inside `Matrix.withMutableBlock` and its kin).
 public struct MatrixBlock: @unchecked Sendable {
+    // @unchecked: a raw pointer; the callers that hand blocks to lanes give each lane
+    // disjoint rows or columns, and a `LaneGroup.run` orders one phase before the next.
     public let base: UnsafeMutablePointer<Float>
     public let rows: Int
     public let columns: Int

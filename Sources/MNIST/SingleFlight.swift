@@ -8,6 +8,7 @@ import Foundation
 /// NSLock and DispatchGroup rather than Synchronization.Mutex: they are
 /// understood by ThreadSanitizer, which the tests run under.
 final class SingleFlight<Key: Hashable & Sendable, Value: Sendable, Event: Sendable>: @unchecked Sendable {
+    // @unchecked: `flights` and every `Flight`'s mutable fields are only touched under `lock`.
     typealias Observer = @Sendable (Event) -> Void
 
     /// One run in progress. Its mutable fields are guarded by the owner's lock.

@@ -6,6 +6,7 @@ import Glibc
 /// `sd_notify` without libsystemd: datagrams to `$NOTIFY_SOCKET` (a path, or an
 /// abstract name when it starts with `@`). Does nothing outside systemd.
 final class SystemdNotifier: @unchecked Sendable {
+    // @unchecked: its mutable state is only touched under its lock or on its timer's queue.
     private let socketPath: String?
     private let watchdogMicroseconds: UInt64?
     private let queue = DispatchQueue(label: "gantry.watchdog")
