@@ -14,8 +14,8 @@ if ProcessInfo.processInfo.environment["GANTRY_PORTABLE"] == nil {
 }
 #endif
 
-// Layout follows DESIGN.md's "house": thin C shims, then libraries that each
-// hold one concern, then the `gantry` executable that wires them together.
+// Layout: thin C shims, then libraries that each hold one concern, then the
+// `gantry` executable that wires them together (docs/architecture.md).
 let package = Package(
     name: "gantry",
     platforms: [.macOS(.v14)],
@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries. On macOS the CBLAS API comes from Accelerate.
@@ -70,6 +71,7 @@ let package = Package(
                 "Linalg", "GAN", "MNIST", "HTTPServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -77,6 +79,7 @@ let package = Package(
             dependencies: [
                 "Linalg", "GAN", "MNIST", "HTTPServer", "GantryService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -86,6 +89,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "GantryServiceTests", dependencies: [
             "GantryService", "GAN", "HTTPServer", "MNIST", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Shared by the test targets that run the `gantry` binary as a child.
         .target(name: "GantryTestSupport", path: "Tests/GantryTestSupport"),

@@ -40,7 +40,7 @@ struct BearerAuth: Sendable {
     }
 
     private func unauthorized(_ message: String) -> APIError {
-        var error = APIError(.unauthorized, "unauthorized", message)
+        var error = APIError(.unauthorized, .unauthorized, message)
         error.headers = [("WWW-Authenticate", "Bearer realm=\"gantry\"")]
         return error
     }

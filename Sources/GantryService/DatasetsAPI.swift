@@ -69,7 +69,7 @@ struct DatasetsAPI: Sendable {
     func show(_ request: HTTPRequest) throws -> HTTPResponse {
         let name = request.parameter("name") ?? ""
         guard specs[name] != nil else {
-            throw APIError(.notFound, "not_found",
+            throw APIError(.notFound, .notFound,
                            "no dataset named \"\(name.prefix(64))\" is configured; the configured datasets are \(specs.keys.sorted().joined(separator: ", "))")
         }
         return try APIJSON.response(view(name))

@@ -1,23 +1,25 @@
 import Foundation
+import Logging
 import HTTPServer
 
 /// Turns what a handler threw into the response a client sees. A refusal (`APIError`)
 /// is shown as it is; anything else gets a generic sentence with a request id, and its
 /// details go to the log only, so internal paths and SQL never reach a client.
 struct ErrorResponses: Sendable {
-    let log: @Sendable (String) -> Void
+    let logger: Logger
 
     func response(for error: any Error, to request: HTTPRequest) -> HTTPResponse {
         if let refusal = error as? APIError { return refusal.response }
+        if let refusal = error as? SchedulerRefusal { return Self.apiError(for: refusal).response }
         let id = Self.requestID()
-        log("request \(id) (\(request.method.rawValue) \(request.path)) failed: \(error)")
+        logger.error("request failed: \(error)", metadata: ["request": "\(id)", "route": "\(request.method.rawValue) \(request.path)"])
         var failure: APIError
         if error is StoreFailure {
-            failure = APIError(.serviceUnavailable, "store_unavailable",
+            failure = APIError(.serviceUnavailable, .storeUnavailable,
                                "the job store failed to answer (request \(id); the daemon's log has the details); retry later")
             failure.headers = [("Retry-After", "5")]
         } else {
-            failure = APIError(.internalServerError, "internal", "internal error (request \(id); the daemon's log has the details)")
+            failure = APIError(.internalServerError, .internal, "internal error (request \(id); the daemon's log has the details)")
         }
         return failure.response
     }
@@ -26,5 +28,21 @@ struct ErrorResponses: Sendable {
     static func requestID() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         return String((0..<12).map { _ in alphabet.randomElement()! })
+    }
+
+    /// The status, code and headers of each thing the scheduler refuses.
+    static func apiError(for refusal: SchedulerRefusal) -> APIError {
+        let message = refusal.description
+        switch refusal {
+        case .noSuchJob: return APIError(.notFound, .notFound, message)
+        case .idempotencyConflict: return APIError(.conflict, .idempotencyConflict, message)
+        case .shuttingDown: return APIError(.serviceUnavailable, .shuttingDown, message)
+        case .queueFull:
+            var error = APIError(.tooManyRequests, .queueFull, message)
+            error.headers = [("Retry-After", "30")]
+            return error
+        case .notFinished: return APIError(.conflict, .jobNotFinished, message)
+        case .stillStopping: return APIError(.conflict, .jobStopping, message)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import HTTPServer
 import Linalg
 import MNIST
@@ -11,7 +12,7 @@ public final class GantryDaemon: Sendable {
     let server: HTTPServer
     let notifier: EpochNotifier
 
-    public init(config: ServiceConfig, blas: BLASCoreReport = .current(reason: "not chosen by gantry"), log: @escaping @Sendable (String) -> Void,
+    public init(config: ServiceConfig, blas: BLASCoreReport = .current(reason: "not chosen by gantry"), logger: Logger,
                 status: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.config = config
         let state = config.stateDirectory
@@ -26,14 +27,14 @@ public final class GantryDaemon: Sendable {
         let databasePath = (state as NSString).appendingPathComponent("gantry.sqlite")
         store = try SQLiteJobStore(path: databasePath)
         let files = JobFiles(stateDirectory: state)
-        try StateCheck(store: store, files: files, databasePath: databasePath, log: log).run()
+        try StateCheck(store: store, files: files, databasePath: databasePath, logger: logger).run()
         let cache = DatasetCache(stateDirectory: state, datasets: config.datasets, downloader: Downloader(options: config.download))
         let gate = BLASGate()
         notifier = EpochNotifier()
-        let references = QualityReferences(datasets: cache, gate: gate, log: log)
+        let references = QualityReferences(datasets: cache, gate: gate, logger: logger)
         scheduler = Scheduler(store: store, files: files, datasets: cache, references: references, gate: gate, notifier: notifier,
                               maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, blasThreads: config.blasThreads,
-                              log: log, status: status)
+                              logger: logger, status: status)
         let metrics = Metrics(blas: blas)
         let auth = try config.authTokenFile.map(BearerAuth.init(tokenFile:))
         let jobs = JobsAPI(scheduler: scheduler, references: references, store: store, notifier: notifier, datasets: Set(config.datasets.keys),
@@ -46,7 +47,7 @@ public final class GantryDaemon: Sendable {
             jobs: jobs, images: images, datasets: datasets, metrics: metrics, auth: auth,
             requests: WorkPool(name: "API", width: 8, queueLimit: 512),
             heavy: WorkPool(name: "sampling", width: cores, queueLimit: 4 * cores),
-            problem: { Self.problem(scheduler: scheduler, store: store) }, log: log
+            problem: { Self.problem(scheduler: scheduler, store: store) }, logger: logger
         ) {
             let imagesPerSecond = scheduler.runningImagesPerSecond()
             // Counted from the jobs as the API shows them, so a status the store could not
@@ -61,7 +62,7 @@ public final class GantryDaemon: Sendable {
         }
         var serverConfig = HTTPServer.Configuration(host: config.listen.host, port: config.listen.port)
         serverConfig.limits = config.limits
-        server = HTTPServer(configuration: serverConfig, router: routes.router(), log: log)
+        server = HTTPServer(configuration: serverConfig, router: routes.router(), log: { logger.notice("\($0)") })
     }
 
     /// Listens, then resumes unfinished jobs (a port already taken leaves them untouched).

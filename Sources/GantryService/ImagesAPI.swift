@@ -22,13 +22,13 @@ struct ImagesAPI: Sendable {
         let path = files.checkpoint(job.id)
         guard job.epochsCompleted > 0, FileManager.default.fileExists(atPath: path) else {
             if job.status == .failed || job.status == .cancelled {
-                throw APIError(.conflict, "no_generator", "job \(job.id) is \(job.status.rawValue) and kept no generator"
+                throw APIError(.conflict, .noGenerator, "job \(job.id) is \(job.status.rawValue) and kept no generator"
                                + (job.error.map { " (\($0))" } ?? ""))
             }
-            throw APIError(.conflict, "no_epoch_yet", "job \(job.id) has not completed an epoch yet; retry when progress.epoch is at least 1")
+            throw APIError(.conflict, .noEpochYet, "job \(job.id) has not completed an epoch yet; retry when progress.epoch is at least 1")
         }
         do { return try Checkpoint.read(from: path).trainer } catch {
-            throw APIError(.internalServerError, "checkpoint_unreadable", "job \(job.id)'s checkpoint cannot be read: \(error)")
+            throw APIError(.internalServerError, .checkpointUnreadable, "job \(job.id)'s checkpoint cannot be read: \(error)")
         }
     }
 
@@ -44,13 +44,13 @@ struct ImagesAPI: Sendable {
             return try latestTrainer(job)
         case "best":
             guard let best = kept.best else {
-                throw APIError(.conflict, "no_evaluation_yet",
+                throw APIError(.conflict, .noEvaluationYet,
                                "job \(job.id) has no evaluated epoch yet\(job.config.evalEvery.isOff ? " (eval_every is 0)" : ""); use epoch=latest")
             }
             epoch = best
         default:
             guard let n = Int(text), n >= 1 else {
-                throw APIError(.badRequest, "invalid_parameter", "epoch must be best, latest or an epoch number from 1")
+                throw APIError(.badRequest, .invalidParameter, "epoch must be best, latest or an epoch number from 1")
             }
             epoch = n
         }
@@ -58,11 +58,11 @@ struct ImagesAPI: Sendable {
         guard epoch == kept.best else {
             let list = kept.best == kept.latest ? kept.latest.map { ["\($0) (best and latest)"] } ?? []
                 : [kept.best.map { "\($0) (best)" }, kept.latest.map { "\($0) (latest)" }].compactMap { $0 }
-            throw APIError(.notFound, "generator_not_kept",
+            throw APIError(.notFound, .generatorNotKept,
                            "the generator of epoch \(epoch) is not kept; job \(job.id) keeps \(list.isEmpty ? "none yet" : list.joined(separator: " and "))")
         }
         do { return try Checkpoint.read(from: files.bestGenerator(job.id, epoch: epoch)).trainer } catch {
-            throw APIError(.internalServerError, "checkpoint_unreadable", "job \(job.id)'s best generator (epoch \(epoch)) cannot be read: \(error)")
+            throw APIError(.internalServerError, .checkpointUnreadable, "job \(job.id)'s best generator (epoch \(epoch)) cannot be read: \(error)")
         }
     }
 
@@ -90,13 +90,13 @@ struct ImagesAPI: Sendable {
     func epochSamples(_ request: HTTPRequest, job: Job) throws -> HTTPResponse {
         let epochText = request.parameter("n") ?? ""
         guard let epoch = Int(epochText), epoch >= 1 else {
-            throw APIError(.badRequest, "invalid_parameter", "the epoch in the path must be a whole number from 1")
+            throw APIError(.badRequest, .invalidParameter, "the epoch in the path must be a whole number from 1")
         }
         let count = job.config.samplesPerEpoch
         let columns = try request.integer("columns", in: 1...256, default: Int(Double(count).squareRoot().rounded(.up)))
         let pad = try request.integer("pad", in: 0...8, default: 2)
         guard epoch <= job.epochsCompleted, let tiles = files.readSamples(job: job.id, epoch: epoch), tiles.count == count * 784 else {
-            throw APIError(.notFound, "not_found", "job \(job.id) has no samples for epoch \(epoch) (it has completed \(job.epochsCompleted))")
+            throw APIError(.notFound, .notFound, "job \(job.id) has no samples for epoch \(epoch) (it has completed \(job.epochsCompleted))")
         }
         return Self.image(PGMGrid(columns: columns, pad: pad).encode(tiles: tiles, count: count))
     }
@@ -108,17 +108,17 @@ struct ImagesAPI: Sendable {
         let perRow = try request.integer("columns", in: 1...256, default: min(job.config.samplesPerEpoch, 8))
         let pad = try request.integer("pad", in: 0...8, default: 2)
         guard perRow <= job.config.samplesPerEpoch else {
-            throw APIError(.badRequest, "invalid_parameter", "columns must be at most samples_per_epoch (\(job.config.samplesPerEpoch))")
+            throw APIError(.badRequest, .invalidParameter, "columns must be at most samples_per_epoch (\(job.config.samplesPerEpoch))")
         }
         let last = job.epochsCompleted
         guard last > 0 else {
-            throw APIError(.conflict, "no_epoch_yet", "job \(job.id) has not completed an epoch yet")
+            throw APIError(.conflict, .noEpochYet, "job \(job.id) has not completed an epoch yet")
         }
         let chosen = Self.spread(rows: min(rows, last), over: last)
         var tiles: [UInt8] = []
         for epoch in chosen {
             guard let epochTiles = files.readSamples(job: job.id, epoch: epoch) else {
-                throw APIError(.internalServerError, "samples_missing", "the samples of epoch \(epoch) are missing from job \(job.id)'s folder")
+                throw APIError(.internalServerError, .samplesMissing, "the samples of epoch \(epoch) are missing from job \(job.id)'s folder")
             }
             tiles += epochTiles.prefix(perRow * 784)
         }

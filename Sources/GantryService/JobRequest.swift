@@ -18,13 +18,13 @@ public enum JobRequest {
 
         let document: JSONValue
         do { document = try JSONValue.parse(body) } catch let error as JSONValue.SyntaxError {
-            throw APIError(.badRequest, "invalid_json", "the request body is not valid JSON: \(error)")
+            throw APIError(.badRequest, .invalidJson, "the request body is not valid JSON: \(error)")
         }
         guard case .object(let fields) = document else {
-            throw APIError(.badRequest, "invalid_json", "the request body must be a JSON object")
+            throw APIError(.badRequest, .invalidJson, "the request body must be a JSON object")
         }
         if let unknown = fields.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw APIError(.badRequest, "unknown_field", "unknown field \"\(unknown.prefix(64))\"; the fields are \(Self.fields.joined(separator: ", "))")
+            throw APIError(.badRequest, .unknownField, "unknown field \"\(unknown.prefix(64))\"; the fields are \(Self.fields.joined(separator: ", "))")
         }
         let request = RequestFields(fields: fields)
         if let v = try request.string("dataset") { config.dataset = v }
@@ -46,24 +46,24 @@ public enum JobRequest {
 
     static func checked(_ config: JobConfig, datasets: Set<String>, budget: Int) throws -> JobConfig {
         guard datasets.contains(config.dataset) else {
-            throw APIError(.badRequest, "invalid_parameter",
+            throw APIError(.badRequest, .invalidParameter,
                            "dataset \"\(config.dataset)\" is not configured; the configured datasets are \(datasets.sorted().joined(separator: ", "))")
         }
         do { try config.training.validate() } catch let error as TrainingConfigError {
-            throw APIError(.badRequest, "invalid_parameter", error.message)
+            throw APIError(.badRequest, .invalidParameter, error.message)
         }
         guard (1...256).contains(config.samplesPerEpoch) else {
-            throw APIError(.badRequest, "invalid_parameter", "samples_per_epoch must be between 1 and 256")
+            throw APIError(.badRequest, .invalidParameter, "samples_per_epoch must be between 1 and 256")
         }
         if case .every(let n) = config.evalEvery, !(0...10_000).contains(n) {
-            throw APIError(.badRequest, "invalid_parameter", "eval_every must be \"auto\" or between 0 (no evaluation) and 10000")
+            throw APIError(.badRequest, .invalidParameter, "eval_every must be \"auto\" or between 0 (no evaluation) and 10000")
         }
         guard (500...50_000).contains(config.evalSamples) else {
-            throw APIError(.badRequest, "invalid_parameter", "eval_samples must be between 500 and 50000")
+            throw APIError(.badRequest, .invalidParameter, "eval_samples must be between 500 and 50000")
         }
         let estimate = config.estimatedBytes
         guard estimate <= budget else {
-            throw APIError(.badRequest, "over_budget",
+            throw APIError(.badRequest, .overBudget,
                            "this job needs about \(estimate >> 20) MiB to train, over the configured memory_budget_bytes of \(budget >> 20) MiB")
         }
         return config
@@ -76,7 +76,7 @@ struct RequestFields {
     let fields: [String: JSONValue]
 
     private func refuse(_ name: String, _ kind: String) -> APIError {
-        APIError(.badRequest, "invalid_parameter", "\(name) must be \(kind)")
+        APIError(.badRequest, .invalidParameter, "\(name) must be \(kind)")
     }
 
     func string(_ name: String) throws -> String? {

@@ -29,7 +29,7 @@ struct JobsAPI: Sendable {
         let config = try JobRequest.parse(request.body, datasets: datasets, memoryBudgetBytes: memoryBudgetBytes)
         let key = request.headers["Idempotency-Key"]
         if let key, key.isEmpty || key.utf8.count > 255 {
-            throw APIError(.badRequest, "invalid_parameter", "Idempotency-Key must be 1 to 255 characters")
+            throw APIError(.badRequest, .invalidParameter, "Idempotency-Key must be 1 to 255 characters")
         }
         let (job, created) = try scheduler.create(config: config, body: request.body, idempotencyKey: key)
         var response = try APIJSON.response(view(job), status: created ? .created : .ok)
@@ -42,7 +42,7 @@ struct JobsAPI: Sendable {
         var status: JobStatus?
         if let text = request.query("status") {
             guard let value = JobStatus(rawValue: text) else {
-                throw APIError(.badRequest, "invalid_parameter",
+                throw APIError(.badRequest, .invalidParameter,
                                "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             status = value

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import GAN
 
 /// One quality reference per dataset: built the first time a job evaluates on that
@@ -9,17 +10,17 @@ public final class QualityReferences: @unchecked Sendable {
     // @unchecked: `built` and `building` are only touched under `lock`.
     let datasets: any DatasetProvider
     let gate: BLASGate
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     private let lock = NSLock()
     private var built: [String: QualityReference] = [:]
     private var building: [String: NSLock] = [:]
     /// Summaries read or written, so a job view does not read a file per request.
     private var summaries: [String: DatasetQuality] = [:]
 
-    public init(datasets: any DatasetProvider, gate: BLASGate, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(datasets: any DatasetProvider, gate: BLASGate, logger: Logger = .silent) {
         self.datasets = datasets
         self.gate = gate
-        self.log = log
+        self.logger = logger
     }
 
     /// The reference of dataset `name`, loading or training its classifier if this process
@@ -47,7 +48,7 @@ public final class QualityReferences: @unchecked Sendable {
         let (reference, origin) = try QualityReference.loadOrTrain(
             classifierAt: DatasetQuality.classifierPath(in: directory),
             train: {
-                log("training the quality classifier of \(name)")
+                logger.info("training the quality classifier of \(name)", metadata: ["dataset": "\(name)"])
                 let train = try loaded ?? datasets.digits(name, split: .train) { _ in }
                 trainCount = train.count
                 return train
@@ -59,12 +60,11 @@ public final class QualityReferences: @unchecked Sendable {
                 steps += 1
                 if let trainCount { progress(min(1, Double(steps) / Double(QualityReference.classifierSteps(trainingImages: trainCount) + 1))) }
             },
-            log: log)
+            log: { logger.warning("\($0)") })
         var seconds: Double?
         if case .trained(let s) = origin {
             seconds = s
-            log(String(format: "quality classifier of %@: %.2f%% on %d test images, trained in %.1f s",
-                       name, reference.testAccuracy * 100, testSplit.count, s))
+            logger.info("\(String(format: "quality classifier of %@: %.2f%% on %d test images, trained in %.1f s", name, reference.testAccuracy * 100, testSplit.count, s))")
         }
         if origin == .cached, let stored {
             locked { summaries[name] = stored }

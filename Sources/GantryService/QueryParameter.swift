@@ -5,7 +5,7 @@ extension HTTPRequest {
     func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
         guard let text = query(name) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
-            throw APIError(.badRequest, "invalid_parameter", "\(name) must be a whole number between \(range.lowerBound) and \(range.upperBound)")
+            throw APIError(.badRequest, .invalidParameter, "\(name) must be a whole number between \(range.lowerBound) and \(range.upperBound)")
         }
         return value
     }
@@ -13,7 +13,7 @@ extension HTTPRequest {
     func unsigned(_ name: String, default fallback: UInt64) throws -> UInt64 {
         guard let text = query(name) else { return fallback }
         guard let value = UInt64(text) else {
-            throw APIError(.badRequest, "invalid_parameter", "\(name) must be a whole number between 0 and \(UInt64.max)")
+            throw APIError(.badRequest, .invalidParameter, "\(name) must be a whole number between 0 and \(UInt64.max)")
         }
         return value
     }
@@ -21,7 +21,7 @@ extension HTTPRequest {
     /// The `{id}` path parameter, checked before it reaches the store.
     func jobID() throws -> String {
         let id = parameter("id") ?? ""
-        guard Job.isValidID(id) else { throw APIError(.notFound, "not_found", "no job with id \(id.prefix(64))") }
+        guard Job.isValidID(id) else { throw APIError(.notFound, .notFound, "no job with id \(id.prefix(64))") }
         return id
     }
 }

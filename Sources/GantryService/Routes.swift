@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import HTTPServer
 
 /// Wires the API onto a router: auth before routing on `/v1`, every store-touching
@@ -16,12 +17,12 @@ struct Routes {
     let heavy: WorkPool
     /// nil when the daemon is healthy, else what is wrong (for `/healthz`).
     let problem: @Sendable () -> String?
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     let renderMetrics: @Sendable () throws -> String
 
     func router() -> Router {
         var router = Router()
-        let metrics = self.metrics, failures = ErrorResponses(log: log)
+        let metrics = self.metrics, failures = ErrorResponses(logger: logger)
         let jobs = self.jobs, images = self.images, datasets = self.datasets
 
         if let auth {
@@ -47,7 +48,7 @@ struct Routes {
                     }
                 }
                 guard !accepted else { return }
-                var busy = APIError(.serviceUnavailable, "busy", "too many \(pool.name) requests are in progress; retry in a moment")
+                var busy = APIError(.serviceUnavailable, .busy, "too many \(pool.name) requests are in progress; retry in a moment")
                 busy.headers = [("Retry-After", "1")]
                 metrics.countRequest(status: busy.status.code)
                 responder.respond(busy.response)

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import GAN
 import Linalg
 
@@ -28,8 +29,8 @@ extension Scheduler {
             // Running from here: the data is in, what follows is the job's own work.
             let steps = digits.count / job.config.training.batchSize
             guard steps > 0 else {
-                throw APIError(.badRequest, "invalid_parameter",
-                               "batch_size \(job.config.training.batchSize) is larger than the \(digits.count) training images of \(job.config.dataset)")
+                throw JobConfigurationProblem(description:
+                    "batch_size \(job.config.training.batchSize) is larger than the \(digits.count) training images of \(job.config.dataset)")
             }
             try store.setStepsPerEpoch(id, steps)
             try transition(id, active, to: .running)
@@ -44,11 +45,11 @@ extension Scheduler {
             try train(job, images: digits.images, reference: reference, active: active)
         } catch {
             let message = Self.sentence(for: error)
-            log("job \(id) failed: \(message)")
+            logger.error("job \(id) failed: \(message)", metadata: ["job": "\(id)"])
             do {
                 try transition(id, active, to: .failed, finishedAt: Date(), error: message)
             } catch {
-                log("job \(id): cannot record the failure either (\(error)); it is retried on the next start")
+                logger.error("job \(id): cannot record the failure either (\(error)); it is retried on the next start", metadata: ["job": "\(id)"])
                 lock.withLock { unrecorded[id] = UnrecordedStatus(status: .failed, error: message) }
             }
         }
@@ -109,7 +110,7 @@ extension Scheduler {
         })
         if trainer.epochsCompleted >= config.training.epochs {
             try transition(id, active, to: .completed, finishedAt: Date())
-            log("job \(id) completed \(config.training.epochs) epoch\(config.training.epochs == 1 ? "" : "s")")
+            logger.info("job \(id) completed \(config.training.epochs) epoch\(config.training.epochs == 1 ? "" : "s")", metadata: ["job": "\(id)"])
             status("idle")
         }
     }
@@ -139,7 +140,7 @@ extension Scheduler {
         guard trainer.config == job.config.training else {
             throw CheckpointError.inconsistent("the checkpoint at \(path) was written for a different configuration")
         }
-        log("job \(job.id) resumes from its checkpoint after epoch \(trainer.epochsCompleted)")
+        logger.info("job \(job.id) resumes from its checkpoint after epoch \(trainer.epochsCompleted)", metadata: ["job": "\(job.id)"])
         return trainer
     }
 

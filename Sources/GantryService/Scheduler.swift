@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import GAN
 import Linalg
 
@@ -18,7 +19,7 @@ public final class Scheduler: @unchecked Sendable {
     let maxQueuedJobs: Int
     let concurrentJobs: Int
     let blasThreads: BLASThreadSetting
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     let lock = NSLock()
     private var pending: [String] = []
     private var active: [String: ActiveJob] = [:]
@@ -34,7 +35,7 @@ public final class Scheduler: @unchecked Sendable {
 
     public init(store: any JobStore, files: JobFiles, datasets: any DatasetProvider, references: QualityReferences,
                 gate: BLASGate, notifier: EpochNotifier,
-                maxQueuedJobs: Int, concurrentJobs: Int, blasThreads: BLASThreadSetting = .fixed(1), log: @escaping @Sendable (String) -> Void = { _ in },
+                maxQueuedJobs: Int, concurrentJobs: Int, blasThreads: BLASThreadSetting = .fixed(1), logger: Logger = .silent,
                 status: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.files = files
@@ -45,7 +46,7 @@ public final class Scheduler: @unchecked Sendable {
         self.maxQueuedJobs = maxQueuedJobs
         self.concurrentJobs = concurrentJobs
         self.blasThreads = blasThreads
-        self.log = log
+        self.logger = logger
         self.status = status
     }
 
@@ -57,7 +58,8 @@ public final class Scheduler: @unchecked Sendable {
             pending = unfinished.filter { $0.status != .queued }.map(\.id) + unfinished.filter { $0.status == .queued }.map(\.id)
         }
         for job in unfinished where job.status != .queued {
-            log("job \(job.id) was interrupted by the last stop (\(job.status.rawValue)); it resumes after epoch \(job.epochsCompleted)")
+            logger.notice("job \(job.id) was interrupted by the last stop (\(job.status.rawValue)); it resumes after epoch \(job.epochsCompleted)",
+                          metadata: ["job": "\(job.id)"])
         }
         pump()
     }
@@ -73,19 +75,13 @@ public final class Scheduler: @unchecked Sendable {
         return try creating.withLock {
             if let key = idempotencyKey, let existing = try store.job(idempotencyKey: key) {
                 guard existing.requestHash == hash else {
-                    throw APIError(.conflict, "idempotency_conflict",
-                                   "Idempotency-Key \(key) was used for job \(existing.id) with a different body")
+                    throw SchedulerRefusal.idempotencyConflict(key: key, job: existing.id)
                 }
                 return (existing, false)
             }
             try lock.withLock {
-                guard !stopping else { throw APIError(.serviceUnavailable, "shutting_down", "the daemon is shutting down; retry after it restarts") }
-                guard pending.count < maxQueuedJobs else {
-                    var error = APIError(.tooManyRequests, "queue_full",
-                                         "\(pending.count) jobs are already queued (max_queued_jobs is \(maxQueuedJobs)); retry later")
-                    error.headers = [("Retry-After", "30")]
-                    throw error
-                }
+                guard !stopping else { throw SchedulerRefusal.shuttingDown }
+                guard pending.count < maxQueuedJobs else { throw SchedulerRefusal.queueFull(queued: pending.count, limit: maxQueuedJobs) }
             }
             let job = Job(id: Job.newID(), status: .queued, createdAt: Date(), startedAt: nil, finishedAt: nil, config: config,
                           epochsCompleted: 0, stepsPerEpoch: nil, imagesPerSecond: nil, latest: nil, error: nil,
@@ -113,7 +109,7 @@ public final class Scheduler: @unchecked Sendable {
             try stopUnread(id)
             throw error
         }
-        guard let stored else { throw APIError.notFound(job: id) }
+        guard let stored else { throw SchedulerRefusal.noSuchJob(id) }
         let job = effective(stored)
         guard !job.status.isFinished else { return job }
         let running: ActiveJob? = lock.withLock {
@@ -160,10 +156,10 @@ public final class Scheduler: @unchecked Sendable {
     /// finishing its current step; that is waited for (it takes milliseconds).
     public func delete(_ id: String) throws {
         for attempt in 0..<2 {
-            guard let stored = try store.job(id: id) else { throw APIError.notFound(job: id) }
+            guard let stored = try store.job(id: id) else { throw SchedulerRefusal.noSuchJob(id) }
             let job = effective(stored)
             guard job.status.isFinished else {
-                throw APIError(.conflict, "job_not_finished", "job \(id) is \(job.status.rawValue); cancel it before deleting it")
+                throw SchedulerRefusal.notFinished(job: id, status: job.status)
             }
             guard let stopping = lock.withLock({ active[id] }) else {
                 // The folder goes out of sight first: a crash after it leaves a row whose
@@ -176,7 +172,7 @@ public final class Scheduler: @unchecked Sendable {
             }
             if attempt == 0 { _ = stopping.waitUntilFinished(seconds: 5) }
         }
-        throw APIError(.conflict, "job_stopping", "job \(id) is still stopping; retry in a moment")
+        throw SchedulerRefusal.stillStopping(job: id)
     }
 
     /// The job as the API shows it: the store's record, unless a status the store could

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import GAN
 
 /// Checks the database against the job folders before the daemon serves anything.
@@ -19,7 +20,7 @@ public struct StateCheck {
     let store: any JobStore
     let files: JobFiles
     let databasePath: String
-    let log: @Sendable (String) -> Void
+    let logger: Logger
 
     public func run() throws {
         files.removeRetired()
@@ -48,14 +49,15 @@ public struct StateCheck {
         guard missing.allSatisfy({ logged[$0] != nil }) else {
             let message = "its checkpoint is at epoch \(checkpointed) but the database has records only to epoch \(job.epochsCompleted), "
                 + "and \(files.epochLog(job.id)) cannot supply epochs \(missing.lowerBound)–\(missing.upperBound)"
-            log("job \(job.id): \(message); it is marked failed")
+            logger.error("job \(job.id): \(message); it is marked failed", metadata: ["job": "\(job.id)"])
             if !job.status.isFinished { try store.setStatus(job.id, .failed, finishedAt: Date(), error: message) }
             return
         }
         for epoch in missing {
             try store.recordEpoch(job.id, logged[epoch]!, imagesPerSecond: job.imagesPerSecond ?? 0)
         }
-        log("job \(job.id): epochs \(missing.lowerBound)–\(missing.upperBound) were missing from the database "
-            + "(behind its checkpoint); restored from \(files.epochLog(job.id))")
+        let range = "\(missing.lowerBound)–\(missing.upperBound)"
+        logger.warning("job \(job.id): epochs \(range) were missing from the database (behind its checkpoint); restored from \(files.epochLog(job.id))",
+                       metadata: ["job": "\(job.id)"])
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import GantryService
 import Linalg
 
@@ -31,12 +32,13 @@ struct ServeCommand: ParsableCommand {
 
         let blas = try BLASCoreLauncher.select(settings.blasCore)
         let notifier = SystemdNotifier(environment: environment)
-        let log: @Sendable (String) -> Void = { line in Console.error("gantry: \(line)") }
+        let logger = Logger(label: "gantry") { _ in ConsoleLogHandler() }
+        let log: @Sendable (String) -> Void = { logger.info("\($0)") }
         log("blas: \(blas.summary)")
         let daemon: GantryDaemon
         let boundPort: UInt16
         do {
-            daemon = try GantryDaemon(config: settings, blas: blas, log: log) { notifier.status($0) }
+            daemon = try GantryDaemon(config: settings, blas: blas, logger: logger) { notifier.status($0) }
             boundPort = try daemon.start()
         } catch {
             notifier.status("cannot start: \(error)")

@@ -50,7 +50,7 @@ import Testing
 
     @Test func aJobOverTheMemoryBudgetIsRefusedBeforeQueueing() {
         let error = refusal(#"{"g_hidden": 4096, "d_hidden": 4096, "batch_size": 10000}"#, budget: 64 << 20)
-        #expect(error?.code == "over_budget")
+        #expect(error?.code == .overBudget)
         #expect(refusal("{}", budget: 64 << 20) == nil)
     }
 
