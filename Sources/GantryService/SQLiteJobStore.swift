@@ -180,16 +180,11 @@ public final class SQLiteJobStore: JobStore {
     /// second record of the same epoch fails loudly: each epoch exists exactly once.
     public func recordEpoch(_ id: String, _ losses: EpochLosses, imagesPerSecond: Double) throws {
         try write { db in
-            let evaluation = losses.evaluation
-            try db.execute(sql: """
-                INSERT INTO epochs (job_id, epoch, d_loss, g_loss, d_loss_real, d_loss_fake, d_real_mean, d_fake_mean, seconds, steps,
-                                    fd, inception_score, class_counts, confident_share, eval_samples, eval_seconds)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, losses.epoch, losses.dLoss, losses.gLoss, losses.dLossReal, losses.dLossFake,
-                                 losses.dRealMean, losses.dFakeMean, losses.seconds, losses.steps,
-                                 evaluation?.scores.fd, evaluation?.scores.inceptionScore,
-                                 evaluation.map { $0.scores.classCounts.map(String.init).joined(separator: ",") },
-                                 evaluation?.scores.confidentShare, evaluation?.samples, evaluation?.seconds])
+            let fields = EpochRow.fields(of: losses)
+            let columns = (["job_id"] + fields.map(\.column)).joined(separator: ", ")
+            let placeholders = Array(repeating: "?", count: fields.count + 1).joined(separator: ", ")
+            try db.execute(sql: "INSERT INTO epochs (\(columns)) VALUES (\(placeholders))",
+                           arguments: StatementArguments([id as (any DatabaseValueConvertible)?] + fields.map(\.value)))
             try db.execute(sql: "UPDATE jobs SET epochs_completed = ?, images_per_second = ? WHERE id = ?",
                            arguments: [losses.epoch, imagesPerSecond, id])
         }
@@ -213,7 +208,7 @@ public final class SQLiteJobStore: JobStore {
         } else {
             let generation = cache.generation(id)
             all = try read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM epochs WHERE job_id = ? ORDER BY epoch", arguments: [id]).compactMap { Self.losses(from: $0) }
+                try Row.fetchAll(db, sql: "SELECT * FROM epochs WHERE job_id = ? ORDER BY epoch", arguments: [id]).compactMap { try Self.losses(from: $0) }
             }
             cache.store(epochs: all, of: id, readAt: generation)
         }
@@ -267,15 +262,12 @@ public final class SQLiteJobStore: JobStore {
 
     // MARK: Rows
 
-    static let epochColumns = ["epoch", "d_loss", "g_loss", "d_loss_real", "d_loss_fake", "d_real_mean", "d_fake_mean",
-                               "seconds", "steps", "fd", "inception_score", "class_counts", "confident_share",
-                               "eval_samples", "eval_seconds"]
 
     /// A job with its latest epoch (`l_`), its best-`fd` epoch (`b_`) and its latest
     /// evaluated epoch (`e_`), each joined through the (job_id, epoch) primary key.
     static let selectJob: String = {
         func columns(_ table: String, _ prefix: String) -> String {
-            epochColumns.map { "\(table).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
+            EpochRow.columns.map { "\(table).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
         }
         return """
             SELECT j.*, \(columns("l", "l_")), \(columns("b", "b_")), \(columns("e", "e_"))
@@ -300,27 +292,12 @@ public final class SQLiteJobStore: JobStore {
                    startedAt: (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
                    finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
                    config: config, epochsCompleted: row["epochs_completed"], stepsPerEpoch: row["steps_per_epoch"],
-                   imagesPerSecond: row["images_per_second"], latest: losses(from: row, prefix: "l_"), error: row["error"],
+                   imagesPerSecond: row["images_per_second"], latest: try losses(from: row, prefix: "l_"), error: row["error"],
                    idempotencyKey: row["idempotency_key"], requestHash: row["request_hash"],
-                   best: losses(from: row, prefix: "b_"), lastEvaluated: losses(from: row, prefix: "e_"))
+                   best: try losses(from: row, prefix: "b_"), lastEvaluated: try losses(from: row, prefix: "e_"))
     }
 
-    /// The epoch record in `row`'s columns named `prefix` + column; nil when the join found none.
-    static func losses(from row: Row, prefix: String = "") -> EpochLosses? {
-        func column(_ name: String) -> String { prefix + name }
-        guard let epoch: Int = row[column("epoch")] else { return nil }
-        var losses = EpochLosses(epoch: epoch, dLoss: row[column("d_loss")], gLoss: row[column("g_loss")],
-                                 dLossReal: row[column("d_loss_real")], dLossFake: row[column("d_loss_fake")],
-                                 dRealMean: row[column("d_real_mean")], dFakeMean: row[column("d_fake_mean")],
-                                 seconds: row[column("seconds")], steps: row[column("steps")])
-        if let fd: Double = row[column("fd")] {
-            let counts: String = row[column("class_counts")] ?? ""
-            let scores = SampleEvaluator.Scores(fd: fd, inceptionScore: row[column("inception_score")] ?? 0,
-                                                classCounts: counts.split(separator: ",").compactMap { Int($0) },
-                                                confidentShare: row[column("confident_share")] ?? 0)
-            losses.evaluation = EpochEvaluation(scores: scores, samples: row[column("eval_samples")] ?? 0,
-                                                seconds: row[column("eval_seconds")] ?? 0)
-        }
-        return losses
+    static func losses(from row: Row, prefix: String = "") throws -> EpochLosses? {
+        try EpochRow.losses(from: row, prefix: prefix)
     }
 }

@@ -127,4 +127,20 @@ import Testing
         // Another opener (as a second daemon on this folder would be) cannot read or write.
         #expect(throws: StoreFailure.self) { try SQLiteJobStore(path: directory + "/gantry.sqlite").jobs() }
     }
+
+    /// An epoch row is `EpochLosses`' own Codable form: the record's keys and the table's
+    /// columns are the same set, so a new field is one edit there plus its migration
+    /// (this fails until the migration adds the column). The round trip keeps every value.
+    @Test func epochRowsAreTheRecordsCodableForm() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try makeStore()
+        let columns = try store.database.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(epochs)").map { $0["name"] as String } }
+        #expect(Set(columns) == Set(EpochRow.columns + ["job_id"]))
+        try store.insert(job("aaa"))
+        let record = evaluated(1, fd: 12.5)
+        try store.recordEpoch("aaa", record, imagesPerSecond: 1)
+        try store.recordEpoch("aaa", losses(2), imagesPerSecond: 1)
+        let reopened = try store.epochs(of: "aaa")  // read from the database: the writes emptied the cache
+        #expect(reopened == [record, losses(2)])
+    }
 }
