@@ -39,11 +39,24 @@ struct ShutdownTests {
         box.answerAll(.text("after shutdown")) // harmless
     }
 
+    /// Shutting down a server that never started, or one already shut down, returns and
+    /// calls its completion (a caller waiting on it is not left hanging); the port stays closed.
     @Test func shutdownTwiceAndBeforeStart() throws {
         let unstarted = HTTPServer(configuration: .init(port: 0), router: Router())
-        unstarted.shutdown(timeout: 1)
+        let unstartedDone = DispatchSemaphore(value: 0)
+        unstarted.shutdown(timeout: 1) { unstartedDone.signal() }
+        #expect(unstartedDone.wait(timeout: .now() + 10) == .success, "no completion for a server that never started")
+        #expect(unstarted.boundPort == nil)
+        #expect(throws: SocketError.self, "a shut-down server must not start") { try unstarted.start() }
+
         let server = try TestServer()
-        server.server.shutdown(timeout: 1)
-        server.server.shutdown(timeout: 1)
+        #expect(try server.client().roundTrip(get("/hello")).status == 200)
+        let done = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        server.server.shutdown(timeout: 1) { done.0.signal() }
+        #expect(done.0.wait(timeout: .now() + 10) == .success, "no completion for the first shutdown")
+        server.server.shutdown(timeout: 1) { done.1.signal() }
+        #expect(done.1.wait(timeout: .now() + 10) == .success, "no completion for the second shutdown")
+        #expect(server.server.boundPort == nil && server.server.openConnections == 0)
+        #expect(throws: TestFailure.self, "the port still accepts after two shutdowns") { try server.client() }
     }
 }
