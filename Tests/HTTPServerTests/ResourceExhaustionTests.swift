@@ -18,8 +18,11 @@ struct ResourceExhaustionTests {
         return nil
     }
 
-    @Test(.enabled(if: benchServerPath != nil, "http-bench-server was not built next to the tests"))
+    static let benchServerNeed = "http-bench-server built next to the tests (swift build --build-tests, as .ci/run does)"
+
+    @Test(.needs(benchServerNeed, benchServerPath != nil))
     func acceptBacksOffOnEMFILEInsteadOfSpinning() throws {
+        try requireResource(Self.benchServerNeed, Self.benchServerPath != nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "ulimit -n 40 && exec \"$0\" --port 0", ResourceExhaustionTests.benchServerPath!]
