@@ -173,24 +173,38 @@ struct DownloaderTests {
     func singleFlight() throws {
         let (server, state) = try serverAndState()
         defer { server.stop(); TestPaths.remove(state) }
-        // "slow" holds each response 0.5 s, so the second load surely arrives mid-download.
-        let cache = DatasetCache(stateDirectory: state, datasets: ["m": try localSpec(baseURLs: [server.base("slow")])],
+        let cache = DatasetCache(stateDirectory: state, datasets: ["m": try localSpec(baseURLs: [server.base("ok")])],
                                  downloader: Downloader(options: fastOptions))
         let logs = [EventLog(), EventLog()]
         let results = ResultBox()
-        DispatchQueue.concurrentPerform(iterations: 2) { index in
-            results.set(index, Result { try cache.load("m", events: logs[index].record) })
+        let followerDone = DispatchSemaphore(value: 0)
+        let joined = Flag()
+        // The overlap is arranged, not hoped for: when the first load starts its first
+        // transfer, it starts the second load and waits until that one has joined it.
+        // (60 s only bounds a hang; the wait ends as soon as the second load joins.)
+        let leaderEvents: @Sendable (DownloadEvent) -> Void = { event in
+            logs[0].record(event)
+            guard case .started = event, joined.setOnce() else { return }
+            Thread.detachNewThread {
+                results.set(1, Result { try cache.load("m", events: logs[1].record) })
+                followerDone.signal()
+            }
+            let deadline = Date().addingTimeInterval(60)
+            while cache.waiters(for: "m") < 1 && Date() < deadline { usleep(1_000) }
         }
+        results.set(0, Result { try cache.load("m", events: leaderEvents) })
+        #expect(followerDone.wait(timeout: .now() + 60) == .success, "the second load never finished")
         let loaded = try results.values.map { try $0.get() }
         #expect(loaded.count == 2 && loaded[0] == loaded[1] && loaded[0].images.count == 4000)
         for name in fileNames {
             #expect(server.requests(for: name).count == 1, "\(name) was requested \(server.requests(for: name).count) times")
         }
-        // Both callers saw the transfers happen (a caller arriving after the
-        // download would only see "verified"), so they really overlapped, and
-        // the waiting one heard the leader's events.
+        // The second caller joined the first one's download (a caller arriving after it
+        // would only see "verified") and heard every transfer of it.
         for log in logs {
-            #expect(log.events.contains(.downloaded(file: "t10k-labels-idx1-ubyte.gz", url: server.base("slow") + "t10k-labels-idx1-ubyte.gz")))
+            for name in fileNames {
+                #expect(log.events.contains(.downloaded(file: name, url: server.base("ok") + name)), "\(name): \(log.events)")
+            }
         }
     }
 
@@ -296,6 +310,21 @@ struct DownloaderTests {
 }
 
 /// Results written from concurrentPerform's threads.
+/// A flag that can be raised once, from any thread.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+
+    /// True for the caller that raises it, false for every later one.
+    func setOnce() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if raised { return false }
+        raised = true
+        return true
+    }
+}
+
 final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: [Int: Result<LabeledImages, any Error>] = [:]
