@@ -74,8 +74,9 @@ struct ServerBasicsTests {
         }
         // Not a speed test: this catches the ~40 ms delayed-ACK stall per
         // response that a head written apart from its body (or Nagle) causes,
-        // which would make this take 40 s. The bound is 5 ms per request.
-        #expect(Date().timeIntervalSince(start) < 5)
+        // which would make this take 40 s. Measured under load: 0.14–0.66 s; the bound,
+        // 15 ms per request, stays far from the 40 s of a stall.
+        #expect(Date().timeIntervalSince(start) < 15)
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
