@@ -151,8 +151,9 @@ struct DownloaderTests {
         let started = Date()
         let error = #expect(throws: DownloadError.self) { try Downloader(options: options).fetch(spec, named: "m", into: state) }
         let elapsed = Date().timeIntervalSince(started)
-        // Low-speed window is 1 s; libcurl checks it about once a second.
-        #expect(elapsed >= 0.9 && elapsed < 4, "aborted after \(elapsed) s")
+        // Low-speed window is 1 s; libcurl checks it about once a second. Measured under
+        // load: 1.20–1.37 s; the server would stall for 30 s.
+        #expect(elapsed >= 0.9 && elapsed < 10, "aborted after \(elapsed) s")
         #expect(error?.description.contains("curl error 28") == true, "\(error?.description ?? "")")
         #expect(error?.description.contains("too slow") == true || error?.description.contains("Operation") == true)
     }
