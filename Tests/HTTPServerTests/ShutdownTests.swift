@@ -55,7 +55,6 @@ struct ShutdownTests {
         let unstartedDone = DispatchSemaphore(value: 0)
         unstarted.shutdown(timeout: 1) { unstartedDone.signal() }
         #expect(unstartedDone.wait(timeout: .now() + 10) == .success, "no completion for a server that never started")
-        #expect(unstarted.boundPort == nil)
         #expect(throws: SocketError.self, "a shut-down server must not start") { try unstarted.start() }
 
         let server = try TestServer()
@@ -65,7 +64,7 @@ struct ShutdownTests {
         #expect(done.0.wait(timeout: .now() + 10) == .success, "no completion for the first shutdown")
         server.server.shutdown(timeout: 1) { done.1.signal() }
         #expect(done.1.wait(timeout: .now() + 10) == .success, "no completion for the second shutdown")
-        #expect(server.server.boundPort == nil && server.server.openConnections == 0)
+        #expect(server.server.openConnections == 0)
         #expect(!server.stillAnswers(), "the server still accepts after two shutdowns")
     }
 }
