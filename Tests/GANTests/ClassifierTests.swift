@@ -55,13 +55,24 @@ import Testing
     }
 
     /// Trained as the daemon trains it (mnist5k's 4,000 digits, 30 epochs, one-pixel
-    /// shifts; 1.6 s), it classifies the 1,000 held-out ones: 96.1% measured; issue 7 asks
-    /// for at least 94%.
-    @Test func learnsMnist5k() throws {
-        let classifier = try #require(Mnist5k.classifier, "mnist5k could not be loaded")
+    /// shifts; 1.6 s), it classifies the 1,000 held-out ones: issue 7 asks for at least 94%.
+    /// Measured over classifier seeds 11 (the daemon's), 1–7 and the Haswell, SkylakeX and
+    /// Cooperlake kernels (24 runs): 94.8–96.6%, mean 95.8%; seed 4 is the lowest (or tied)
+    /// on every kernel (95.2, 95.1, 94.8%). The suite runs the daemon's seed (nil: its default) and
+    /// two others, 4 among them.
+    @Test(arguments: [nil, 1, 4] as [UInt64?])
+    func learnsMnist5k(seed: UInt64?) throws {
+        let classifier: Classifier
+        if let seed {
+            let train = try Mnist5k.images(.train)
+            BLASThreads.set(1)
+            classifier = QualityReference.trainClassifier(on: LabeledDigits(images: train.images, labels: train.labels), seed: seed)
+        } else {
+            classifier = try #require(Mnist5k.classifier, "mnist5k could not be loaded")
+        }
         let test = try Mnist5k.images(.test)
         let accuracy = classifier.accuracy(test.images, labels: test.labels)
-        #expect(accuracy >= 0.94, "test accuracy \(accuracy)")
+        #expect(accuracy >= 0.94, "seed \(seed.map(String.init) ?? "default"): test accuracy \(accuracy)")
         #expect(classifier.features(Matrix(rows: 2, columns: 784)).columns == 128)
     }
 }

@@ -26,6 +26,9 @@ import Testing
         let (first, origin) = try QualityReference.loadOrTrain(classifierAt: path, train: train, test: testDigits)
         guard case .trained = origin else { Issue.record("expected a training, got \(origin)"); return }
         #expect(trainings == 1 && FileManager.default.fileExists(atPath: path))
+        // A sanity bound, not the quality requirement (ClassifierTests has that): on 1,000
+        // training digits, seeds 11 and 1–7 on Haswell, SkylakeX and Cooperlake kernels
+        // measured 90.5–93.3% (24 runs).
         #expect(first.testAccuracy > 0.85, "1,000 training digits: \(first.testAccuracy)")
         #expect(first.testImages == 1000 && first.realScores.classCounts.reduce(0, +) == 500)
 

@@ -19,6 +19,50 @@ struct FuzzCorpusTests {
         #expect(FuzzCorpusTests.seeds.count >= 10)
     }
 
+    /// What each corpus entry is, from reading its bytes (not from running the parser):
+    /// a real client's request(s), which must all parse, or a hostile or malformed
+    /// input, which must be refused with the status a client would get.
+    enum Expected {
+        /// Every request parses, with these body lengths, and nothing is left over.
+        case parses(bodies: [Int])
+        /// `served` requests parse, then the parser refuses with `status`.
+        case refused(status: Int, served: Int)
+    }
+
+    static let expected: [String: Expected] = [
+        "absolute-form.txt": .parses(bodies: [0]),
+        "browser.txt": .parses(bodies: [0]),
+        "curl-get.txt": .parses(bodies: [0]),
+        "curl-post-expect.txt": .parses(bodies: [12]),
+        "curl-post-json.txt": .parses(bodies: [27]),
+        "http10-keepalive.txt": .parses(bodies: [0]),
+        "http10.txt": .parses(bodies: [0]),
+        // A leading empty line is skipped (RFC 9112 2.2); obs-text (0x80–0xFF) is allowed in a field value.
+        "leading-crlf-obs-text.txt": .parses(bodies: [0]),
+        "longpoll.txt": .parses(bodies: [0]),
+        "options-star.txt": .parses(bodies: [0]),
+        "percent-query.txt": .parses(bodies: [0]),
+        "pipelined-bodies.txt": .parses(bodies: [16, 2]),
+        "pipelined.txt": .parses(bodies: [0, 0, 0]),
+        "wrk-get.txt": .parses(bodies: [0]),
+        // Transfer-Encoding without a length: the server takes no chunked bodies (411 Length Required).
+        "chunked.txt": .refused(status: 411, served: 0),
+        // Line folding is refused, not unfolded (RFC 9112 5.2 allows a 400).
+        "obs-fold.txt": .refused(status: 400, served: 0),
+        // Request smuggling shapes: refused before the smuggled request is taken.
+        "smuggle-cl-te.txt": .refused(status: 400, served: 0),
+        "smuggle-two-lengths.txt": .refused(status: 400, served: 0),
+        // A fuzzer-found mix: 31 well-formed (if odd) requests, then a line of garbage.
+        "pipelined-mix-from-fuzzer.txt": .refused(status: 400, served: 31),
+    ]
+
+    @Test func everyCorpusEntryIsClassified() {
+        let unclassified = FuzzCorpusTests.seeds.filter { FuzzCorpusTests.expected[$0] == nil }
+        #expect(unclassified.isEmpty, "add these corpus entries to FuzzCorpusTests.expected: \(unclassified)")
+        let missing = FuzzCorpusTests.expected.keys.filter { !FuzzCorpusTests.seeds.contains($0) }.sorted()
+        #expect(missing.isEmpty, "classified but not in the corpus: \(missing)")
+    }
+
     @Test(arguments: FuzzCorpusTests.seeds)
     func splittingNeverChangesTheOutcome(_ name: String) throws {
         let bytes = try [UInt8](Data(contentsOf: FuzzCorpusTests.seedDirectory.appendingPathComponent(name)))
@@ -28,7 +72,17 @@ struct FuzzCorpusTests {
             #expect(outcomes(bytes, limits: limits, chunk: chunk) == whole, "\(name) in \(chunk)-byte pieces")
         }
         // The real requests in the corpus parse; the hostile ones are refused.
-        #expect(!whole.isEmpty)
+        let requests = whole.filter { $0.hasPrefix("request ") }
+        switch FuzzCorpusTests.expected[name] {
+        case .parses(let bodies):
+            #expect(whole.last == "needMore", "\(name) should parse to its end: \(whole)")
+            #expect(requests.map { Int($0.split(separator: " ").last!) } == bodies, "\(name): \(whole)")
+        case .refused(let status, let served):
+            #expect(whole.last == "\(status)", "\(name) should be refused with \(status): \(whole)")
+            #expect(requests.count == served, "\(name): \(whole)")
+        case nil:
+            break // reported by everyCorpusEntryIsClassified
+        }
     }
 
     /// Every request in `bytes` (pipelined), fed `chunk` bytes at a time.
@@ -50,7 +104,7 @@ struct FuzzCorpusTests {
                 start += consumed
                 available = max(available, start)
                 parser.reset()
-                results.append("\(request.method) \(request.pathSegments) \(request.queryItems) \(request.headers.count) \(request.body.count)")
+                results.append("request \(request.method) \(request.pathSegments) \(request.queryItems) \(request.headers.count) \(request.body.count)")
             }
         }
     }

@@ -7,10 +7,12 @@ import Testing
 /// when the package is installed (`.ci/run` installs it).
 @Suite("Fashion-MNIST over loopback")
 struct FashionMNISTDownloadTests {
-    @Test("downloads, verifies and decodes 60,000 + 10,000 images",
-          .enabled(if: FileManager.default.fileExists(atPath: TestPaths.fashionMNIST + "/train-images-idx3-ubyte.gz"),
-                   "needs Debian's dataset-fashion-mnist"))
+    static let need = "Debian's dataset-fashion-mnist in \(TestPaths.fashionMNIST) (apt-get install dataset-fashion-mnist)"
+    static var installed: Bool { FileManager.default.fileExists(atPath: TestPaths.fashionMNIST + "/train-images-idx3-ubyte.gz") }
+
+    @Test("downloads, verifies and decodes 60,000 + 10,000 images", .needs(need, installed))
     func fullDataset() throws {
+        try requireResource(Self.need, Self.installed)
         let server = try FaultServer(root: TestPaths.fashionMNIST)
         defer { server.stop() }
         let state = TestPaths.temporaryDirectory()

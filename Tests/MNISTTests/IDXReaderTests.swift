@@ -191,11 +191,18 @@ struct IDXReaderTests {
         #expect(error?.description.hasPrefix(path + ": the IDX file has 3 dimension(s)") == true)
     }
 
-    @Test("random corruption of a valid file never crashes: it decodes or throws IDXError")
+    /// 400 random corruptions (a changed, inserted or cut byte, up to four times) of a
+    /// plain and a gzipped image file. Each one's outcome is predicted independently:
+    /// the gzip layer by Python's zlib fed one output byte at a time (what it decodes
+    /// before it fails, and how it fails), the IDX layer by `expectedOutcome`, a reading
+    /// of the format written for this test. The reader must give exactly that outcome:
+    /// the same pixels, or the same `IDXError.Problem`.
+    @Test("random corruption of a valid file gives exactly the predicted pixels or error")
     func fuzz() throws {
         let plain = syntheticImages(2)
         let compressed = try gzip(plain)
         var generator = SplitMix64(seed: 42)
+        var inputs: [[UInt8]] = []
         for round in 0..<400 {
             var bytes = round % 2 == 0 ? plain : compressed
             for _ in 0..<(1 + Int(generator.next() % 4)) {
@@ -207,10 +214,138 @@ struct IDXReaderTests {
                 }
                 if bytes.isEmpty { break }
             }
-            do {
-                _ = try IDXReader.readImages(from: bytes)
-            } catch is IDXError {
+            inputs.append(bytes)
+        }
+        let inflated = try pythonInflate(inputs.filter(isGzip))
+        var gzipIndex = 0
+        var outcomes: [String: Int] = [:]
+        for (round, bytes) in inputs.enumerated() {
+            let expected: Outcome
+            if isGzip(bytes) {
+                let (decoded, failure) = inflated[gzipIndex]
+                gzipIndex += 1
+                expected = expectedOutcome(decoded: decoded, failure: failure, sourceBytes: bytes.count, compressed: true)
+            } else {
+                expected = expectedOutcome(decoded: bytes, failure: nil, sourceBytes: bytes.count, compressed: false)
             }
+            let actual: Outcome
+            do {
+                actual = .pixels(try IDXReader.readImages(from: bytes).pixels)
+            } catch let error as IDXError {
+                actual = .problem(error.problem)
+            }
+            #expect(actual == expected, "round \(round) (\(isGzip(bytes) ? "gzip" : "plain"), \(bytes.count) bytes)")
+            outcomes[expected.name, default: 0] += 1
+        }
+        // The corruptions reach every kind of outcome, so each prediction above was put to the test.
+        for name in ["pixels", "shorterThanHeader", "badMagic", "unsupportedElementType", "wrongRank", "notMNISTSize",
+                     "truncated", "trailingData", "corruptGzip", "truncatedGzip"] {
+            #expect(outcomes[name, default: 0] > 0, "no round ended in \(name): \(outcomes)")
+        }
+    }
+
+    enum Outcome: Equatable {
+        case pixels([UInt8])
+        case problem(IDXError.Problem)
+
+        var name: String {
+            switch self {
+            case .pixels: return "pixels"
+            case .problem(let problem): return String(String(describing: problem).prefix { $0 != "(" })
+            }
+        }
+    }
+
+    func isGzip(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B }
+
+    /// What reading an IDX image file must give, from the bytes it decodes to and how
+    /// the decoding ended (`failure`: the gzip error met after `decoded`, if any). The
+    /// reader takes the 4-byte magic, the 12 bytes of dimensions, the payload, then
+    /// looks for one byte more; a gzip error is met only when it asks for more than
+    /// `decoded` holds. Sizes are checked before the payload is read: over the payload
+    /// limit, more than 1032 times the compressed size (deflate's largest ratio), or, in
+    /// a plain file, more than the bytes present.
+    func expectedOutcome(decoded: [UInt8], failure: IDXError.Problem?, sourceBytes: Int, compressed: Bool) -> Outcome {
+        func short(_ needed: Int, else problem: IDXError.Problem) -> Outcome? {
+            guard decoded.count < needed else { return nil }
+            return .problem(failure ?? problem)
+        }
+        if let outcome = short(4, else: .shorterThanHeader(.images, byteCount: decoded.count)) { return outcome }
+        let magic = decoded[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        guard decoded[0] == 0 && decoded[1] == 0 else { return .problem(.badMagic(.images, found: magic)) }
+        guard decoded[2] == 8 else { return .problem(.unsupportedElementType(.images, found: decoded[2])) }
+        guard decoded[3] == 3 else { return .problem(.wrongRank(.images, found: Int(decoded[3]))) }
+        if let outcome = short(16, else: .shorterThanHeader(.images, byteCount: decoded.count)) { return outcome }
+        let dimension = { (i: Int) in Int(decoded[(4 + 4 * i)..<(8 + 4 * i)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }) }
+        let (count, rows, columns) = (dimension(0), dimension(1), dimension(2))
+        guard rows == 28 && columns == 28 else { return .problem(.notMNISTSize(rows: rows, columns: columns)) }
+        let claimed = count * 784
+        guard claimed <= IDXReader.defaultMaxPayloadBytes else {
+            return .problem(.tooLarge(.images, claimedBytes: claimed, limit: IDXReader.defaultMaxPayloadBytes))
+        }
+        if compressed && claimed > sourceBytes * 1032 {
+            return .problem(.implausibleSize(.images, claimedBytes: claimed, compressedBytes: sourceBytes))
+        }
+        if !compressed && claimed > sourceBytes - 16 {
+            return .problem(.truncated(.images, claimedItems: count, claimedBytes: claimed, presentBytes: sourceBytes - 16))
+        }
+        if let outcome = short(16 + claimed, else: .truncated(.images, claimedItems: count, claimedBytes: claimed,
+                                                              presentBytes: decoded.count - 16)) { return outcome }
+        if decoded.count > 16 + claimed { return .problem(.trailingData(.images, claimedItems: count)) }
+        if let failure { return .problem(failure) }
+        return .pixels(Array(decoded[16...]))
+    }
+
+    /// Each input inflated by Python's zlib, one output byte per call, member after member
+    /// (bytes after a member must start another one, 0x1F first): the bytes it gives
+    /// before it fails, and `truncatedGzip` if the input ends first or `corruptGzip`
+    /// (with zlib's message) if zlib refuses it.
+    func pythonInflate(_ inputs: [[UInt8]]) throws -> [(decoded: [UInt8], failure: IDXError.Problem?)] {
+        let folder = TestPaths.temporaryDirectory()
+        defer { TestPaths.remove(folder) }
+        for (i, bytes) in inputs.enumerated() { try Data(bytes).write(to: URL(fileURLWithPath: "\(folder)/\(i).gz")) }
+        let script = """
+        import sys, zlib
+        def inflate(rest):
+            out = bytearray()
+            while True:
+                d = zlib.decompressobj(31)
+                tail = rest
+                try:
+                    while not d.eof:
+                        chunk = d.decompress(tail, 1)
+                        tail = d.unconsumed_tail
+                        out += chunk
+                        if not chunk and not tail and not d.eof:
+                            out += d.flush()
+                            return out, "truncated"
+                except zlib.error as e:
+                    return out, "corrupt " + str(e).split(": ", 1)[-1]  # "Error -3 while decompressing data: MSG"
+                rest = d.unused_data
+                if not rest:
+                    return out, "none"
+                if rest[0] != 0x1F:
+                    return out, "corrupt bytes after the end of the gzip data are not another gzip member"
+        folder, count = sys.argv[1], int(sys.argv[2])
+        for i in range(count):
+            out, failure = inflate(open("%s/%d.gz" % (folder, i), "rb").read())
+            open("%s/%d.out" % (folder, i), "wb").write(out)
+            print(failure)
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, folder, String(inputs.count)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let lines = text.split(separator: "\n")
+        try #require(process.terminationStatus == 0 && lines.count == inputs.count, "python3 zlib oracle failed: \(text)")
+        return try lines.enumerated().map { i, line in
+            let failure: IDXError.Problem? = line == "none" ? nil : line == "truncated" ? .truncatedGzip
+                : .corruptGzip(reason: String(line.dropFirst("corrupt ".count)))
+            return (try readBytes("\(folder)/\(i).out"), failure)
         }
     }
 

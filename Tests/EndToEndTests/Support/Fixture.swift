@@ -172,6 +172,8 @@ final class Fixture {
         return process.terminationStatus
     }
 
+    static let tmpfsNeed = "a small tmpfs mount (mount from util-linux, run as root where mounting is allowed)"
+
     /// Whether this machine lets us mount a tmpfs (root, in a namespace that allows it).
     static let tmpfsAvailable: Bool = {
         let probe = Paths.temporaryDirectory("tmpfs-probe")

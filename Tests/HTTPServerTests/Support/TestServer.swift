@@ -10,8 +10,12 @@ final class TestServer {
          extraRoutes: (inout Router) -> Void = { _ in }, accessLog: HTTPServer.AccessLog? = nil) throws {
         var router = TestServer.standardRouter()
         extraRoutes(&router)
+        // Which server answered: the port is known only after start.
+        let port = PortBox()
+        router.get("/whoami") { _ in .text("server on \(port.value)") }
         server = HTTPServer(configuration: .init(host: host, port: 0, limits: limits), router: router, accessLog: accessLog)
-        port = try server.start()
+        self.port = try server.start()
+        port.value = self.port
     }
 
     deinit { server.shutdown(timeout: 1) }
@@ -71,4 +75,14 @@ final class TestServer {
 /// A GET with the headers every HTTP/1.1 request needs.
 func get(_ target: String, _ extraHeaders: String = "") -> String {
     "GET \(target) HTTP/1.1\r\nHost: test\r\n\(extraHeaders)\r\n"
+}
+
+/// A port number set once after the server starts, read by its handlers.
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: UInt16 = 0
+    var value: UInt16 {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
 }
