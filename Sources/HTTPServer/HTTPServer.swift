@@ -39,7 +39,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     private enum State {
         case idle
-        case running(Listener, ports: [UInt16])
+        case running(Listener, ports: [UInt16], connectionCap: Int)
         case stopping
         case stopped
     }
@@ -76,7 +76,12 @@ public final class HTTPServer: @unchecked Sendable {
             }
             self.accepted(fd)
         }
-        state = .running(listener, ports: sockets.map(\.port))
+        let cap = Self.connectionCap(configured: configuration.limits.maxConnections)
+        if cap.value < configuration.limits.maxConnections {
+            log?("max_connections \(configuration.limits.maxConnections) is more than the open-file limit allows "
+                 + "(ulimit -n \(cap.softLimit), \(cap.open) open): at most \(cap.value) connections are served at once")
+        }
+        state = .running(listener, ports: sockets.map(\.port), connectionCap: cap.value)
         listener.start()
         return sockets[0].port
     }
@@ -96,10 +101,32 @@ public final class HTTPServer: @unchecked Sendable {
     /// Connections open right now (including ones finishing or lingering).
     public var openConnections: Int { registry.count }
 
+    /// Descriptors kept free for everything but connections. Running out is worse than
+    /// refusing a client: libdispatch's Linux worker monitor opens `/proc/TID/stat` and
+    /// crashes the process (SIGILL) when it cannot, and the daemon opens its database,
+    /// checkpoints and datasets as it goes.
+    static let descriptorReserve = 32
+
+    /// The connections this process can hold: the configured maximum, or fewer when the
+    /// open-file limit minus what is open now and the reserve is lower (at least one).
+    static func connectionCap(configured: Int) -> (value: Int, softLimit: Int, open: Int) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {
+            return (configured, Int.max, 0)
+        }
+        let soft = Int(clamping: limit.rlim_cur)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 16
+        return (max(1, min(configured, soft - open - descriptorReserve)), soft, open)
+    }
+
     /// Runs on `acceptQueue`.
     private func accepted(_ fd: Int32) {
         let limits = configuration.limits
-        if registry.count >= limits.maxConnections {
+        let cap: Int = lock.withLock {
+            if case .running(_, _, let cap) = state { return cap }
+            return limits.maxConnections
+        }
+        if registry.count >= cap {
             // Refuse cheaply, without a connection object: answer, drop what
             // the client already sent so the close does not reset the answer away.
             SocketIO.sendBestEffort(fd, HTTPServer.tooManyConnectionsResponse)
@@ -131,7 +158,7 @@ public final class HTTPServer: @unchecked Sendable {
         lock.lock()
         let listener: Listener?
         switch state {
-        case .running(let l, _):
+        case .running(let l, _, _):
             listener = l
         case .idle:
             listener = nil

@@ -1,4 +1,5 @@
 import Foundation
+import GantryTestSupport
 import Testing
 
 extension EndToEndTests {
@@ -19,8 +20,9 @@ extension EndToEndTests {
     }
 
     @Test("state folder full: cancel, delete, show, list, create, metrics and healthz each answer within a second; the daemon recovers when space returns and stops on SIGTERM",
-          .enabled(if: Fixture.tmpfsAvailable, "needs to mount a small tmpfs (run as root where mount is allowed)"))
+          .needs(Fixture.tmpfsNeed, Fixture.tmpfsAvailable))
     func aFailingStoreHangsNothing() throws {
+        try requireResource(Fixture.tmpfsNeed, Fixture.tmpfsAvailable)
         try Fixture.with("storefull") { f in
             let small = f.root.appendingPathComponent("small-state")
             try f.mountTmpfs(at: small, size: "4m")
@@ -114,8 +116,9 @@ extension EndToEndTests {
     }
 
     @Test("state folder made immutable (chattr -R +i): cancel, show, list, create, metrics and healthz each answer within a second; all is well after chattr -R -i",
-          .enabled(if: Fixture.ext4Available, "needs root, a loop device, mkfs.ext4 and chattr"))
+          .needs(Fixture.ext4Need, Fixture.ext4Available))
     func anImmutableStateFolderHangsNothing() throws {
+        try requireResource(Fixture.ext4Need, Fixture.ext4Available)
         try Fixture.with("storero") { f in
             let state = f.root.appendingPathComponent("ext4-state")
             try f.mountExt4(at: state, megabytes: 64)

@@ -118,6 +118,8 @@ final class Fixture {
         mounts.append(path)
     }
 
+    static let ext4Need = "root, a loop device, mkfs.ext4 and chattr (e2fsprogs) to mount a small ext4 and make it immutable"
+
     /// Whether loop-mounted ext4 and `chattr` are available (root, loop devices, e2fsprogs).
     static let ext4Available: Bool = {
         guard tmpfsAvailable, FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4"),
