@@ -28,6 +28,11 @@ public protocol JobStore: Sendable {
     func totalEpochs() throws -> Int
     /// A round trip to the database, for liveness checks.
     func ping() throws
+    /// Job `id` when the store holds it in memory, else nil: no disk, no wait, so it may
+    /// be asked on a connection's queue.
+    func cachedJob(id: String) -> Job?
+    /// Job `id`'s records when held in memory, else nil.
+    func cachedEpochs(of id: String) -> [EpochLosses]?
 }
 
 extension JobStore {

@@ -81,6 +81,9 @@ public final class QualityReferences: @unchecked Sendable {
     }
 
     /// What is known of dataset `name`'s yardstick without building it.
+    /// The summary when it is in memory (no file read), else nil.
+    public func cachedSummary(for name: String) -> DatasetQuality? { locked { summaries[name] } }
+
     public func summary(for name: String) -> DatasetQuality? {
         if let known = locked({ summaries[name] }) { return known }
         guard let read = DatasetQuality.read(from: datasets.directory(for: name)) else { return nil }

@@ -219,6 +219,9 @@ public final class SQLiteJobStore: JobStore {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM epochs") ?? 0 }
     }
 
+    public func cachedJob(id: String) -> Job? { cache.job(id) }
+    public func cachedEpochs(of id: String) -> [EpochLosses]? { cache.epochs(id) }
+
     public func ping() throws {
         _ = try read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
