@@ -8,29 +8,12 @@ import Testing
 /// training real (tiny) jobs on the fixture's digits: a failing store fails the call
 /// that met it, never leaves a lock held, and a job keeps one status.
 @Suite(.serialized) final class SchedulerTests {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-scheduler-\(UUID())").path
-    let store: FailingStore
-    let scheduler: Scheduler
-    let files: JobFiles
+    let fixture: ServiceFixture
+    var store: FailingStore { fixture.store }
+    var scheduler: Scheduler { fixture.scheduler }
+    var files: JobFiles { fixture.files }
 
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("fixtures/mnist5k").path
-
-    init() throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try FailingStore(path: directory + "/gantry.sqlite")
-        let cache = DatasetCache(stateDirectory: directory)
-        try cache.importFiles("mnist5k", from: Self.fixture)
-        let gate = BLASGate()
-        files = JobFiles(stateDirectory: directory)
-        scheduler = Scheduler(store: store, files: files, datasets: cache, references: QualityReferences(datasets: cache, gate: gate),
-                              gate: gate, notifier: EpochNotifier(), maxQueuedJobs: 4, concurrentJobs: 1)
-    }
-
-    deinit {
-        scheduler.shutdown(timeout: 10)
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    init() throws { fixture = try ServiceFixture() }
 
     func config(epochs: Int) -> JobConfig {
         var config = JobConfig()

@@ -1,0 +1,35 @@
+import Foundation
+import GAN
+import MNIST
+@testable import GantryService
+
+/// A scheduler over the real SQLite store (behind `FailingStore`), with the fixture's
+/// digits imported as `mnist5k`, in a temporary state folder removed at the end.
+final class ServiceFixture {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-service-\(UUID())").path
+    let store: FailingStore
+    let scheduler: Scheduler
+    let files: JobFiles
+    let references: QualityReferences
+    let notifier = EpochNotifier()
+
+    static let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("fixtures/mnist5k").path
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try FailingStore(path: directory + "/gantry.sqlite")
+        let cache = DatasetCache(stateDirectory: directory)
+        try cache.importFiles("mnist5k", from: Self.digits)
+        let gate = BLASGate()
+        files = JobFiles(stateDirectory: directory)
+        references = QualityReferences(datasets: cache, gate: gate)
+        scheduler = Scheduler(store: store, files: files, datasets: cache, references: references,
+                              gate: gate, notifier: notifier, maxQueuedJobs: 4, concurrentJobs: 1)
+    }
+
+    deinit {
+        scheduler.shutdown(timeout: 10)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
