@@ -85,8 +85,8 @@ let package = Package(
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "Linalg", "MNIST"]),
-        .testTarget(name: "MNISTTests", dependencies: ["MNIST"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "MNISTTests", dependencies: ["MNIST", "GantryTestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "GantryTestSupport"]),
         .testTarget(name: "GantryServiceTests", dependencies: [
             "GantryService", "GAN", "HTTPServer", "MNIST", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),

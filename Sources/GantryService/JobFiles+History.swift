@@ -1,5 +1,6 @@
 import Foundation
 import GAN
+import MNIST
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,12 +65,5 @@ extension JobFiles {
         for name in names where name.hasPrefix(".deleting-") && (id == nil || name == ".deleting-\(id!)") {
             try? FileManager.default.removeItem(atPath: (root as NSString).appendingPathComponent(name))
         }
-    }
-}
-
-enum FileStatus {
-    static func isDirectory(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 }

@@ -106,32 +106,13 @@ public final class Scheduler: @unchecked Sendable {
             // A job this process holds (queued or running) is stopped even when the store
             // cannot be read; the failure is still reported.
             guard lock.withLock({ pending.contains(id) || active[id] != nil }) else { throw error }
-            try stopUnread(id)
+            _ = try stop(id)
             throw error
         }
         guard let stored else { throw SchedulerRefusal.noSuchJob(id) }
         let job = effective(stored)
         guard !job.status.isFinished else { return job }
-        let running: ActiveJob? = lock.withLock {
-            pending.removeAll { $0 == id }
-            return active[id]
-        }
-        do {
-            let write = { try self.store.setStatus(id, .cancelled, finishedAt: Date(), error: nil) }
-            if let running {
-                try running.statusWrites.withLock {
-                    running.requestCancel()
-                    try write()
-                }
-            } else {
-                try write()
-            }
-        } catch {
-            lock.withLock { unrecorded[id] = UnrecordedStatus(status: .cancelled, error: nil) }
-            notifier.notify(id)
-            throw error
-        }
-        notifier.notify(id)
+        let running = try stop(id)
         // Training stops at its next step (milliseconds); answering after that means a
         // DELETE that follows the cancel finds the job at rest. (A download cannot be
         // interrupted, so a downloading job is not waited for.)
@@ -139,17 +120,30 @@ public final class Scheduler: @unchecked Sendable {
         return effective(try store.job(id: id) ?? job)
     }
 
-    /// Cancels job `id` in memory when its record cannot be read, and tries to record it.
-    private func stopUnread(_ id: String) throws {
+    /// Takes job `id` out of the queue, asks its run (if any) to stop, and records it
+    /// cancelled; when the store cannot record it, the status is kept in memory and the
+    /// failure rethrown. Returns the run, to wait for.
+    private func stop(_ id: String) throws -> ActiveJob? {
         let running: ActiveJob? = lock.withLock {
             pending.removeAll { $0 == id }
-            unrecorded[id] = UnrecordedStatus(status: .cancelled, error: nil)
             return active[id]
         }
-        running?.statusWrites.withLock { running?.requestCancel() }
-        notifier.notify(id)
-        try store.setStatus(id, .cancelled, finishedAt: Date(), error: nil)
-        _ = lock.withLock { unrecorded.removeValue(forKey: id) }
+        defer { notifier.notify(id) }
+        do {
+            let write = { try self.store.setStatus(id, .cancelled, finishedAt: Date(), error: nil) }
+            guard let running else {
+                try write()
+                return nil
+            }
+            try running.statusWrites.withLock {
+                running.requestCancel()
+                try write()
+            }
+            return running
+        } catch {
+            lock.withLock { unrecorded[id] = UnrecordedStatus(status: .cancelled, error: nil) }
+            throw error
+        }
     }
 
     /// Forgets a finished job and its files. A job cancelled a moment ago may still be

@@ -4,8 +4,7 @@ import Testing
 // A test that needs something a machine may lack (a tool, a package's data, root for a
 // mount, IPv6, a product built beside the tests) is skipped outside CI, with a one-line
 // reason. Under CI (CI=true in the environment, as .ci/run sets it) nothing may skip: the
-// test runs and fails with one line naming what is missing. The same code is in
-// HTTPServerTests/Support and MNISTTests, which do not depend on this target.
+// test runs and fails with one line naming what is missing.
 
 /// Whether this run is CI's, which must run every test.
 public let runningInCI: Bool = ["true", "1", "yes"].contains(ProcessInfo.processInfo.environment["CI"]?.lowercased() ?? "")

@@ -1,4 +1,5 @@
 import Foundation
+import GantryTestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

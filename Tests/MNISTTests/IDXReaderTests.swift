@@ -1,4 +1,5 @@
 import Foundation
+import GantryTestSupport
 import Testing
 @testable import MNIST
 
@@ -378,18 +379,5 @@ struct IDXReaderTests {
         } catch {
             Issue.record("expected IDXError, got \(error)", sourceLocation: sourceLocation)
         }
-    }
-}
-
-/// A tiny seeded generator, so a fuzz failure can be replayed.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
