@@ -66,7 +66,7 @@ extension Scheduler {
         active.setPhase(.training)
         notifier.notify(id)
         if trainer.epochsCompleted > 0 { active.publish(trainer) }
-        var tuner = blasThreads.tuner()
+        var tuner = lanes.tuner()
         let noise = Generator.noise(count: config.samplesPerEpoch, zSize: config.training.zSize, seed: JobFiles.fixedNoiseSeed(for: config))
         var loop = EpochLoop(evaluates: { config.evaluates(epoch: $0, imagesPerEpoch: imagesPerEpoch) },
                              bestFD: try store.job(id: id)?.best?.evaluation?.scores.fd ?? .infinity)

@@ -14,7 +14,7 @@ extension ServiceConfig: Decodable {
         authTokenFile = try c.decodeIfPresent(String.self, snake: "auth_token_file")
         maxQueuedJobs = try c.decodeIfPresent(Int.self, snake: "max_queued_jobs") ?? maxQueuedJobs
         concurrentJobs = try c.decodeIfPresent(Int.self, snake: "concurrent_jobs") ?? concurrentJobs
-        blasThreads = try c.decodeIfPresent(BLASThreadSetting.self, snake: "blas_threads") ?? blasThreads
+        lanes = try c.decodeIfPresent(LaneCountSetting.self, snake: "blas_threads") ?? lanes
         if let name = try c.decodeIfPresent(String.self, snake: "blas_core") {
             guard let setting = BLASCoreChoice.Setting(name) else {
                 throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [ConfigKey("blas_core")],

@@ -60,10 +60,10 @@ extension ServiceConfig {
         if let v = value("GANTRY_STATE_DIR") { stateDirectory = v }
         if let v = value("GANTRY_AUTH_TOKEN_FILE") { authTokenFile = v }
         if let v = value("GANTRY_BLAS_THREADS") {
-            guard let setting = BLASThreadSetting(v) else {
+            guard let setting = LaneCountSetting(v) else {
                 throw ConfigError(key: "GANTRY_BLAS_THREADS", message: "\(v) is neither \"auto\" nor a whole number between 1 and 64")
             }
-            blasThreads = setting
+            lanes = setting
         }
         if let v = value("GANTRY_BLAS_CORE") {
             guard let setting = BLASCoreChoice.Setting(v) else {

@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
         print("bench: \(BLASLibrary.configuration)")
         // Lanes split a step; OpenBLAS itself runs each lane's products on that lane's thread.
         BLASThreads.set(1)
-        var tuner = blas.blasThreads.tuner()
+        var tuner = blas.lanes.tuner()
         var config = try model.config(epochs: epochs)
         if model.seed == nil { config.seed = 1 }
         // Loaded once: the training images and, with --data, the classifier's training digits.
@@ -40,13 +40,13 @@ struct BenchCommand: ParsableCommand {
         var trainer = GANTrainer(config: config)
         let steps = trainer.stepsPerEpoch(imageCount: set.count)
         print("bench: \(set.count) \(data == nil ? "synthetic" : "real") images, batch \(config.batchSize), \(steps) steps/epoch, "
-              + "lanes \(blas.blasThreads), \(String(format: "%.1f", Double(trainer.flopsPerStep) / 1e6)) MFLOP/step")
+              + "lanes \(blas.lanes), \(String(format: "%.1f", Double(trainer.flopsPerStep) / 1e6)) MFLOP/step")
         var seconds: [Double] = []
         for _ in 0..<epochs {
-            let before = tuner.stepsByThreads
+            let before = tuner.stepsByLanes
             guard let record = trainer.trainEpoch(on: set, exclusive: { step in tuner.run(step) }) else { break }
             seconds.append(record.seconds)
-            let threads = tuner.stepsByThreads.keys.sorted().map { "\(tuner.stepsByThreads[$0]! - before[$0, default: 0])×\($0)" }
+            let threads = tuner.stepsByLanes.keys.sorted().map { "\(tuner.stepsByLanes[$0]! - before[$0, default: 0])×\($0)" }
             print(String(format: "epoch %d: %.3f s  D %.4f  G %.4f  steps×lanes: %@", record.epoch, record.seconds,
                          record.dLoss, record.gLoss, threads.joined(separator: " ")))
         }

@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
         print("blas: \(core.summary)")
         // Lanes split a step; OpenBLAS itself runs each lane's products on that lane's thread.
         BLASThreads.set(1)
-        var tuner = blas.blasThreads.tuner()
+        var tuner = blas.lanes.tuner()
         let digits = try LabeledDigits.load(directory: data, split: .train)
         let images = TrainingImages.repeating(digits, to: self.images)
         try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)

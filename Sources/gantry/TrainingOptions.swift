@@ -35,8 +35,9 @@ struct ModelOptions: ParsableArguments {
 /// on one lane and on one per core and keeps the faster, because on a shared 2-core
 /// VM which one wins changes from minute to minute (docs/benchmarks.md).
 struct BLASOptions: ParsableArguments {
-    @Option(help: "Threads (lanes) each training step is split across: auto, or 1–64. Every count trains the same bits.")
-    var blasThreads: BLASThreadSetting = .auto
+    // The flag keeps its first name, --blas-threads.
+    @Option(name: .customLong("blas-threads"), help: "Lanes (threads) each training step is split across: auto, or 1–64. Every count trains the same bits.")
+    var lanes: LaneCountSetting = .auto
     @Option(help: "OpenBLAS kernels: auto (the best this CPU runs when OpenBLAS picked a lesser one; a set OPENBLAS_CORETYPE wins), or a core name such as Haswell, SkylakeX, Cooperlake.")
     var blasCore: BLASCoreChoice.Setting = .auto
 }
@@ -46,7 +47,7 @@ extension BLASCoreChoice.Setting: ExpressibleByArgument {
     public var defaultValueDescription: String { description }
 }
 
-extension BLASThreadSetting: ExpressibleByArgument {
+extension LaneCountSetting: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
     public var defaultValueDescription: String { description }
 }
