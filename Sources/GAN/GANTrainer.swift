@@ -15,11 +15,11 @@ public struct GANTrainer: Sendable {
     public internal(set) var rng: Xoshiro256StarStar
     public internal(set) var epochsCompleted: Int
     var workspace: TrainingWorkspace
-    /// Threads for multi-lane steps, by lane count, and the work they are handed. Copies
-    /// of the trainer share both, so only one copy may train at a time (the others are
-    /// snapshots); never saved.
-    private var laneGroups: [LaneGroup] = []
-    private let phases = TrainingPhases()
+    /// The threads a step runs on; never saved. Copied on write like the matrices, so
+    /// copies of a trainer are independent values: a copy that trains while another
+    /// still holds the same threads starts threads of its own (`snapshot()` makes a copy
+    /// that holds none, so the trainer it came from keeps its threads).
+    private var threads = StepThreads()
 
     /// A fresh model, initialised from `config.seed`.
     public init(config: TrainingConfig) {
@@ -72,7 +72,8 @@ public struct GANTrainer: Sendable {
     /// The step on the staged noise, drawing the real rows `indices` of `images` (or
     /// using the staged real rows when `images` is nil), split across `lanes` threads.
     mutating func runStep(lanes: Int, drawing images: TrainingImages?, indices: ArraySlice<Int>) -> StepLosses {
-        let group = laneGroup(lanes), phases = phases
+        if !isKnownUniquelyReferenced(&threads) { threads = StepThreads() }
+        let group = threads.group(lanes), phases = threads.phases
         let dRate = discriminatorOptimizer.beginStep(), gRate = generatorOptimizer.beginStep()
         let gRule = generatorOptimizer.rule, dRule = discriminatorOptimizer.rule
         let batch = config.batchSize, alpha = config.alpha, smooth = config.smooth
@@ -105,13 +106,12 @@ public struct GANTrainer: Sendable {
         }
     }
 
-    /// The group for `lanes` threads, started the first time that count is asked for.
-    private mutating func laneGroup(_ lanes: Int) -> LaneGroup {
-        precondition(lanes >= 1, "a step needs at least one lane")
-        if let group = laneGroups.first(where: { $0.lanes == lanes }) { return group }
-        let group = LaneGroup(lanes: lanes)
-        laneGroups.append(group)
-        return group
+    /// A copy to read from (sample, save) while this trainer goes on training: it
+    /// holds no threads, so the next step here does not start new ones.
+    public func snapshot() -> GANTrainer {
+        var copy = self
+        copy.threads = StepThreads()
+        return copy
     }
 
     /// Steps in one epoch over `count` images: the last partial batch is dropped, as the notebook does.

@@ -65,7 +65,7 @@ extension Scheduler {
         let imagesPerEpoch = steps * config.training.batchSize
         active.setPhase(.training)
         notifier.notify(id)
-        if trainer.epochsCompleted > 0 { active.publish(trainer) }
+        if trainer.epochsCompleted > 0 { active.publish(trainer.snapshot()) }
         var tuner = lanes.tuner()
         let noise = Generator.noise(count: config.samplesPerEpoch, zSize: config.training.zSize, seed: JobFiles.fixedNoiseSeed(for: config))
         var loop = EpochLoop(evaluates: { config.evaluates(epoch: $0, imagesPerEpoch: imagesPerEpoch) },
@@ -94,7 +94,7 @@ extension Scheduler {
             if epoch.isBest {
                 try AtomicFile.write(Checkpoint.encode(trainer, kind: .generatorOnly), to: files.bestGenerator(id, epoch: record.epoch))
             }
-            active.publish(trainer)
+            active.publish(trainer.snapshot())
             try files.appendEpoch(record, job: id)
             try store.recordEpoch(id, record, imagesPerSecond: Double(imagesPerEpoch) / max(record.seconds, 1e-9))
             do {

@@ -32,6 +32,30 @@ import Testing
         #expect(a.generator == b.generator && a.discriminator == b.discriminator)
     }
 
+    /// Copies of a trainer are independent values: two copies of one that has started
+    /// its lane threads train at the same time, two lanes each, and both end with the
+    /// weights of a third trained alone on one lane. (Sharing the first's threads, the
+    /// two would hand each other's steps to the same lanes.)
+    @Test func copiesOfATrainerTrainAtTheSameTime() async {
+        BLASThreads.set(1)
+        let config = Self.config(seed: 21), b = config.batchSize
+        let real = randomMatrix(rows: b, columns: 784, seed: 22), noise = randomMatrix(rows: b, columns: config.zSize, seed: 23)
+        var started = GANTrainer(config: config)
+        _ = started.step(real: real, noise: noise, lanes: 2)
+        let original = started
+        @Sendable func trained(lanes: Int) -> GANTrainer {
+            var trainer = original
+            for _ in 0..<20 { _ = trainer.step(real: real, noise: noise, lanes: lanes) }
+            return trainer
+        }
+        async let first = trained(lanes: 2)
+        async let second = trained(lanes: 2)
+        let alone = trained(lanes: 1)
+        let (a, c) = await (first, second)
+        #expect(a.generator == alone.generator && a.discriminator == alone.discriminator)
+        #expect(c.generator == alone.generator && c.discriminator == alone.discriminator)
+    }
+
     /// One step equals the notebook's two updates written with the layer functions
     /// (the ones the finite-difference tests check) and `Adam.update`.
     @Test(arguments: [1, 2, 3])
