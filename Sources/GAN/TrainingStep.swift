@@ -18,6 +18,8 @@ import Linalg
 /// `rowMinimum`), so one lane and several give the same bits on every kernel; the tests
 /// hold that, each kernel forced in a child process.
 struct TrainingStep: @unchecked Sendable {
+    // @unchecked: blocks (pointers into the trainer's pinned storage) handed to the lanes
+    // of one `LaneGroup.run`; each lane writes only its own rows, and runs are ordered.
     let generator: NetworkBlocks
     let discriminator: NetworkBlocks
     /// Adam's moments, by slot: each network's hidden weight, hidden bias, output weight, output bias.
@@ -187,6 +189,8 @@ struct TrainingStep: @unchecked Sendable {
 /// The step's phases as the lanes' work: one object per trainer, handed the step and
 /// the phase before each run, so running a phase allocates nothing.
 final class TrainingPhases: LaneWork, @unchecked Sendable {
+    // @unchecked: `step` and `phase` are written by the trainer between runs and read by
+    // the lanes during one; `LaneGroup.run` orders the writes before the reads.
     enum Phase { case discriminatorForward, discriminatorUpdate, generatorBackward, generatorUpdate }
 
     /// Set by the trainer before a run and read by the lanes after it starts (the run's
