@@ -133,7 +133,7 @@ public struct GANTrainer: Sendable {
         precondition(images.pixelsPerImage == TrainingConfig.imagePixels, "images must be 28x28")
         let steps = stepsPerEpoch(imageCount: images.count)
         precondition(steps > 0, "the training set (\(images.count) images) is smaller than one batch (\(config.batchSize))")
-        let before = self
+        let before = snapshot()  // not a plain copy: that would share, and so restart, the step threads
         let start = DispatchTime.now().uptimeNanoseconds
         var record = EpochLosses(epoch: epochsCompleted + 1)
 
