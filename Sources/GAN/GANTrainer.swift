@@ -9,6 +9,9 @@ public struct GANTrainer: Sendable {
     public let config: TrainingConfig
     public internal(set) var generator: Generator
     public internal(set) var discriminator: Discriminator
+    /// The exponential moving average of the generator's weights (`config.emaDecay`),
+    /// updated after every step; nil when the average is off.
+    public internal(set) var averagedGenerator: Generator?
     public internal(set) var generatorOptimizer: Adam
     public internal(set) var discriminatorOptimizer: Adam
     /// Draws the initial weights, each epoch's shuffle and every step's noise.
@@ -29,13 +32,13 @@ public struct GANTrainer: Sendable {
         self.init(config: config, generator: generator, discriminator: discriminator,
                   generatorOptimizer: Self.adam(for: config, generator: generator),
                   discriminatorOptimizer: Self.adam(for: config, discriminator: discriminator),
-                  rng: rng, epochsCompleted: 0)
+                  rng: rng, epochsCompleted: 0, averagedGenerator: config.emaDecay > 0 ? generator : nil)
     }
 
     /// A model restored from saved state (a checkpoint).
     public init(config: TrainingConfig, generator: Generator, discriminator: Discriminator,
                 generatorOptimizer: Adam, discriminatorOptimizer: Adam,
-                rng: Xoshiro256StarStar, epochsCompleted: Int) {
+                rng: Xoshiro256StarStar, epochsCompleted: Int, averagedGenerator: Generator? = nil) {
         self.config = config
         self.generator = generator
         self.discriminator = discriminator
@@ -43,8 +46,13 @@ public struct GANTrainer: Sendable {
         self.discriminatorOptimizer = discriminatorOptimizer
         self.rng = rng
         self.epochsCompleted = epochsCompleted
+        self.averagedGenerator = config.emaDecay > 0 ? averagedGenerator ?? generator : nil
         self.workspace = TrainingWorkspace(config: config)
     }
+
+    /// The generator samples and scores come from: the averaged one when the average is
+    /// on, else the trained one.
+    public var samplingGenerator: Generator { averagedGenerator ?? generator }
 
     static func adam(for config: TrainingConfig, generator g: Generator) -> Adam {
         Adam(learningRate: config.learningRate, beta1: config.beta1,
@@ -76,7 +84,10 @@ public struct GANTrainer: Sendable {
         let group = threads.group(lanes), phases = threads.phases
         let dRate = discriminatorOptimizer.beginStep(), gRate = generatorOptimizer.beginStep()
         let gRule = generatorOptimizer.rule, dRule = discriminatorOptimizer.rule
-        let batch = config.batchSize, alpha = config.alpha, smooth = config.smooth
+        let batch = config.batchSize, alpha = config.alpha, smooth = config.smooth, dropoutRate = config.dDropout
+        // Drawn only when dropout is on, so a model without it draws what it always drew.
+        let maskKeys = dropoutRate > 0 ? (rng.next(), rng.next()) : (UInt64(0), UInt64(0))
+        defer { updateAverage() }
         return generator.withBlocks { g in
             discriminator.withBlocks { d in
                 generatorOptimizer.withMomentBlocks { gFirst, gSecond in
@@ -87,6 +98,7 @@ public struct GANTrainer: Sendable {
                                     generator: g, discriminator: d, generatorMoments: (gFirst, gSecond),
                                     discriminatorMoments: (dFirst, dSecond), generatorAdam: gRule, discriminatorAdam: dRule, generatorRate: gRate,
                                     discriminatorRate: dRate, work: work, batch: batch, alpha: alpha, smooth: smooth,
+                                    dropoutRate: dropoutRate, discriminatorMaskKey: maskKeys.0, generatorMaskKey: maskKeys.1,
                                     images: images, indices: indices)
                                 defer { phases.step = nil }
                                 func run(_ phase: TrainingPhases.Phase) {
@@ -104,6 +116,16 @@ public struct GANTrainer: Sendable {
                 }
             }
         }
+    }
+
+    /// `average ← decay · average + (1 − decay) · weights`, for each of the generator's tensors.
+    private mutating func updateAverage() {
+        guard var average = averagedGenerator else { return }
+        averagedGenerator = nil  // so `average` holds the only reference, and is updated in place
+        let decay = config.emaDecay
+        Dense.blend(&average.hidden, toward: generator.hidden, keeping: decay)
+        Dense.blend(&average.output, toward: generator.output, keeping: decay)
+        averagedGenerator = average
     }
 
     /// A copy to read from (sample, save) while this trainer goes on training: it

@@ -14,7 +14,9 @@ public struct LaneAgreement: Sendable {
         (narrow.batchSize, narrow.gHidden, narrow.dHidden, narrow.seed) = (200, 32, 32, 9)
         var standard = TrainingConfig()
         standard.seed = 42
-        return [("default", standard), ("small", small), ("narrow", narrow)]
+        var improved = ModelRecipe.improved.applied(to: TrainingConfig())
+        improved.seed = 43
+        return [("default", standard), ("small", small), ("narrow", narrow), ("improved", improved)]
     }()
 
     public struct Outcome: Sendable {
@@ -40,6 +42,7 @@ public struct LaneAgreement: Sendable {
         let differing = lanes.dropFirst().filter { count in
             let (other, otherLosses) = train(count)
             return !(otherLosses == oneLosses && other.generator == one.generator && other.discriminator == one.discriminator
+                     && other.averagedGenerator == one.averagedGenerator
                      && other.generatorOptimizer == one.generatorOptimizer && other.discriminatorOptimizer == one.discriminatorOptimizer)
         }
         return Outcome(model: model, differing: differing)

@@ -34,6 +34,11 @@ struct TrainingStep: @unchecked Sendable {
     let batch: Int
     let alpha: Float
     let smooth: Float
+    /// D's hidden-layer dropout: the rate (0: none) and the mask keys of its update's
+    /// pass (rows 0..<2·batch) and of the generator's pass (rows 0..<batch).
+    let dropoutRate: Float
+    let discriminatorMaskKey: UInt64
+    let generatorMaskKey: UInt64
     /// Where the real rows come from, when the step draws them itself (else they are staged).
     let images: TrainingImages?
     let indices: UnsafeBufferPointer<Int>
@@ -106,6 +111,7 @@ struct TrainingStep: @unchecked Sendable {
         let pre = work[.bothHiddenPre].rows(share), post = work[.bothHidden].rows(share)
         MatrixBlock.multiply(work[.discriminatorInput].rows(share), discriminator.hidden.weight, into: pre)
         Activation.addBiasLeakyReLU(pre, bias: discriminator.hidden.bias.base, alpha: alpha, into: post)
+        Dropout.apply(post, firstRow: share.lowerBound, key: discriminatorMaskKey, rate: dropoutRate)
         let logits = work[.bothLogits].rows(share), logitGradient = work[.bothLogitGradient].rows(share)
         Self.logits(of: post, weight: discriminator.output, into: logits)
         SigmoidCrossEntropy.rowTerms(
@@ -113,6 +119,7 @@ struct TrainingStep: @unchecked Sendable {
             losses: work[.rowLosses].rows(share), sigmoids: work[.rowSigmoids].rows(share))
         let hiddenGradient = work[.bothHiddenGradient].rows(share)
         MatrixBlock.multiply(logitGradient, discriminator.output.weight, into: hiddenGradient, transposeB: .transposed)
+        Dropout.apply(hiddenGradient, firstRow: share.lowerBound, key: discriminatorMaskKey, rate: dropoutRate)
         Activation.leakyReLUBackward(hiddenGradient, preActivation: pre, alpha: alpha)
     }
 
@@ -149,6 +156,7 @@ struct TrainingStep: @unchecked Sendable {
         let pre = work[.fakeHiddenPre].rows(rows), post = work[.fakeHidden].rows(rows)
         MatrixBlock.multiply(images, d.hidden.weight, into: pre)
         Activation.addBiasLeakyReLU(pre, bias: d.hidden.bias.base, alpha: alpha, into: post)
+        Dropout.apply(post, firstRow: rows.lowerBound, key: generatorMaskKey, rate: dropoutRate)
         let logits = work[.fakeLogits].rows(rows), logitGradient = work[.fakeLogitGradient].rows(rows)
         Self.logits(of: post, weight: d.output, into: logits)
         let generatorRows = (2 * batch + rows.lowerBound)..<(2 * batch + rows.upperBound)
@@ -158,6 +166,7 @@ struct TrainingStep: @unchecked Sendable {
         // Back through D to its input, through tanh, and through G's output layer.
         let hiddenGradient = work[.fakeHiddenGradient].rows(rows)
         MatrixBlock.multiply(logitGradient, d.output.weight, into: hiddenGradient, transposeB: .transposed)
+        Dropout.apply(hiddenGradient, firstRow: rows.lowerBound, key: generatorMaskKey, rate: dropoutRate)
         Activation.leakyReLUBackward(hiddenGradient, preActivation: pre, alpha: alpha)
         let imageGradient = work[.imageGradient].rows(rows)
         MatrixBlock.multiply(hiddenGradient, d.hidden.weight, into: imageGradient, transposeB: .transposed)

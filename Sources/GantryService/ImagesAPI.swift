@@ -79,7 +79,7 @@ struct ImagesAPI: Sendable {
         let columns = try request.integer("columns", in: 1...256, default: Int(Double(count).squareRoot().rounded(.up)))
         let pad = try request.integer("pad", in: 0...8, default: 2)
         let trainer = try trainer(request, job: job)
-        let generator = trainer.generator
+        let generator = trainer.samplingGenerator
         let noise = Generator.noise(count: count, zSize: generator.zSize, seed: seed)
         let images = gate.run { generator.generate(noise: noise) }
         var response = Self.image(PGMGrid(columns: columns, pad: pad).encode(images))

@@ -5,8 +5,8 @@ import MNIST
 /// Turns a `POST /v1/jobs` body into a `JobConfig`: every field optional, unknown
 /// fields and wrong types refused with the field's name, ranges checked.
 public enum JobRequest {
-    static let fields = ["dataset", "epochs", "batch_size", "z_size", "g_hidden", "d_hidden", "alpha", "smooth",
-                         "learning_rate", "beta1", "seed", "samples_per_epoch", "eval_every", "eval_samples"]
+    static let fields = ["dataset", "model", "epochs", "batch_size", "z_size", "g_hidden", "d_hidden", "alpha", "smooth",
+                         "learning_rate", "beta1", "d_dropout", "ema_decay", "seed", "samples_per_epoch", "eval_every", "eval_samples"]
 
     /// Seeds drawn for the user stay below 2^53 so a JavaScript client reads them exactly.
     static let maxDrawnSeed: UInt64 = (1 << 53) - 1
@@ -51,6 +51,8 @@ public enum JobRequest {
                 if let given = try c.decodeIfPresent(T.self, snake: name) { value = given }
             }
             try read("dataset", into: &config.dataset)
+            // The recipe first: it sets defaults that the fields below override.
+            if let recipe = try c.decodeIfPresent(ModelRecipe.self, snake: "model") { config.training = recipe.applied(to: config.training) }
             try read("epochs", into: &config.training.epochs)
             try read("batch_size", into: &config.training.batchSize)
             try read("z_size", into: &config.training.zSize)
@@ -60,6 +62,8 @@ public enum JobRequest {
             try read("smooth", into: &config.training.smooth)
             try read("learning_rate", into: &config.training.learningRate)
             try read("beta1", into: &config.training.beta1)
+            try read("d_dropout", into: &config.training.dDropout)
+            try read("ema_decay", into: &config.training.emaDecay)
             seed = try c.decodeIfPresent(UInt64.self, snake: "seed")
             try read("samples_per_epoch", into: &config.samplesPerEpoch)
             try read("eval_every", into: &config.evalEvery)

@@ -82,7 +82,7 @@ extension Scheduler {
             return trainer.trainEpoch(on: images, shouldStop: { active.shouldStop }, exclusive: { step in gate.run { tuner.run(step) } },
                                       afterStep: { active.setStep($0, of: $1) })
         }, score: score, keep: { epoch, trainer in
-            let record = epoch.record, generator = trainer.generator
+            let record = epoch.record, generator = trainer.samplingGenerator
             // Order matters for exactly-once epochs (docs/durability.md): the samples and a
             // new best generator before the record that names them; the history file, then
             // the record, before the checkpoint, so a crash between them replays the epoch

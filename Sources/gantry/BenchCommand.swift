@@ -62,7 +62,7 @@ struct BenchCommand: ParsableCommand {
                      gflops / peak.gflops * 100))
         let evalSamples = self.evalSamples ?? (data == nil ? 0 : 10_000)
         if let data, let digits, evalSamples > 0 {
-            try benchEvaluation(data: data, digits: digits, generator: trainer.generator, epochSeconds: median, samples: evalSamples)
+            try benchEvaluation(data: data, digits: digits, generator: trainer.samplingGenerator, epochSeconds: median, samples: evalSamples)
         }
     }
 

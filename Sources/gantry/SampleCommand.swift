@@ -26,7 +26,7 @@ struct SampleCommand: ParsableCommand {
         let trainer: GANTrainer
         do { trainer = try Checkpoint.read(from: checkpoint).trainer } catch { throw CommandFailure("\(checkpoint): \(error)") }
         let noise = Generator.noise(count: count, zSize: trainer.config.zSize, seed: seed)
-        let pgm = PGMGrid(columns: columns, pad: pad).encode(trainer.generator.generate(noise: noise))
+        let pgm = PGMGrid(columns: columns, pad: pad).encode(trainer.samplingGenerator.generate(noise: noise))
         if let output {
             try AtomicFile.write(pgm, to: output)
         } else {

@@ -44,7 +44,7 @@ struct TrainCommand: ParsableCommand {
             config.epochs = max(epochs, restored.epochsCompleted)
             trainer = GANTrainer(config: config, generator: restored.generator, discriminator: restored.discriminator,
                                  generatorOptimizer: restored.generatorOptimizer, discriminatorOptimizer: restored.discriminatorOptimizer,
-                                 rng: restored.rng, epochsCompleted: restored.epochsCompleted)
+                                 rng: restored.rng, epochsCompleted: restored.epochsCompleted, averagedGenerator: restored.averagedGenerator)
             print("Resuming from \(checkpointPath) after epoch \(trainer.epochsCompleted) (seed \(config.seed))")
         } else {
             if resume { print("No checkpoint at \(checkpointPath): starting from scratch") }
@@ -59,7 +59,7 @@ struct TrainCommand: ParsableCommand {
             QualityReference.evaluates(epoch: $0, every: evalEvery, last: last)
         })
         if let reference, let best = try? Checkpoint.read(from: bestPath).trainer, best.epochsCompleted <= trainer.epochsCompleted {
-            loop = EpochLoop(evaluates: loop.evaluates, bestFD: reference.scores(of: best.generator, count: evalSamples, seed: evaluationSeed).fd)
+            loop = EpochLoop(evaluates: loop.evaluates, bestFD: reference.scores(of: best.samplingGenerator, count: evalSamples, seed: evaluationSeed).fd)
         }
         let score: ((Generator) -> EpochEvaluation)? = reference.map { reference in
             { [evalSamples] generator in

@@ -57,14 +57,22 @@ import Testing
     }
 
     /// One step equals the notebook's two updates written with the layer functions
-    /// (the ones the finite-difference tests check) and `Adam.update`.
-    @Test(arguments: [1, 2, 3])
-    func aStepIsTheLayerFunctionsComposed(lanes: Int) {
+    /// (the ones the finite-difference tests check) and `Adam.update`; with dropout in D
+    /// (the masks' keys drawn from the trainer's generator, as the step draws them) and
+    /// the generator's average moved by one blend.
+    @Test(arguments: [(1, Float(0)), (2, 0), (3, 0), (1, 0.3), (2, 0.3), (3, 0.3)])
+    func aStepIsTheLayerFunctionsComposed(lanes: Int, dropout: Float) {
         BLASThreads.set(1)
-        let config = Self.config(seed: 11), b = config.batchSize
+        var config = Self.config(seed: 11)
+        config.dDropout = dropout
+        config.emaDecay = dropout > 0 ? 0.9 : 0
+        let b = config.batchSize
         var trainer = GANTrainer(config: config)
         var g = trainer.generator, d = trainer.discriminator
         var gAdam = trainer.generatorOptimizer, dAdam = trainer.discriminatorOptimizer
+        var keys = trainer.rng
+        let masks: (Discriminator.DropoutMask?, Discriminator.DropoutMask?) = dropout > 0
+            ? ((keys.next(), dropout), (keys.next(), dropout)) : (nil, nil)
         let real = randomMatrix(rows: b, columns: 784, seed: 12), noise = randomMatrix(rows: b, columns: config.zSize, seed: 13)
         let losses = trainer.step(real: real, noise: noise, lanes: lanes)
 
@@ -75,7 +83,7 @@ import Testing
         input.copyRows(from: real, toRow: 0)
         input.copyRows(from: ga.image, toRow: b)
         var da = Discriminator.Activations(batch: 2 * b, hiddenUnits: config.dHidden)
-        d.forward(input, into: &da)
+        d.forward(input, into: &da, dropout: masks.0)
         var logitGradient = Matrix(rows: 2 * b, columns: 1)
         var realLoss = 0.0, fakeLoss = 0.0
         for r in 0..<(2 * b) {
@@ -85,13 +93,13 @@ import Testing
             if r < b { realLoss += loss } else { fakeLoss += loss }
         }
         var dHidden = Matrix(rows: 2 * b, columns: config.dHidden)
-        d.backward(input: input, activations: da, logitGradient: logitGradient, hiddenGradient: &dHidden)
+        d.backward(input: input, activations: da, logitGradient: logitGradient, hiddenGradient: &dHidden, dropout: masks.0)
         expectSameGradients([trainer.discriminator.hidden, trainer.discriminator.output], [d.hidden, d.output], "D")
         update(&dAdam, &d.hidden, &d.output)
 
         // The generator's update on the same z, against the updated discriminator (label 1).
         var fa = Discriminator.Activations(batch: b, hiddenUnits: config.dHidden)
-        d.forward(ga.image, into: &fa)
+        d.forward(ga.image, into: &fa, dropout: masks.1)
         var fakeGradient = Matrix(rows: b, columns: 1)
         var generatorLoss = 0.0
         for r in 0..<b {
@@ -100,7 +108,7 @@ import Testing
         }
         var fHidden = Matrix(rows: b, columns: config.dHidden), imageGradient = Matrix(rows: b, columns: 784)
         var gHidden = Matrix(rows: b, columns: config.gHidden)
-        d.inputGradient(activations: fa, logitGradient: fakeGradient, hiddenGradient: &fHidden, into: &imageGradient)
+        d.inputGradient(activations: fa, logitGradient: fakeGradient, hiddenGradient: &fHidden, into: &imageGradient, dropout: masks.1)
         g.backward(noise: noise, activations: ga, imageGradient: &imageGradient, hiddenGradient: &gHidden)
         expectSameGradients([trainer.generator.hidden, trainer.generator.output], [g.hidden, g.output], "G")
         update(&gAdam, &g.hidden, &g.output)
@@ -116,6 +124,15 @@ import Testing
         }
         #expect(abs(Double(losses.dLossReal) - realLoss) < 1e-6 && abs(Double(losses.dLossFake) - fakeLoss) < 1e-6)
         #expect(abs(Double(losses.gLoss) - generatorLoss) < 1e-6)
+        // The average: one blend of the initial weights toward the updated ones.
+        if config.emaDecay > 0 {
+            var average = GANTrainer(config: config).generator
+            Dense.blend(&average.hidden, toward: trainer.generator.hidden, keeping: config.emaDecay)
+            Dense.blend(&average.output, toward: trainer.generator.output, keeping: config.emaDecay)
+            #expect(trainer.averagedGenerator == average && trainer.samplingGenerator == average)
+        } else {
+            #expect(trainer.averagedGenerator == nil && trainer.samplingGenerator == trainer.generator)
+        }
     }
 
     /// One Adam update of a network's four tensors, in the trainer's slot order.
