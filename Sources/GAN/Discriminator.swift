@@ -6,8 +6,9 @@ public struct Discriminator: Sendable, Equatable {
     public var output: Dense
     public var alpha: Float
 
-    public init(hiddenUnits: Int, alpha: Float, rng: inout Xoshiro256StarStar) {
-        hidden = Dense(inputs: TrainingConfig.imagePixels, outputs: hiddenUnits, rng: &rng)
+    /// `labels` > 0: a conditional discriminator, whose input is the image followed by the label one-hot.
+    public init(hiddenUnits: Int, alpha: Float, labels: Int = 0, rng: inout Xoshiro256StarStar) {
+        hidden = Dense(inputs: TrainingConfig.imagePixels + labels, outputs: hiddenUnits, rng: &rng)
         output = Dense(inputs: hiddenUnits, outputs: 1, rng: &rng)
         self.alpha = alpha
     }

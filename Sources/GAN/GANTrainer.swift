@@ -27,8 +27,9 @@ public struct GANTrainer: Sendable {
     /// A fresh model, initialised from `config.seed`.
     public init(config: TrainingConfig) {
         var rng = Xoshiro256StarStar(seed: config.seed)
-        let generator = Generator(zSize: config.zSize, hiddenUnits: config.gHidden, alpha: config.alpha, rng: &rng)
-        let discriminator = Discriminator(hiddenUnits: config.dHidden, alpha: config.alpha, rng: &rng)
+        let labels = config.conditional ? TrainingConfig.labelCount : 0
+        let generator = Generator(zSize: config.zSize, hiddenUnits: config.gHidden, alpha: config.alpha, labels: labels, rng: &rng)
+        let discriminator = Discriminator(hiddenUnits: config.dHidden, alpha: config.alpha, labels: labels, rng: &rng)
         self.init(config: config, generator: generator, discriminator: discriminator,
                   generatorOptimizer: Self.adam(for: config, generator: generator),
                   discriminatorOptimizer: Self.adam(for: config, discriminator: discriminator),
@@ -66,15 +67,27 @@ public struct GANTrainer: Sendable {
 
     /// One discriminator update on `real` and G(`noise`), then one generator update on
     /// the same noise against the updated discriminator. Both are `batchSize` rows.
-    public mutating func step(real: Matrix, noise: Matrix, lanes: Int = 1) -> StepLosses {
-        let batch = config.batchSize
-        precondition(real.rows == batch && real.columns == TrainingConfig.imagePixels, "real batch must be \(batch)x784")
-        precondition(noise.rows == batch && noise.columns == config.zSize, "noise must be \(batch)x\(config.zSize)")
+    /// A conditional model needs the labels of the real rows and of the digits G is asked for.
+    public mutating func step(real: Matrix, noise: Matrix, labels: (real: [Int], fake: [Int])? = nil, lanes: Int = 1) -> StepLosses {
+        let batch = config.batchSize, pixels = TrainingConfig.imagePixels, z = config.zSize
+        precondition(real.rows == batch && real.columns == pixels, "real batch must be \(batch)x784")
+        precondition(noise.rows == batch && noise.columns == z, "noise must be \(batch)x\(z)")
+        precondition(config.conditional == (labels != nil), "labels go with a conditional model, and only with one")
         workspace.withBlocks { work in
-            real.withBlock { work[.discriminatorInput].rows(0..<batch).copy(from: $0) }
-            noise.withBlock { work[.noise].copy(from: $0) }
+            real.withBlock { work[.discriminatorInput].rows(0..<batch).columns(0..<pixels).copy(from: $0) }
+            noise.withBlock { work[.noise].columns(0..<z).copy(from: $0) }
+            if let labels { Self.writeLabels(work, batch: batch, zSize: z, real: { labels.real[$0] }, fake: { labels.fake[$0] }) }
         }
         return runStep(lanes: lanes, drawing: nil, indices: [])
+    }
+
+    /// A conditional step's label inputs: the fake digits' one-hots beside G's noise and
+    /// beside the fake half of D's input, the real digits' beside the real half.
+    static func writeLabels(_ work: TrainingWorkspace.Blocks, batch: Int, zSize: Int, real: (Int) -> Int, fake: (Int) -> Int) {
+        let labels = (TrainingConfig.imagePixels)..<(TrainingConfig.imagePixels + TrainingConfig.labelCount)
+        LabelInput.write(into: work[.noise].columns(zSize..<(zSize + TrainingConfig.labelCount)), label: fake)
+        LabelInput.write(into: work[.discriminatorInput].rows(0..<batch).columns(labels), label: real)
+        LabelInput.write(into: work[.discriminatorInput].rows(batch..<(2 * batch)).columns(labels), label: fake)
     }
 
     /// The step on the staged noise, drawing the real rows `indices` of `images` (or
@@ -148,6 +161,7 @@ public struct GANTrainer: Sendable {
     /// users take too, and says how many lanes (threads) the step is split across.
     public mutating func trainEpoch(
         on images: TrainingImages,
+        labels: [UInt8]? = nil,
         shouldStop: () -> Bool = { false },
         exclusive: (_ step: (_ lanes: Int) -> Void) -> Void = { $0(1) },
         afterStep: (_ step: Int, _ steps: Int) -> Void = { _, _ in }
@@ -155,6 +169,7 @@ public struct GANTrainer: Sendable {
         precondition(images.pixelsPerImage == TrainingConfig.imagePixels, "images must be 28x28")
         let steps = stepsPerEpoch(imageCount: images.count)
         precondition(steps > 0, "the training set (\(images.count) images) is smaller than one batch (\(config.batchSize))")
+        precondition(!config.conditional || labels?.count == images.count, "a conditional model trains on labelled images")
         let before = snapshot()  // not a plain copy: that would share, and so restart, the step threads
         let start = DispatchTime.now().uptimeNanoseconds
         var record = EpochLosses(epoch: epochsCompleted + 1)
@@ -168,11 +183,17 @@ public struct GANTrainer: Sendable {
                 self = before
                 return nil
             }
+            let indices = workspace.order[(s * batch)..<((s + 1) * batch)]
             workspace.withBlocks { work in
                 let noise = work[.noise]
-                rng.fillSymmetricUniform(UnsafeMutableBufferPointer(start: noise.base, count: noise.rows * noise.columns))
+                guard let labels, config.conditional else {
+                    return rng.fillSymmetricUniform(UnsafeMutableBufferPointer(start: noise.base, count: noise.rows * noise.columns))
+                }
+                let z = config.zSize
+                for r in 0..<batch { rng.fillSymmetricUniform(UnsafeMutableBufferPointer(start: noise.row(r), count: z)) }
+                let fake = (0..<batch).map { _ in rng.nextIndex(below: TrainingConfig.labelCount) }
+                Self.writeLabels(work, batch: batch, zSize: z, real: { Int(labels[indices[indices.startIndex + $0]]) }, fake: { fake[$0] })
             }
-            let indices = workspace.order[(s * batch)..<((s + 1) * batch)]
             exclusive { lanes in record.add(runStep(lanes: lanes, drawing: images, indices: indices)) }
             afterStep(s + 1, steps)
         }
@@ -184,12 +205,12 @@ public struct GANTrainer: Sendable {
 
     /// Floating-point operations of the matrix products in one step (2 per multiply-add).
     public var flopsPerStep: Int {
-        let b = config.batchSize, z = config.zSize, g = config.gHidden, d = config.dHidden
-        let p = TrainingConfig.imagePixels
+        let b = config.batchSize, z = config.generatorInputs, g = config.gHidden, d = config.dHidden
+        let p = TrainingConfig.imagePixels, x = config.discriminatorInputs
         let generatorForward = 2 * b * (z * g + g * p)
-        let discriminatorBoth = 2 * (2 * b) * (p * d + d) // forward on real and fake
-            + 2 * (2 * b) * (d + d) + 2 * (2 * b) * p * d  // output layer gradients, dW1
-        let discriminatorFake = 2 * b * (p * d + d) + 2 * b * d + 2 * b * d * p // forward, dx
+        let discriminatorBoth = 2 * (2 * b) * (x * d + d) // forward on real and fake
+            + 2 * (2 * b) * (d + d) + 2 * (2 * b) * x * d  // output layer gradients, dW1
+        let discriminatorFake = 2 * b * (x * d + d) + 2 * b * d + 2 * b * d * p // forward, dx
         let generatorBackward = 2 * b * (g * p + p * g + z * g)
         return generatorForward + discriminatorBoth + discriminatorFake + generatorBackward
     }

@@ -71,10 +71,13 @@ struct TrainingStep: @unchecked Sendable {
         return LaneGroup.share(of: batch, lane: lane, lanes: lanes, multiple: Self.rowMultiple, minimum: minimum)
     }
 
-    /// Rows `range` of the batch of fake images (the bottom half of D's input).
+    /// Rows `range` of the fake half of D's input (the bottom half), labels included.
     private func fakeRows(_ range: Range<Int>) -> MatrixBlock {
         work[.discriminatorInput].rows((batch + range.lowerBound)..<(batch + range.upperBound))
     }
+
+    /// The image columns of `rows` of D's input (a conditional model's labels follow them).
+    private func imageColumns(_ rows: MatrixBlock) -> MatrixBlock { rows.columns(0..<TrainingConfig.imagePixels) }
 
     /// `logits = hidden · w + b` for D's one-unit output layer, computed as the row
     /// `wᵀ · hiddenᵀ`. OpenBLAS's one-column kernel rounds a row differently depending
@@ -90,7 +93,7 @@ struct TrainingStep: @unchecked Sendable {
     func discriminatorForward(lane: Int, lanes: Int) {
         let rows = rowShare(lane: lane, lanes: lanes)
         let input = work[.discriminatorInput]
-        if let images { images.fill(input.rows(rows), indices: UnsafeBufferPointer(rebasing: indices[rows])) }
+        if let images { images.fill(imageColumns(input.rows(rows)), indices: UnsafeBufferPointer(rebasing: indices[rows])) }
 
         // G(z) for this lane's noise rows.
         let hiddenPre = work[.generatorHiddenPre].rows(rows), hidden = work[.generatorHidden].rows(rows)
@@ -98,7 +101,7 @@ struct TrainingStep: @unchecked Sendable {
         Activation.addBiasLeakyReLU(hiddenPre, bias: generator.hidden.bias.base, alpha: alpha, into: hidden)
         let outputPre = work[.generatorOutputPre].rows(rows)
         MatrixBlock.multiply(hidden, generator.output.weight, into: outputPre)
-        Activation.addBiasTanh(outputPre, bias: generator.output.bias.base, into: fakeRows(rows))
+        Activation.addBiasTanh(outputPre, bias: generator.output.bias.base, into: imageColumns(fakeRows(rows)))
 
         // D on the lane's real rows, then on its fake rows.
         discriminatorForward(rows: rows, label: 1 - smooth)
@@ -151,10 +154,10 @@ struct TrainingStep: @unchecked Sendable {
 
     func generatorBackward(lane: Int, lanes: Int) {
         let rows = rowShare(lane: lane, lanes: lanes)
-        let d = discriminator, images = fakeRows(rows)
+        let d = discriminator, input = fakeRows(rows), images = imageColumns(input)
         // The updated D on G(z): G has not moved, so its images are reused.
         let pre = work[.fakeHiddenPre].rows(rows), post = work[.fakeHidden].rows(rows)
-        MatrixBlock.multiply(images, d.hidden.weight, into: pre)
+        MatrixBlock.multiply(input, d.hidden.weight, into: pre)
         Activation.addBiasLeakyReLU(pre, bias: d.hidden.bias.base, alpha: alpha, into: post)
         Dropout.apply(post, firstRow: rows.lowerBound, key: generatorMaskKey, rate: dropoutRate)
         let logits = work[.fakeLogits].rows(rows), logitGradient = work[.fakeLogitGradient].rows(rows)
@@ -169,7 +172,8 @@ struct TrainingStep: @unchecked Sendable {
         Dropout.apply(hiddenGradient, firstRow: rows.lowerBound, key: generatorMaskKey, rate: dropoutRate)
         Activation.leakyReLUBackward(hiddenGradient, preActivation: pre, alpha: alpha)
         let imageGradient = work[.imageGradient].rows(rows)
-        MatrixBlock.multiply(hiddenGradient, d.hidden.weight, into: imageGradient, transposeB: .transposed)
+        // Only the image's gradient: the label inputs are constants.
+        MatrixBlock.multiply(hiddenGradient, d.hidden.weight.rows(0..<TrainingConfig.imagePixels), into: imageGradient, transposeB: .transposed)
         Activation.tanhBackward(imageGradient, output: images)
         let generatorHiddenGradient = work[.generatorHiddenGradient].rows(rows)
         MatrixBlock.multiply(imageGradient, generator.output.weight, into: generatorHiddenGradient, transposeB: .transposed)

@@ -6,7 +6,7 @@ import MNIST
 /// fields and wrong types refused with the field's name, ranges checked.
 public enum JobRequest {
     static let fields = ["dataset", "model", "epochs", "batch_size", "z_size", "g_hidden", "d_hidden", "alpha", "smooth",
-                         "learning_rate", "beta1", "d_dropout", "ema_decay", "seed", "samples_per_epoch", "eval_every", "eval_samples"]
+                         "learning_rate", "beta1", "d_dropout", "ema_decay", "conditional", "seed", "samples_per_epoch", "eval_every", "eval_samples"]
 
     /// Seeds drawn for the user stay below 2^53 so a JavaScript client reads them exactly.
     static let maxDrawnSeed: UInt64 = (1 << 53) - 1
@@ -64,6 +64,7 @@ public enum JobRequest {
             try read("beta1", into: &config.training.beta1)
             try read("d_dropout", into: &config.training.dDropout)
             try read("ema_decay", into: &config.training.emaDecay)
+            try read("conditional", into: &config.training.conditional)
             seed = try c.decodeIfPresent(UInt64.self, snake: "seed")
             try read("samples_per_epoch", into: &config.samplesPerEpoch)
             try read("eval_every", into: &config.evalEvery)

@@ -79,6 +79,9 @@ public final class SQLiteJobStore: JobStore {
                 ALTER TABLE epochs ADD COLUMN eval_seconds REAL;
                 """)
         }
+        migrator.registerMigration("v3: conditional accuracy per epoch") { db in
+            try db.execute(sql: "ALTER TABLE epochs ADD COLUMN conditional_accuracy REAL")
+        }
         return migrator
     }
 

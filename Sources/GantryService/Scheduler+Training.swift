@@ -42,7 +42,7 @@ extension Scheduler {
                 reference = try references.reference(for: job.config.dataset, train: digits) { active.setPhaseFraction($0) }
                 guard !active.shouldStop else { return }
             }
-            try train(job, images: digits.images, reference: reference, active: active)
+            try train(job, digits: digits, reference: reference, active: active)
         } catch {
             let message = Self.sentence(for: error)
             logger.error("job \(id) failed: \(message)", metadata: ["job": "\(id)"])
@@ -55,7 +55,8 @@ extension Scheduler {
         }
     }
 
-    private func train(_ job: Job, images: TrainingImages, reference: QualityReference?, active: ActiveJob) throws {
+    private func train(_ job: Job, digits: LabeledDigits, reference: QualityReference?, active: ActiveJob) throws {
+        let images = digits.images
         let id = job.id, config = job.config
         try files.prepare(id)
         var trainer = try resumeOrStart(job)
@@ -79,7 +80,7 @@ extension Scheduler {
         }
         try loop.run(&trainer, train: { trainer in
             status("training job \(id) epoch \(trainer.epochsCompleted + 1)/\(config.training.epochs)")
-            return trainer.trainEpoch(on: images, shouldStop: { active.shouldStop }, exclusive: { step in gate.run { tuner.run(step) } },
+            return trainer.trainEpoch(on: images, labels: digits.labels, shouldStop: { active.shouldStop }, exclusive: { step in gate.run { tuner.run(step) } },
                                       afterStep: { active.setStep($0, of: $1) })
         }, score: score, keep: { epoch, trainer in
             let record = epoch.record, generator = trainer.samplingGenerator

@@ -36,7 +36,7 @@ struct BenchCommand: ParsableCommand {
         if model.seed == nil { config.seed = 1 }
         // Loaded once: the training images and, with --data, the classifier's training digits.
         let digits = try data.map { try LabeledDigits.load(directory: $0, split: .train) }
-        let set = digits.map { TrainingImages.repeating($0, to: images) } ?? .synthetic(count: images, seed: config.seed)
+        let set = digits.map { $0.repeating(to: images) } ?? .synthetic(count: images, seed: config.seed)
         var trainer = GANTrainer(config: config)
         let steps = trainer.stepsPerEpoch(imageCount: set.count)
         print("bench: \(set.count) \(data == nil ? "synthetic" : "real") images, batch \(config.batchSize), \(steps) steps/epoch, "
@@ -44,7 +44,7 @@ struct BenchCommand: ParsableCommand {
         var seconds: [Double] = []
         for _ in 0..<epochs {
             let before = tuner.stepsByLanes
-            guard let record = trainer.trainEpoch(on: set, exclusive: { step in tuner.run(step) }) else { break }
+            guard let record = trainer.trainEpoch(on: set.images, labels: set.labels, exclusive: { step in tuner.run(step) }) else { break }
             seconds.append(record.seconds)
             let threads = tuner.stepsByLanes.keys.sorted().map { "\(tuner.stepsByLanes[$0]! - before[$0, default: 0])×\($0)" }
             print(String(format: "epoch %d: %.3f s  D %.4f  G %.4f  steps×lanes: %@", record.epoch, record.seconds,

@@ -14,6 +14,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Discriminator hidden units (default: the recipe's; notebook 128).") var dHidden: Int?
     @Option(help: "Share of the discriminator's hidden units dropped in training, 0–0.9 (default: the recipe's; notebook 0).") var dDropout: Float?
     @Option(help: "Decay of the generator's moving average that samples come from; 0 is off (default: the recipe's; notebook 0).") var emaDecay: Float?
+    @Flag(help: "Give both networks the digit's label, so samples can be asked for by digit.") var conditional = false
     @Option(help: "Leaky ReLU slope.") var alpha: Float = TrainingConfig().alpha
     @Option(help: "One-sided label smoothing of the real labels.") var smooth: Float = TrainingConfig().smooth
     @Option(help: "Random seed (random when absent; always printed).") var seed: UInt64?
@@ -31,6 +32,7 @@ struct ModelOptions: ParsableArguments {
         if let dHidden { c.dHidden = dHidden }
         if let dDropout { c.dDropout = dDropout }
         if let emaDecay { c.emaDecay = emaDecay }
+        c.conditional = conditional
         c.seed = seed ?? UInt64.random(in: 1...UInt64(Int64.max))
         do { try c.validate() } catch { throw ValidationError("\(error)") }
         return c
