@@ -16,7 +16,9 @@ public struct LaneAgreement: Sendable {
         standard.seed = 42
         var improved = ModelRecipe.improved.applied(to: TrainingConfig())
         improved.seed = 43
-        return [("default", standard), ("small", small), ("narrow", narrow), ("improved", improved)]
+        var conditional = improved
+        (conditional.conditional, conditional.seed) = (true, 44)
+        return [("default", standard), ("small", small), ("narrow", narrow), ("improved", improved), ("conditional", conditional)]
     }()
 
     public struct Outcome: Sendable {
@@ -28,12 +30,12 @@ public struct LaneAgreement: Sendable {
 
     /// `epochs` epochs of `steps` steps on synthetic images, on each of `lanes`.
     public static func check(config: TrainingConfig, model: String, lanes: [Int] = [1, 2, 3], epochs: Int = 2, steps: Int = 6) -> Outcome {
-        let images = TrainingImages.synthetic(count: config.batchSize * steps + 3, seed: config.seed)
+        let digits = LabeledDigits.synthetic(count: config.batchSize * steps + 3, seed: config.seed)
         func train(_ count: Int) -> (GANTrainer, [[Double]]) {
             var trainer = GANTrainer(config: config)
             var losses: [[Double]] = []
             for _ in 0..<epochs {
-                let r = trainer.trainEpoch(on: images, exclusive: { $0(count) })!
+                let r = trainer.trainEpoch(on: digits.images, labels: digits.labels, exclusive: { $0(count) })!
                 losses.append([r.dLoss, r.gLoss, r.dLossReal, r.dLossFake, r.dRealMean, r.dFakeMean])
             }
             return (trainer, losses)

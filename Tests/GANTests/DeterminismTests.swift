@@ -3,15 +3,22 @@ import Linalg
 import Testing
 
 @Suite(.serialized) struct DeterminismTests {
-    func run(epochs: Int, seed: UInt64, model: ModelRecipe = .notebook) -> (GANTrainer, [EpochLosses]) {
+    /// The models a resume must carry on exactly: the notebook's, the improved one
+    /// (dropout masks drawn from the generator, the averaged generator), and conditional
+    /// (fake digits drawn from the generator).
+    enum Model: CaseIterable { case notebook, improved, conditional }
+
+    static let digits = LabeledDigits.synthetic(count: 600, seed: 77)
+
+    func run(epochs: Int, seed: UInt64, model: Model = .notebook) -> (GANTrainer, [EpochLosses]) {
         BLASThreads.set(1)
-        var config = model.applied(to: TrainingConfig())
+        var config = (model == .notebook ? ModelRecipe.notebook : .improved).applied(to: TrainingConfig())
+        config.conditional = model == .conditional
         config.seed = seed
         config.epochs = epochs
         var trainer = GANTrainer(config: config)
-        let images = TrainingImages.synthetic(count: 600, seed: 77)
         var records: [EpochLosses] = []
-        for _ in 0..<epochs { records.append(trainer.trainEpoch(on: images)!) }
+        for _ in 0..<epochs { records.append(trainer.trainEpoch(on: Self.digits.images, labels: Self.digits.labels)!) }
         return (trainer, records)
     }
 
@@ -23,10 +30,8 @@ import Testing
         #expect(a != c)
     }
 
-    /// Both recipes: the improved one adds dropout masks drawn from the generator and
-    /// the averaged generator, both of which a resume must carry on exactly.
-    @Test(arguments: ModelRecipe.allCases)
-    func resumedRunEndsWithTheSameWeights(model: ModelRecipe) throws {
+    @Test(arguments: Model.allCases)
+    func resumedRunEndsWithTheSameWeights(model: Model) throws {
         let (straight, straightRecords) = run(epochs: 3, seed: 9, model: model)
         var (partial, _) = run(epochs: 1, seed: 9, model: model)
         // Through the on-disk format, as a restart would.
@@ -35,9 +40,8 @@ import Testing
                              generatorOptimizer: resumed.generatorOptimizer, discriminatorOptimizer: resumed.discriminatorOptimizer,
                              rng: resumed.rng, epochsCompleted: resumed.epochsCompleted, averagedGenerator: resumed.averagedGenerator)
         resumed = partial
-        let images = TrainingImages.synthetic(count: 600, seed: 77)
         var later: [EpochLosses] = []
-        while resumed.epochsCompleted < 3 { later.append(resumed.trainEpoch(on: images)!) }
+        while resumed.epochsCompleted < 3 { later.append(resumed.trainEpoch(on: Self.digits.images, labels: Self.digits.labels)!) }
         #expect(resumed.generator == straight.generator)
         #expect(resumed.discriminator == straight.discriminator)
         #expect(resumed.rng == straight.rng)
@@ -45,12 +49,12 @@ import Testing
         #expect(later.map(\.gLoss) == straightRecords[1...].map(\.gLoss))
     }
 
-    @Test(arguments: ModelRecipe.allCases)
-    func interruptedEpochLeavesTheTrainerUntouched(model: ModelRecipe) {
+    @Test(arguments: Model.allCases)
+    func interruptedEpochLeavesTheTrainerUntouched(model: Model) {
         var (trainer, _) = run(epochs: 1, seed: 5, model: model)
         let before = Checkpoint.encode(trainer)
         var steps = 0
-        let record = trainer.trainEpoch(on: TrainingImages.synthetic(count: 600, seed: 77), shouldStop: { steps += 1; return steps > 3 })
+        let record = trainer.trainEpoch(on: Self.digits.images, labels: Self.digits.labels, shouldStop: { steps += 1; return steps > 3 })
         #expect(record == nil)
         #expect(Checkpoint.encode(trainer) == before)
     }

@@ -59,13 +59,16 @@ import Testing
     /// One step equals the notebook's two updates written with the layer functions
     /// (the ones the finite-difference tests check) and `Adam.update`; with dropout in D
     /// (the masks' keys drawn from the trainer's generator, as the step draws them) and
-    /// the generator's average moved by one blend.
-    @Test(arguments: [(1, Float(0)), (2, 0), (3, 0), (1, 0.3), (2, 0.3), (3, 0.3)])
-    func aStepIsTheLayerFunctionsComposed(lanes: Int, dropout: Float) {
+    /// the generator's average moved by one blend; and conditional, the label one-hots
+    /// beside G's noise and D's images.
+    @Test(arguments: [(1, Float(0), false), (2, 0, false), (3, 0, false), (1, 0.3, false), (2, 0.3, false), (3, 0.3, false),
+                      (1, 0.3, true), (3, 0.3, true)])
+    func aStepIsTheLayerFunctionsComposed(lanes: Int, dropout: Float, conditional: Bool) {
         BLASThreads.set(1)
         var config = Self.config(seed: 11)
         config.dDropout = dropout
         config.emaDecay = dropout > 0 ? 0.9 : 0
+        config.conditional = conditional
         let b = config.batchSize
         var trainer = GANTrainer(config: config)
         var g = trainer.generator, d = trainer.discriminator
@@ -74,14 +77,18 @@ import Testing
         let masks: (Discriminator.DropoutMask?, Discriminator.DropoutMask?) = dropout > 0
             ? ((keys.next(), dropout), (keys.next(), dropout)) : (nil, nil)
         let real = randomMatrix(rows: b, columns: 784, seed: 12), noise = randomMatrix(rows: b, columns: config.zSize, seed: 13)
-        let losses = trainer.step(real: real, noise: noise, lanes: lanes)
+        let labels = conditional ? (real: (0..<b).map { ($0 * 7) % 10 }, fake: (0..<b).map { ($0 * 3 + 1) % 10 }) : nil
+        let losses = trainer.step(real: real, noise: noise, labels: labels, lanes: lanes)
+        /// `m` with the label one-hots beside it when conditional.
+        func labelled(_ m: Matrix, _ digits: [Int]?) -> Matrix { digits.map { LabelInput.appending($0, classes: 10, to: m) } ?? m }
+        let gInput = labelled(noise, labels?.fake)
 
         // The discriminator's update on real rows (label 1 - smooth) and G(z) (label 0).
         var ga = Generator.Activations(batch: b, hiddenUnits: config.gHidden)
-        g.forward(noise: noise, into: &ga)
-        var input = Matrix(rows: 2 * b, columns: 784)
-        input.copyRows(from: real, toRow: 0)
-        input.copyRows(from: ga.image, toRow: b)
+        g.forward(noise: gInput, into: &ga)
+        var input = Matrix(rows: 2 * b, columns: config.discriminatorInputs)
+        input.copyRows(from: labelled(real, labels?.real), toRow: 0)
+        input.copyRows(from: labelled(ga.image, labels?.fake), toRow: b)
         var da = Discriminator.Activations(batch: 2 * b, hiddenUnits: config.dHidden)
         d.forward(input, into: &da, dropout: masks.0)
         var logitGradient = Matrix(rows: 2 * b, columns: 1)
@@ -99,17 +106,20 @@ import Testing
 
         // The generator's update on the same z, against the updated discriminator (label 1).
         var fa = Discriminator.Activations(batch: b, hiddenUnits: config.dHidden)
-        d.forward(ga.image, into: &fa, dropout: masks.1)
+        d.forward(labelled(ga.image, labels?.fake), into: &fa, dropout: masks.1)
         var fakeGradient = Matrix(rows: b, columns: 1)
         var generatorLoss = 0.0
         for r in 0..<b {
             fakeGradient[r, 0] = (SigmoidCrossEntropy.sigmoid(fa.logits[r, 0]) - 1) / Float(b)
             generatorLoss += Double(SigmoidCrossEntropy.loss(logit: fa.logits[r, 0], label: 1)) / Double(b)
         }
-        var fHidden = Matrix(rows: b, columns: config.dHidden), imageGradient = Matrix(rows: b, columns: 784)
+        var fHidden = Matrix(rows: b, columns: config.dHidden), inputGradient = Matrix(rows: b, columns: config.discriminatorInputs)
         var gHidden = Matrix(rows: b, columns: config.gHidden)
-        d.inputGradient(activations: fa, logitGradient: fakeGradient, hiddenGradient: &fHidden, into: &imageGradient, dropout: masks.1)
-        g.backward(noise: noise, activations: ga, imageGradient: &imageGradient, hiddenGradient: &gHidden)
+        d.inputGradient(activations: fa, logitGradient: fakeGradient, hiddenGradient: &fHidden, into: &inputGradient, dropout: masks.1)
+        // The image's part of D's input gradient (the labels are constants).
+        var imageGradient = Matrix(rows: b, columns: 784)
+        for r in 0..<b { for c in 0..<784 { imageGradient[r, c] = inputGradient[r, c] } }
+        g.backward(noise: gInput, activations: ga, imageGradient: &imageGradient, hiddenGradient: &gHidden)
         expectSameGradients([trainer.generator.hidden, trainer.generator.output], [g.hidden, g.output], "G")
         update(&gAdam, &g.hidden, &g.output)
 

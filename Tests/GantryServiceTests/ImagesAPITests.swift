@@ -17,7 +17,7 @@ import Testing
     }
 
     /// A 3-epoch job with 4 fixed-noise samples an epoch and no scoring, trained to the end.
-    func trainedJob() throws -> Job {
+    func trainedJob(conditional: Bool = false) throws -> Job {
         var config = JobConfig()
         config.dataset = "mnist5k"
         config.training.epochs = 3
@@ -26,7 +26,8 @@ import Testing
         config.training.seed = 5
         config.samplesPerEpoch = 4
         config.evalEvery = .every(0)
-        let id = try fixture.scheduler.create(config: config, body: Array("images".utf8), idempotencyKey: nil).job.id
+        config.training.conditional = conditional
+        let id = try fixture.scheduler.create(config: config, body: Array("images \(conditional)".utf8), idempotencyKey: nil).job.id
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if let job = try fixture.store.job(id: id), job.status == .completed { return job }
@@ -154,5 +155,35 @@ import Testing
         #expect(refused.status.code == 409 && http.code(refused) == "no_generator" && http.message(refused).contains("could not be downloaded"))
         let figure = http.request(.get, "/v1/jobs/\(queued.id)/progression")
         #expect(http.code(http.answer({ try api.progression(figure, job: queued) }, figure)) == "no_epoch_yet")
+    }
+
+    /// A conditional job draws the digits asked for: the same bytes as its checkpoint's
+    /// generator given those labels. An unconditional job refuses the question.
+    @Test func aConditionalJobDrawsTheDigitsAskedFor() throws {
+        let job = try trainedJob(conditional: true)
+        let generator = try Checkpoint.read(from: fixture.files.checkpoint(job.id)).trainer.samplingGenerator
+        let path = "/v1/jobs/\(job.id)/samples"
+        func grid(_ labels: [Int], columns: Int, seed: UInt64 = 7) -> [UInt8] {
+            let noise = Generator.noise(count: labels.count, zSize: generator.zSize, seed: seed)
+            return PGMGrid(columns: columns, pad: 2).encode(generator.generate(noise: noise, labels: labels))
+        }
+        let sevens = http.request(.get, path, query: [("digit", "7"), ("count", "6"), ("columns", "3")])
+        #expect(http.answer({ try api.samples(sevens, job: job) }, sevens).body == grid(Array(repeating: 7, count: 6), columns: 3))
+        let all = http.request(.get, path, query: [("digits", "all"), ("columns", "4"), ("seed", "2")])
+        let rows = http.answer({ try api.samples(all, job: job) }, all)
+        #expect(rows.body == grid((0..<40).map { $0 / 4 }, columns: 4, seed: 2), "a row per digit, 4 of each")
+        #expect(pgm(rows)?.height == 10 * 28 + 9 * 2)
+        let inTurn = http.request(.get, path, query: [("count", "12"), ("columns", "12")])
+        #expect(http.answer({ try api.samples(inTurn, job: job) }, inTurn).body == grid((0..<12).map { $0 % 10 }, columns: 12))
+
+        for query in [[("digit", "10")], [("digit", "x")], [("digits", "some")], [("digits", "all"), ("count", "5")], [("digit", "1"), ("digits", "all")]] {
+            let bad = http.request(.get, path, query: query)
+            let refused = http.answer({ try api.samples(bad, job: job) }, bad)
+            #expect(refused.status.code == 400 && http.code(refused) == "invalid_parameter", "\(query): \(http.message(refused))")
+        }
+        let plain = try trainedJob()
+        let unconditional = http.request(.get, "/v1/jobs/\(plain.id)/samples", query: [("digit", "3")])
+        let refused = http.answer({ try api.samples(unconditional, job: plain) }, unconditional)
+        #expect(refused.status.code == 400 && http.message(refused).contains("conditional"))
     }
 }
