@@ -71,4 +71,16 @@ import Testing
         #expect(trainer.generator == expected.generator && trainer.discriminator == expected.discriminator)
         #expect(trainer.generatorOptimizer == expected.generatorOptimizer && trainer.rng == expected.rng)
     }
+
+    /// The notebook's model from scratch trains the bits it trained before the model
+    /// options existed: the same two epochs end where the earlier code's file does.
+    @Test func theNotebookModelTrainsTheSameBitsAsBefore() throws {
+        BLASThreads.set(1)
+        let (expected, _) = try Checkpoint.read(from: Self.fixtures.appendingPathComponent("notebook-2-epochs.gantry").path)
+        var trainer = GANTrainer(config: expected.config)
+        let digits = try Mnist5k.images(.train).images
+        for _ in 0..<2 { _ = trainer.trainEpoch(on: digits) }
+        #expect(trainer.generator == expected.generator && trainer.discriminator == expected.discriminator)
+        #expect(trainer.generatorOptimizer == expected.generatorOptimizer && trainer.rng == expected.rng)
+    }
 }
