@@ -26,8 +26,9 @@ public enum JobRequest {
         }
         do {
             let fields = try JSONValueDecoder().decode(Fields.self, from: document)
+            let drawn = config.training.seed
             config = fields.config
-            config.training.seed = fields.seed ?? config.training.seed
+            config.training.seed = fields.seed ?? drawn
         } catch let error as DecodingError {
             if let unknown = error.unknownKey {
                 throw APIError(.badRequest, .unknownField, "unknown field \"\(unknown.prefix(64))\"; the fields are \(Self.fields.joined(separator: ", "))")

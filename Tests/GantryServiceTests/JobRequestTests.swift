@@ -22,6 +22,9 @@ import Testing
         #expect(config.samplesPerEpoch == 16)
         #expect(config.training.seed >= 1 && config.training.seed < 1 << 53)
         #expect(try parse("{}").training.epochs == 100)
+        // A body that names no seed gets one drawn too (not the type's 0).
+        let seeds = try (0..<4).map { _ in try parse(#"{"epochs": 3}"#).training.seed }
+        #expect(seeds.allSatisfy { $0 >= 1 && $0 < 1 << 53 } && Set(seeds).count > 1, "\(seeds)")
     }
 
     @Test func fieldsOverrideDefaults() throws {
