@@ -156,7 +156,8 @@ export class Chart {
     if (this.marker && this.marker.epoch >= x0 && this.marker.epoch <= x1) {
       const at = x(this.marker.epoch);
       this.svg.append(s('line', { x1: at, x2: at, y1: MARGIN.top, y2: MARGIN.top + plotHeight, class: 'marker' }),
-        s('text', { x: at + 4, y: MARGIN.top + 12, class: 'marker-label' }, this.marker.label));
+        // At the bottom: reference lines label themselves at the top right.
+        s('text', { x: at + 4, y: MARGIN.top + plotHeight - 6, class: 'marker-label' }, this.marker.label));
     }
     for (const { one, points } of lines) {
       const drawn = downsample(points, x0, x1, Math.max(1, Math.floor(plotWidth)));

@@ -95,7 +95,7 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
       return headers;
     };
   }
-  const loadLatest = gridLoader(latestCanvas, 2), loadBest = gridLoader(bestCanvas, 2), loadEpoch = gridLoader(epochCanvas, 4);
+  const loadLatest = gridLoader(latestCanvas, 2), loadBest = gridLoader(bestCanvas, 2), loadEpoch = gridLoader(epochCanvas, 3);
 
   function report(caption, error) {
     if (!isAbort(error)) caption.textContent = `Could not load these digits: ${error.message}`;
@@ -158,7 +158,7 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
     const fraction = p.phase_fraction;
     phase.textContent = finished ? '' : `${p.phase.replaceAll('_', ' ')}${fraction !== null && fraction !== undefined ? ` ${Math.round(fraction * 100)}%` : ''}`;
     const c = job.config;
-    const fact = (name, value) => [h('dt', {}, name), h('dd', {}, value)];
+    const fact = (name, value) => h('div', {}, h('dt', {}, name), h('dd', {}, value));
     facts.replaceChildren(...[
       fact('dataset', c.dataset), fact('seed', String(c.seed)), fact('batch size', String(c.batch_size)),
       fact('hidden units (G / D)', `${c.g_hidden} / ${c.d_hidden}`), fact('learning rate', String(c.learning_rate)),
@@ -166,7 +166,7 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
       fact('images per second', num(p.images_per_second, 4)),
       fact('created', `${age(job.created_at)}`), fact('finished', job.finished_at ? age(job.finished_at) : '–'),
       fact('best fd', job.quality?.best_epoch ? `${num(job.quality.best_fd)} at epoch ${job.quality.best_epoch}` : '–'),
-    ].flat());
+    ]);
     cancelButton.hidden = finished;
     deleteButton.hidden = !finished;
     latestCheckpoint.disabled = p.epoch < 1;
@@ -174,7 +174,9 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
     newDigits.disabled = p.epoch < 1;
     alerts.replaceChildren(
       ...(job.error ? [h('p', { class: 'error', role: 'alert' }, job.error)] : []),
-      ...job.warnings.map((warning) => h('p', { class: 'warning', 'data-warning': warning.code }, warning.message)));
+      // The mode-collapse warning is shown beside the class histogram it is about.
+      ...job.warnings.filter((warning) => warning.code !== 'mode_collapse')
+        .map((warning) => h('p', { class: 'warning', 'data-warning': warning.code }, warning.message)));
 
     const q = job.quality;
     const marker = q?.best_epoch ? { epoch: q.best_epoch, label: `best ${q.best_epoch}` } : null;

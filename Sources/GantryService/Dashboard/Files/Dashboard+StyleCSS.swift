@@ -77,6 +77,7 @@ progress { width: 8rem; height: 0.8rem; accent-color: var(--accent); }
 .progress-line { display: flex; flex-wrap: wrap; align-items: center; gap: 0.75rem; }
 .progress-line progress { width: 16rem; max-width: 100%; }
 .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: 0.25rem 1rem; margin: 0.75rem 0; }
+.facts div { min-width: 0; }
 .facts dt { font-size: 0.8rem; color: var(--muted); }
 .facts dd { margin: 0; }
 
