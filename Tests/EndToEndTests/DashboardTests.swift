@@ -38,6 +38,16 @@ extension EndToEndTests {
             try Data(token.utf8).write(to: tokenFile)
             f.token = token
             try f.start(["auth_token_file": tokenFile.path])
+            // Over the wire, without a token: the files answer (a 304 to their ETag, with no
+            // Content-Length), the API does not.
+            for path in Self.dashboardPaths {
+                let first = try HTTPClient.request(port: f.port, method: "GET", path: path)
+                #expect(first.status == 200 && !first.body.isEmpty, "\(path): \(first)")
+                let etag = try #require(first.header("ETag"), "\(path)")
+                let again = try HTTPClient.request(port: f.port, method: "GET", path: path, headers: ["If-None-Match": etag])
+                #expect(again.status == 304 && again.body.isEmpty && again.header("Content-Length") == nil, "\(path): \(again.headers)")
+            }
+            #expect(try HTTPClient.request(port: f.port, method: "GET", path: "/v1/jobs").status == 401)
             let job = try f.api.createJob(["epochs": 2, "g_hidden": 16, "d_hidden": 16, "samples_per_epoch": 4, "eval_every": 0])
             _ = try f.api.waitForStatus(job.id, ["completed"], timeout: 120)
             try runBrowser(f, ["auth", "--token", token, "--job-id", job.id], label: "browser-auth", timeout: 300)
@@ -58,6 +68,10 @@ extension EndToEndTests {
                                   + "\(browser.stdout)\nstderr:\n\(browser.stderrTail(lines: 30))")
         }
     }
+
+    /// The paths the dashboard's files are served at (GantryService's `Dashboard.assets`).
+    static let dashboardPaths = ["/", "/ui/style.css", "/ui/icon.svg", "/ui/app.js", "/ui/api.js", "/ui/dom.js", "/ui/pgm.js",
+                                 "/ui/chart.js", "/ui/jobs.js", "/ui/job-form.js", "/ui/job.js"]
 
     private static func screenshotFolder() -> URL {
         if let chosen = ProcessInfo.processInfo.environment["GANTRY_SCREENSHOTS"], !chosen.isEmpty {

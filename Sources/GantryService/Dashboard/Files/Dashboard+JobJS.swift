@@ -219,6 +219,12 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
   }
 
   function recordsChanged() {
+    // The long-poll hears of an epoch before the next GET of the job does.
+    const newest = records[records.length - 1].epoch;
+    if (job && newest > job.progress.epoch) {
+      bar.value = newest;
+      epochText.textContent = `epoch ${newest} of ${job.progress.epochs}`;
+    }
     lossChart.setRecords(records);
     fdChart.setRecords(records);
     isChart.setRecords(records);
