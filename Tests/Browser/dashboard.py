@@ -298,6 +298,8 @@ def main_flow(page, downloads, dataset, epochs):
     page.find("#loss-chart svg").send_keys(Keys.END)
     page.js("document.activeElement.blur(); window.scrollTo(0, 0)")
     page.shot("04-job-page", full=True)
+    page.js("window.scrollTo(0, 0)")
+    page.shot("04-job-page-first-screen")
     page.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
     time.sleep(0.3)
     background = page.js("return getComputedStyle(document.body).backgroundColor")

@@ -72,7 +72,11 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
       h('div', { class: 'buttons' }, cancelButton, deleteButton),
       h('div', { class: 'buttons downloads', role: 'group', 'aria-label': 'downloads' }, latestCheckpoint, bestCheckpoint, lossesFile),
       alerts),
-    h('section', { class: 'curves', 'aria-label': 'curves' }, lossChart.element, h('div', { class: 'pair' }, fdChart.element, isChart.element)),
+    // Wide windows show the digits beside the curves; narrow ones (and 200% zoom) one under the other.
+    h('div', { class: 'job-body' }, h('div', {},
+      h('section', { class: 'curves', 'aria-label': 'curves' }, lossChart.element, h('div', { class: 'pair' }, fdChart.element, isChart.element)),
+      h('section', { class: 'classes', 'aria-labelledby': 'classes-title' },
+        h('h2', { id: 'classes-title' }, 'Classes of the last scoring'), histogram)),
     h('section', { class: 'grids', 'aria-labelledby': 'digits-title' },
       h('h2', { id: 'digits-title' }, 'Digits'),
       h('div', { class: 'pair' },
@@ -80,9 +84,7 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
         h('figure', { class: 'grid' }, h('h3', {}, 'Best epoch'), bestCanvas, bestCaption)),
       h('figure', { class: 'grid steps' },
         h('h3', {}, h('label', { for: 'epoch-slider' }, 'The same noise at each epoch')),
-        h('div', { class: 'slider-line' }, slider, sliderValue), epochCanvas)),
-    h('section', { class: 'classes', 'aria-labelledby': 'classes-title' },
-      h('h2', { id: 'classes-title' }, 'Classes of the last scoring'), histogram));
+        h('div', { class: 'slider-line' }, slider, sliderValue), epochCanvas))));
 
   /** Loads a PGM grid into `canvas`; of overlapping loads, only the newest one draws. */
   function gridLoader(canvas, scale) {

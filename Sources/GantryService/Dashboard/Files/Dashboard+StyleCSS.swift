@@ -81,7 +81,10 @@ progress { width: 8rem; height: 0.8rem; accent-color: var(--accent); }
 .facts dt { font-size: 0.8rem; color: var(--muted); }
 .facts dd { margin: 0; }
 
-.pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 24rem), 1fr)); gap: 1rem; }
+.job-body { display: grid; gap: 0 2rem; }
+@media (min-width: 72rem) { .job-body { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); } }
+.grids > h2 { margin-top: 1rem; }
+.pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 20rem), 1fr)); gap: 1rem; }
 figure { margin: 1rem 0 0; min-width: 0; }
 .chart-plot { display: block; max-width: 100%; height: auto; border-radius: 0.3rem; }
 .chart-plot text { fill: var(--muted); font-size: 11px; }
