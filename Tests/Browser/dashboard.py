@@ -249,7 +249,8 @@ def main_flow(page, downloads, dataset, epochs):
     ActionChains(page.driver).move_to_element(plot).perform()
     page.wait("a hover readout", lambda: (page.text("#loss-chart .readout") or "").startswith("Epoch "), 10)
     hovered = page.text("#loss-chart .readout")
-    plot.send_keys(Keys.END)
+    page.js("arguments[0].focus()", plot)
+    ActionChains(page.driver).send_keys(Keys.END).perform()
     page.wait("the keyboard readout", lambda: (page.text("#loss-chart .readout") or "").startswith(f"Epoch {epochs}:"), 10)
     ok(f"hover reads {hovered!r}; End reads {page.text('#loss-chart .readout')!r}")
     page.find("#loss-chart input[data-series=d_loss_real]").click()
@@ -295,7 +296,8 @@ def main_flow(page, downloads, dataset, epochs):
        f"({os.path.getsize(os.path.join(downloads, f'{job_id}-epoch{epochs}.gantry'))} bytes)")
 
     # The README's picture: the cursor on the last epoch, no focus ring, from the top.
-    page.find("#loss-chart svg").send_keys(Keys.END)
+    page.js("document.querySelector('#loss-chart svg').focus()")
+    ActionChains(page.driver).send_keys(Keys.END).perform()
     page.js("document.activeElement.blur(); window.scrollTo(0, 0)")
     page.shot("04-job-page", full=True)
     page.js("window.scrollTo(0, 0)")

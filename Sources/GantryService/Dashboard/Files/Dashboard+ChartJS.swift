@@ -151,13 +151,15 @@ export class Chart {
 
     for (const reference of this.references) {
       this.svg.append(s('line', { x1: MARGIN.left, x2: width - MARGIN.right, y1: y(reference.value), y2: y(reference.value), class: 'reference' }),
-        s('text', { x: width - MARGIN.right - 4, y: y(reference.value) - 4, 'text-anchor': 'end', class: 'reference-label' }, reference.label));
+        // Labelled at the left, where a training curve is furthest from real data's value.
+        s('text', { x: MARGIN.left + 4, y: y(reference.value) - 4, class: 'reference-label' }, reference.label));
     }
     if (this.marker && this.marker.epoch >= x0 && this.marker.epoch <= x1) {
-      const at = x(this.marker.epoch);
+      const at = x(this.marker.epoch), nearRightEdge = at > MARGIN.left + plotWidth * 0.8;
       this.svg.append(s('line', { x1: at, x2: at, y1: MARGIN.top, y2: MARGIN.top + plotHeight, class: 'marker' }),
-        // At the bottom: reference lines label themselves at the top right.
-        s('text', { x: at + 4, y: MARGIN.top + plotHeight - 6, class: 'marker-label' }, this.marker.label));
+        // Mid-height, clear of the reference label; left of the line when the line is near the right edge.
+        s('text', { x: nearRightEdge ? at - 4 : at + 4, y: MARGIN.top + plotHeight / 2, 'text-anchor': nearRightEdge ? 'end' : 'start', class: 'marker-label' },
+          this.marker.label));
     }
     for (const { one, points } of lines) {
       const drawn = downsample(points, x0, x1, Math.max(1, Math.floor(plotWidth)));
