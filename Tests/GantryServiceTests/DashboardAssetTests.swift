@@ -83,6 +83,12 @@ struct DashboardAssetTests {
         }
     }
 
+    @Test("the start form has exactly the request's fields, in its order")
+    func formFields() {
+        let names = matches(#"\{ name: '([a-z0-9_]+)'"#, in: DashboardFiles.jobFormJS)
+        #expect(names == JobRequest.fields)
+    }
+
     private func matches(_ pattern: String, in text: String) -> [String] {
         let regex = try! NSRegularExpression(pattern: pattern)
         return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { match in
