@@ -64,6 +64,8 @@ export class Chart {
     this.marker = null;
     this.references = [];
     this.cursorEpoch = null;
+    /** Shown while no shown series has a value. */
+    this.emptyText = 'No values yet';
     this.svg = s('svg', {
       class: 'chart-plot', tabindex: 0, role: 'img', 'aria-roledescription': 'chart',
       'aria-label': `${title}. ${description} Arrow keys step through the epochs; the values are read out below.`,
@@ -122,7 +124,7 @@ export class Chart {
     this.svg.dataset.points = String(Math.max(0, ...lines.map((line) => line.points.length)));
     if (all.length === 0) {
       this.scale = null;
-      this.svg.append(s('text', { x: width / 2, y: HEIGHT / 2, class: 'empty', 'text-anchor': 'middle' }, 'No values yet'));
+      this.svg.append(s('text', { x: width / 2, y: HEIGHT / 2, class: 'empty', 'text-anchor': 'middle' }, this.emptyText));
       return;
     }
     let [x0, x1] = extent(all.map((p) => p.x));

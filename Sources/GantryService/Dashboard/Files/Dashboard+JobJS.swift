@@ -165,7 +165,7 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
       fact('dataset', c.dataset), fact('seed', String(c.seed)), fact('batch size', String(c.batch_size)),
       fact('hidden units (G / D)', `${c.g_hidden} / ${c.d_hidden}`), fact('learning rate', String(c.learning_rate)),
       fact('scored every', p.eval_every ? `${p.eval_every} epochs` : (c.eval_every === 0 ? 'never' : String(c.eval_every))),
-      fact('images per second', num(p.images_per_second, 4)),
+      fact('images per second', p.images_per_second ? Math.round(p.images_per_second).toLocaleString('en') : '–'),
       fact('created', `${age(job.created_at)}`), fact('finished', job.finished_at ? age(job.finished_at) : '–'),
       fact('best fd', job.quality?.best_epoch ? `${num(job.quality.best_fd)} at epoch ${job.quality.best_epoch}` : '–'),
     ]);
@@ -180,6 +180,12 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
       ...job.warnings.filter((warning) => warning.code !== 'mode_collapse')
         .map((warning) => h('p', { class: 'warning', 'data-warning': warning.code }, warning.message)));
 
+    if (c.eval_every === 0) {
+      const off = 'Scoring is off for this job (eval_every 0).';
+      fdChart.emptyText = isChart.emptyText = off;
+      bestCaption.textContent = off;
+      histogram.replaceChildren(h('p', { class: 'empty' }, off));
+    }
     const q = job.quality;
     const marker = q?.best_epoch ? { epoch: q.best_epoch, label: `best ${q.best_epoch}` } : null;
     if (JSON.stringify(marker) !== JSON.stringify(previous?.marker)) { fdChart.setMarker(marker); isChart.setMarker(marker); }
