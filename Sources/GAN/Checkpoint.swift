@@ -5,13 +5,18 @@ import Linalg
 ///
 /// Layout (little-endian; docs/checkpoint-format.md documents it for outside readers):
 /// magic "GANTRYCK", u32 version, u32 kind (0 full, 1 generator only), the
-/// `TrainingConfig` (5 × i64, 4 × f32, u64 seed), u64 completed epochs, 4 × u64 RNG state,
+/// `TrainingConfig` (5 × i64, 4 × f32, u64 seed), u64 completed epochs, from version 2
+/// the model fields (u32 recipe, f32 d_dropout, f32 ema_decay, u32 conditional), 4 × u64 RNG state,
 /// per optimizer (generator, discriminator) u64 step, f32 beta2, f32 epsilon,
 /// u32 tensor count, each tensor as (u16 name length, UTF-8 name, u32 rows, u32 columns,
-/// rows × columns f32), and a closing u32 CRC-32 of every byte before it.
+/// rows × columns f32), and a closing u32 CRC-32 of every byte before it. A full
+/// checkpoint of a model with an averaged generator holds it too (`generator.average.*`);
+/// a generator-only one holds the generator samples come from, under `generator.*`.
+/// Version 1 files (the notebook's model, before these fields) still load.
 public enum Checkpoint {
     public static let magic: [UInt8] = Array("GANTRYCK".utf8)
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
+    static let readableVersions: ClosedRange<UInt32> = 1...2
 
     public enum Kind: UInt32, Sendable {
         /// Both networks, both Adam states, RNG: a resumable training state.
@@ -30,6 +35,10 @@ public enum Checkpoint {
         for v in [c.alpha, c.smooth, c.learningRate, c.beta1] { w.write(v) }
         w.write(c.seed)
         w.write(UInt64(trainer.epochsCompleted))
+        w.write(UInt32(ModelRecipe.allCases.firstIndex(of: c.model)!))
+        w.write(c.dDropout)
+        w.write(c.emaDecay)
+        w.write(UInt32(c.conditional ? 1 : 0))
         let s = trainer.rng.state
         for v in [s.0, s.1, s.2, s.3] { w.write(v) }
         for adam in [trainer.generatorOptimizer, trainer.discriminatorOptimizer] {
@@ -60,7 +69,7 @@ public enum Checkpoint {
         let bytes = [UInt8](data)
         guard Array(bytes[0..<magic.count]) == magic else { return nil }
         var r = BinaryReader(bytes)
-        guard (try? r.take(magic.count, "magic")) != nil, (try? r.read(UInt32.self, "version")) == Self.version,
+        guard (try? r.take(magic.count, "magic")) != nil, let version = try? r.read(UInt32.self, "version"), Self.readableVersions.contains(version),
               (try? r.take(offset - magic.count - 4, "header")) != nil, let epochs = try? r.read(UInt64.self, "completed epochs")
         else { return nil }
         return Int(epochs)
@@ -76,7 +85,7 @@ public enum Checkpoint {
         var r = BinaryReader(bytes)
         _ = try r.take(magic.count, "magic")
         let version = try r.read(UInt32.self, "version")
-        guard version == Self.version else { throw CheckpointError.unsupportedVersion(version) }
+        guard Self.readableVersions.contains(version) else { throw CheckpointError.unsupportedVersion(version) }
         guard bytes.count >= 4 else { throw CheckpointError.truncated("no checksum") }
         let body = bytes[0..<(bytes.count - 4)]
         var trailer = BinaryReader(Array(bytes[(bytes.count - 4)...]))
@@ -99,8 +108,18 @@ public enum Checkpoint {
         c.learningRate = try r.readFloat("learning_rate")
         c.beta1 = try r.readFloat("beta1")
         c.seed = try r.read(UInt64.self, "seed")
-        do { try c.validate() } catch { throw CheckpointError.inconsistent("its configuration is invalid: \(error)") }
         let epochs = try r.read(UInt64.self, "completed epochs")
+        if version >= 2 {
+            let recipe = Int(try r.read(UInt32.self, "model"))
+            guard ModelRecipe.allCases.indices.contains(recipe) else { throw CheckpointError.inconsistent("unknown model recipe \(recipe)") }
+            c.model = ModelRecipe.allCases[recipe]
+            c.dDropout = try r.readFloat("d_dropout")
+            c.emaDecay = try r.readFloat("ema_decay")
+            let conditional = try r.read(UInt32.self, "conditional")
+            guard conditional <= 1 else { throw CheckpointError.inconsistent("conditional is \(conditional), not 0 or 1") }
+            c.conditional = conditional == 1
+        }
+        do { try c.validate() } catch { throw CheckpointError.inconsistent("its configuration is invalid: \(error)") }
         guard epochs <= UInt64(c.epochs) else { throw CheckpointError.inconsistent("\(epochs) completed epochs of \(c.epochs)") }
         let state = (try r.read(UInt64.self, "rng"), try r.read(UInt64.self, "rng"), try r.read(UInt64.self, "rng"), try r.read(UInt64.self, "rng"))
         guard let rng = Xoshiro256StarStar(state: state) else { throw CheckpointError.inconsistent("the RNG state is all zero") }
@@ -134,6 +153,9 @@ public enum Checkpoint {
 
         trainer.generator.hidden = Dense(weight: loaded[0], bias: loaded[1])
         trainer.generator.output = Dense(weight: loaded[2], bias: loaded[3])
+        // A generator-only file holds the generator samples come from: with an average
+        // on, that is the average (and the trained weights are not in the file).
+        if trainer.averagedGenerator != nil { trainer.averagedGenerator = trainer.generator }
         if kind == .full {
             trainer.discriminator.hidden = Dense(weight: loaded[4], bias: loaded[5])
             trainer.discriminator.output = Dense(weight: loaded[6], bias: loaded[7])
@@ -147,6 +169,10 @@ public enum Checkpoint {
             trainer.discriminatorOptimizer.step = optimizerHeaders[1].step
             trainer.discriminatorOptimizer.beta2 = optimizerHeaders[1].beta2
             trainer.discriminatorOptimizer.epsilon = optimizerHeaders[1].epsilon
+            if trainer.averagedGenerator != nil {
+                trainer.averagedGenerator?.hidden = Dense(weight: loaded[24], bias: loaded[25])
+                trainer.averagedGenerator?.output = Dense(weight: loaded[26], bias: loaded[27])
+            }
         }
         trainer.rng = rng
         trainer.epochsCompleted = Int(epochs)
@@ -154,7 +180,7 @@ public enum Checkpoint {
     }
 
     static func namedTensors(_ t: GANTrainer, kind: Kind) -> [(String, Matrix)] {
-        let g = t.generator, d = t.discriminator
+        let g = kind == .full ? t.generator : t.samplingGenerator, d = t.discriminator
         var list: [(String, Matrix)] = [
             ("generator.hidden.weight", g.hidden.weight), ("generator.hidden.bias", g.hidden.bias),
             ("generator.output.weight", g.output.weight), ("generator.output.bias", g.output.bias),
@@ -167,6 +193,12 @@ public enum Checkpoint {
         for (net, adam) in [("generator", t.generatorOptimizer), ("discriminator", t.discriminatorOptimizer)] {
             for (i, m) in adam.firstMoments.enumerated() { list.append(("adam.\(net).m.\(i)", m)) }
             for (i, v) in adam.secondMoments.enumerated() { list.append(("adam.\(net).v.\(i)", v)) }
+        }
+        if let average = t.averagedGenerator {
+            list += [
+                ("generator.average.hidden.weight", average.hidden.weight), ("generator.average.hidden.bias", average.hidden.bias),
+                ("generator.average.output.weight", average.output.weight), ("generator.average.output.bias", average.output.bias),
+            ]
         }
         return list
     }

@@ -41,6 +41,22 @@ public struct Dense: Sendable, Equatable {
         }
     }
 
+    /// `layer ← keeping · layer + (1 − keeping) · target`, weights and bias: a step of
+    /// an exponential moving average.
+    public static func blend(_ layer: inout Dense, toward target: Dense, keeping: Float) {
+        precondition(layer.weight.rows == target.weight.rows && layer.weight.columns == target.weight.columns, "blended layers differ in shape")
+        let moving = 1 - keeping
+        func blend(_ average: inout [Float], _ values: [Float]) {
+            average.withUnsafeMutableBufferPointer { a in
+                values.withUnsafeBufferPointer { v in
+                    for i in a.indices { a[i] = keeping * a[i] + moving * v[i] }
+                }
+            }
+        }
+        blend(&layer.weight.storage, target.weight.storage)
+        blend(&layer.bias.storage, target.bias.storage)
+    }
+
     /// Weight and bias gradients from the gradient at the output: `dW = xᵀ dy`, `db = Σ dy`.
     public mutating func accumulateGradients(input: Matrix, outputGradient: Matrix) {
         Matrix.multiply(input, outputGradient, into: &weightGradient, transposeA: .transposed)

@@ -33,7 +33,7 @@ public struct EpochLoop {
             guard let record = train(&trainer) else { return false }
             var epoch = Epoch(record: record, isBest: false)
             if let score, evaluates(record.epoch) {
-                let evaluation = score(trainer.generator)
+                let evaluation = score(trainer.samplingGenerator)
                 epoch.record.evaluation = evaluation
                 if evaluation.scores.fd < bestFD {
                     bestFD = evaluation.scores.fd

@@ -20,7 +20,7 @@ public struct EpochLosses: Sendable, Equatable, Codable {
         case epoch, dLoss = "d_loss", gLoss = "g_loss", dLossReal = "d_loss_real", dLossFake = "d_loss_fake"
         case dRealMean = "d_real_mean", dFakeMean = "d_fake_mean", seconds, steps
         case fd, inceptionScore = "inception_score", classCounts = "class_counts", confidentShare = "confident_share"
-        case evalSamples = "eval_samples", evalSeconds = "eval_seconds"
+        case evalSamples = "eval_samples", evalSeconds = "eval_seconds", conditionalAccuracy = "conditional_accuracy"
     }
 
     /// Flat, as the API shows a loss record: the score fields are `null` on epochs that were not evaluated.
@@ -39,6 +39,7 @@ public struct EpochLosses: Sendable, Equatable, Codable {
         try c.encode(evaluation?.scores.inceptionScore, forKey: .inceptionScore)
         try c.encode(evaluation?.scores.classCounts, forKey: .classCounts)
         try c.encode(evaluation?.scores.confidentShare, forKey: .confidentShare)
+        try c.encode(evaluation?.scores.conditionalAccuracy, forKey: .conditionalAccuracy)
         try c.encode(evaluation?.samples, forKey: .evalSamples)
         try c.encode(evaluation?.seconds, forKey: .evalSeconds)
     }
@@ -53,7 +54,8 @@ public struct EpochLosses: Sendable, Equatable, Codable {
         if let fd = try c.decodeIfPresent(Double.self, forKey: .fd) {
             let scores = SampleEvaluator.Scores(fd: fd, inceptionScore: try c.decode(Double.self, forKey: .inceptionScore),
                                                 classCounts: try c.decode([Int].self, forKey: .classCounts),
-                                                confidentShare: try c.decode(Double.self, forKey: .confidentShare))
+                                                confidentShare: try c.decode(Double.self, forKey: .confidentShare),
+                                                conditionalAccuracy: try c.decodeIfPresent(Double.self, forKey: .conditionalAccuracy))
             evaluation = EpochEvaluation(scores: scores, samples: try c.decode(Int.self, forKey: .evalSamples),
                                          seconds: try c.decode(Double.self, forKey: .evalSeconds))
         }

@@ -1,24 +1,30 @@
 import Linalg
 
 /// The notebook's generator: z → dense(g_hidden) → leaky ReLU → dense(784) → tanh.
+/// A conditional one takes the digit too: its input is z followed by the label one-hot.
 public struct Generator: Sendable, Equatable {
     public var hidden: Dense
     public var output: Dense
     public var alpha: Float
+    /// Classes of the label input; 0 for an unconditional generator.
+    public let labelCount: Int
 
-    public init(zSize: Int, hiddenUnits: Int, alpha: Float, rng: inout Xoshiro256StarStar) {
-        hidden = Dense(inputs: zSize, outputs: hiddenUnits, rng: &rng)
+    public init(zSize: Int, hiddenUnits: Int, alpha: Float, labels: Int = 0, rng: inout Xoshiro256StarStar) {
+        hidden = Dense(inputs: zSize + labels, outputs: hiddenUnits, rng: &rng)
         output = Dense(inputs: hiddenUnits, outputs: TrainingConfig.imagePixels, rng: &rng)
         self.alpha = alpha
+        labelCount = labels
     }
 
-    public init(hidden: Dense, output: Dense, alpha: Float) {
+    public init(hidden: Dense, output: Dense, alpha: Float, labels: Int = 0) {
         self.hidden = hidden
         self.output = output
         self.alpha = alpha
+        labelCount = labels
     }
 
-    public var zSize: Int { hidden.inputs }
+    public var zSize: Int { hidden.inputs - labelCount }
+    public var isConditional: Bool { labelCount > 0 }
 
     /// What a forward pass keeps for the backward pass, sized once for a batch.
     public struct Activations: Sendable {
@@ -57,9 +63,14 @@ public struct Generator: Sendable, Equatable {
     }
 
     /// Images for `noise` (one row each), allocating its own buffers: for sampling, not training.
-    public func generate(noise: Matrix) -> Matrix {
-        var a = Activations(batch: noise.rows, hiddenUnits: hidden.outputs)
-        forward(noise: noise, into: &a)
+    ///
+    /// A conditional generator draws digit `labels[i]` for row i; without labels it
+    /// draws the digits in turn (0, 1, …, 9, 0, …), so a grid shows every digit.
+    public func generate(noise: Matrix, labels: [Int]? = nil) -> Matrix {
+        let input = isConditional ? LabelInput.appending(labels ?? LabelInput.cycle(count: noise.rows, classes: labelCount),
+                                                         classes: labelCount, to: noise) : noise
+        var a = Activations(batch: input.rows, hiddenUnits: hidden.outputs)
+        forward(noise: input, into: &a)
         return a.image
     }
 }

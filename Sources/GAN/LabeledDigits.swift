@@ -1,3 +1,5 @@
+import Linalg
+
 /// A dataset split with its class labels, as the quality classifier sees it.
 public struct LabeledDigits: Sendable {
     public let images: TrainingImages
@@ -10,4 +12,11 @@ public struct LabeledDigits: Sendable {
     }
 
     public var count: Int { images.count }
+
+    /// Noise images with seeded labels: the same work per step as real data, for timing and tests.
+    public static func synthetic(count: Int, seed: UInt64) -> LabeledDigits {
+        var rng = Xoshiro256StarStar(seed: seed ^ 0x1abe1)
+        let labels = (0..<count).map { _ in UInt8(rng.nextIndex(below: TrainingConfig.labelCount)) }
+        return LabeledDigits(images: .synthetic(count: count, seed: seed), labels: labels)
+    }
 }

@@ -14,7 +14,11 @@ public struct LaneAgreement: Sendable {
         (narrow.batchSize, narrow.gHidden, narrow.dHidden, narrow.seed) = (200, 32, 32, 9)
         var standard = TrainingConfig()
         standard.seed = 42
-        return [("default", standard), ("small", small), ("narrow", narrow)]
+        var improved = ModelRecipe.improved.applied(to: TrainingConfig())
+        improved.seed = 43
+        var conditional = improved
+        (conditional.conditional, conditional.seed) = (true, 44)
+        return [("default", standard), ("small", small), ("narrow", narrow), ("improved", improved), ("conditional", conditional)]
     }()
 
     public struct Outcome: Sendable {
@@ -26,12 +30,12 @@ public struct LaneAgreement: Sendable {
 
     /// `epochs` epochs of `steps` steps on synthetic images, on each of `lanes`.
     public static func check(config: TrainingConfig, model: String, lanes: [Int] = [1, 2, 3], epochs: Int = 2, steps: Int = 6) -> Outcome {
-        let images = TrainingImages.synthetic(count: config.batchSize * steps + 3, seed: config.seed)
+        let digits = LabeledDigits.synthetic(count: config.batchSize * steps + 3, seed: config.seed)
         func train(_ count: Int) -> (GANTrainer, [[Double]]) {
             var trainer = GANTrainer(config: config)
             var losses: [[Double]] = []
             for _ in 0..<epochs {
-                let r = trainer.trainEpoch(on: images, exclusive: { $0(count) })!
+                let r = trainer.trainEpoch(on: digits.images, labels: digits.labels, exclusive: { $0(count) })!
                 losses.append([r.dLoss, r.gLoss, r.dLossReal, r.dLossFake, r.dRealMean, r.dFakeMean])
             }
             return (trainer, losses)
@@ -40,6 +44,7 @@ public struct LaneAgreement: Sendable {
         let differing = lanes.dropFirst().filter { count in
             let (other, otherLosses) = train(count)
             return !(otherLosses == oneLosses && other.generator == one.generator && other.discriminator == one.discriminator
+                     && other.averagedGenerator == one.averagedGenerator
                      && other.generatorOptimizer == one.generatorOptimizer && other.discriminatorOptimizer == one.discriminatorOptimizer)
         }
         return Outcome(model: model, differing: differing)

@@ -78,6 +78,18 @@ public enum QualityScores {
         }
         return (counts, Double(confident) / Double(max(probabilities.rows, 1)))
     }
+
+    /// The share of rows whose most probable class is the one `labels` asked for.
+    public static func agreement(_ probabilities: Matrix, labels: [Int]) -> Double {
+        precondition(labels.count == probabilities.rows, "\(labels.count) labels for \(probabilities.rows) rows")
+        var agreeing = 0
+        for r in 0..<probabilities.rows {
+            var best = 0
+            for c in 1..<probabilities.columns where probabilities[r, c] > probabilities[r, best] { best = c }
+            if best == labels[r] { agreeing += 1 }
+        }
+        return Double(agreeing) / Double(max(probabilities.rows, 1))
+    }
 }
 
 /// Mean and covariance of a set of feature vectors (row-major `d × d` covariance).

@@ -14,16 +14,21 @@ public struct SampleEvaluator: Sendable {
         public var classCounts: [Int]
         /// Share of images the classifier puts in one class with probability ≥ 0.9.
         public var confidentShare: Double
+        /// A conditional generator's: the share of its digits the classifier labels as
+        /// the digit asked for. Nil for an unconditional one.
+        public var conditionalAccuracy: Double?
 
-        public init(fd: Double, inceptionScore: Double, classCounts: [Int], confidentShare: Double) {
+        public init(fd: Double, inceptionScore: Double, classCounts: [Int], confidentShare: Double, conditionalAccuracy: Double? = nil) {
             self.fd = fd
             self.inceptionScore = inceptionScore
             self.classCounts = classCounts
             self.confidentShare = confidentShare
+            self.conditionalAccuracy = conditionalAccuracy
         }
 
         enum CodingKeys: String, CodingKey {
             case fd, inceptionScore = "inception_score", classCounts = "class_counts", confidentShare = "confident_share"
+            case conditionalAccuracy = "conditional_accuracy"
         }
 
         /// The largest class's share: near 0.1 for a generator that draws every digit.
@@ -57,24 +62,31 @@ public struct SampleEvaluator: Sendable {
         scores(count: indices.count, chunk: Self.chunks(of: images, indices))
     }
 
-    /// Scores `count` digits of `generator` drawn from noise seeded with `seed`.
-    /// `exclusive` wraps each 1,000-image chunk's products and the final statistics
-    /// separately (the daemon's BLAS gate), so a request waits for one chunk, not all.
+    /// Scores `count` digits of `generator` drawn from noise seeded with `seed`; a
+    /// conditional generator is asked for every digit in turn, and scored on how often
+    /// the classifier agrees. `exclusive` wraps each 1,000-image chunk's products and the
+    /// final statistics separately (the daemon's BLAS gate), so a request waits for one
+    /// chunk, not all.
     public func scores(of generator: Generator, count: Int, seed: UInt64,
                        exclusive: (() -> Void) -> Void = { $0() }) -> Scores {
         let noise = Generator.noise(count: count, zSize: generator.zSize, seed: seed)
-        return scores(count: count, exclusive: exclusive) { generator.generate(noise: noise.rows($0)) }
+        let asked = generator.isConditional ? LabelInput.cycle(count: count, classes: generator.labelCount) : nil
+        return scores(count: count, asked: asked, exclusive: exclusive) { range in
+            generator.generate(noise: noise.rows(range), labels: asked.map { Array($0[range]) })
+        }
     }
 
     /// Images are made and classified 1,000 at a time: only the features and class
     /// probabilities of the whole set are kept (10,000 images at once would hold 70 MB
     /// of activations while training goes on beside it).
-    private func scores(count: Int, exclusive: (() -> Void) -> Void = { $0() }, chunk images: (Range<Int>) -> Matrix) -> Scores {
+    private func scores(count: Int, asked: [Int]? = nil, exclusive: (() -> Void) -> Void = { $0() },
+                        chunk images: (Range<Int>) -> Matrix) -> Scores {
         let (features, probabilities) = Self.classify(classifier, count: count, exclusive: exclusive, chunk: images)
         let (counts, confident) = QualityScores.classCounts(probabilities)
         var fd = 0.0
         exclusive { fd = QualityScores.frechetDistance(QualityScores.moments(features), reference) }
-        return Scores(fd: fd, inceptionScore: QualityScores.inceptionScore(probabilities), classCounts: counts, confidentShare: confident)
+        return Scores(fd: fd, inceptionScore: QualityScores.inceptionScore(probabilities), classCounts: counts, confidentShare: confident,
+                      conditionalAccuracy: asked.map { QualityScores.agreement(probabilities, labels: $0) })
     }
 
     /// Features and class probabilities of `count` images made `chunk` rows at a time.

@@ -13,23 +13,62 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     public var learningRate: Float = 0.002
     public var beta1: Float = 0.9
     public var seed: UInt64 = 0
+    /// The recipe the fields came from (`ModelRecipe.applied(to:)`); informational.
+    public var model = ModelRecipe.notebook
+    /// Share of the discriminator's hidden units dropped at each of its forward passes
+    /// in training (inverted dropout, masks drawn from the seed); 0: none, as the notebook.
+    public var dDropout: Float = 0
+    /// Decay of the generator's exponential moving average, which samples and scores
+    /// are drawn from when it is on; 0: off, samples come from the trained weights.
+    public var emaDecay: Float = 0
+    /// Whether both networks are given the digit's label (one-hot, next to the noise
+    /// and next to the image), so samples can be asked for by digit.
+    public var conditional = false
 
     /// MNIST's image side; the model is fixed to 28x28 like the notebook's.
     public static let imagePixels = 784
 
     public init() {}
 
+    /// Digit classes a conditional model is given.
+    public static let labelCount = 10
+
     enum CodingKeys: String, CodingKey {
         case epochs, batchSize = "batch_size", zSize = "z_size", gHidden = "g_hidden", dHidden = "d_hidden"
         case alpha, smooth, learningRate = "learning_rate", beta1, seed
+        case model, dDropout = "d_dropout", emaDecay = "ema_decay", conditional
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        zSize = try c.decode(Int.self, forKey: .zSize)
+        gHidden = try c.decode(Int.self, forKey: .gHidden)
+        dHidden = try c.decode(Int.self, forKey: .dHidden)
+        alpha = try c.decode(Float.self, forKey: .alpha)
+        smooth = try c.decode(Float.self, forKey: .smooth)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        beta1 = try c.decode(Float.self, forKey: .beta1)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        // Jobs stored before these fields existed trained the notebook's model.
+        model = try c.decodeIfPresent(ModelRecipe.self, forKey: .model) ?? .notebook
+        dDropout = try c.decodeIfPresent(Float.self, forKey: .dDropout) ?? 0
+        emaDecay = try c.decodeIfPresent(Float.self, forKey: .emaDecay) ?? 0
+        conditional = try c.decodeIfPresent(Bool.self, forKey: .conditional) ?? false
+    }
+
+    /// Inputs of the generator's first layer: the noise, and the one-hot label when conditional.
+    public var generatorInputs: Int { zSize + (conditional ? Self.labelCount : 0) }
+    /// Inputs of the discriminator's first layer: the image, and the one-hot label when conditional.
+    public var discriminatorInputs: Int { Self.imagePixels + (conditional ? Self.labelCount : 0) }
 
     /// The documented range of each field, in one place so errors and docs/api.md agree.
     public static let ranges: [(field: String, range: String)] = [
         ("epochs", "1–10000"), ("batch_size", "1–10000"), ("z_size", "1–1024"),
         ("g_hidden", "1–4096"), ("d_hidden", "1–4096"), ("alpha", "0 ≤ alpha < 1"),
         ("smooth", "0 ≤ smooth < 0.5"), ("learning_rate", "0 < learning_rate ≤ 1"),
-        ("beta1", "0 ≤ beta1 < 1"),
+        ("beta1", "0 ≤ beta1 < 1"), ("d_dropout", "0 ≤ d_dropout ≤ 0.9"), ("ema_decay", "0 (off) ≤ ema_decay < 1"),
     ]
 
     /// Throws `TrainingConfigError` naming the first field out of range.
@@ -46,15 +85,17 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         try check(smooth.isFinite && smooth >= 0 && smooth < 0.5, "smooth", "smooth must be at least 0 and below 0.5")
         try check(learningRate.isFinite && learningRate > 0 && learningRate <= 1, "learning_rate", "learning_rate must be above 0 and at most 1")
         try check(beta1.isFinite && beta1 >= 0 && beta1 < 1, "beta1", "beta1 must be at least 0 and below 1")
+        try check(dDropout.isFinite && dDropout >= 0 && dDropout <= 0.9, "d_dropout", "d_dropout must be between 0 and 0.9")
+        try check(emaDecay.isFinite && emaDecay >= 0 && emaDecay < 1, "ema_decay", "ema_decay must be at least 0 (off) and below 1")
     }
 
     /// Floats a step needs to hold, to refuse jobs that would not fit before queueing them.
     public var estimatedTrainingBytes: Int {
         let p = Self.imagePixels
-        let gParameters = zSize * gHidden + gHidden + gHidden * p + p
-        let dParameters = p * dHidden + dHidden + dHidden + 1
-        // Weights, gradients and two Adam moments, plus the per-step activations.
-        let parameters = 4 * (gParameters + dParameters)
+        let gParameters = generatorInputs * gHidden + gHidden + gHidden * p + p
+        let dParameters = discriminatorInputs * dHidden + dHidden + dHidden + 1
+        // Weights, gradients and two Adam moments (and the averaged generator), plus the per-step activations.
+        let parameters = 4 * (gParameters + dParameters) + (emaDecay > 0 ? gParameters : 0)
         let activations = batchSize * (zSize + 3 * gHidden + 4 * p + 6 * dHidden + 8) + 2 * batchSize * p
         return 4 * (parameters + activations)
     }

@@ -18,6 +18,8 @@ import Linalg
 /// `rowMinimum`), so one lane and several give the same bits on every kernel; the tests
 /// hold that, each kernel forced in a child process.
 struct TrainingStep: @unchecked Sendable {
+    // @unchecked: blocks (pointers into the trainer's pinned storage) handed to the lanes
+    // of one `LaneGroup.run`; each lane writes only its own rows, and runs are ordered.
     let generator: NetworkBlocks
     let discriminator: NetworkBlocks
     /// Adam's moments, by slot: each network's hidden weight, hidden bias, output weight, output bias.
@@ -32,6 +34,11 @@ struct TrainingStep: @unchecked Sendable {
     let batch: Int
     let alpha: Float
     let smooth: Float
+    /// D's hidden-layer dropout: the rate (0: none) and the mask keys of its update's
+    /// pass (rows 0..<2·batch) and of the generator's pass (rows 0..<batch).
+    let dropoutRate: Float
+    let discriminatorMaskKey: UInt64
+    let generatorMaskKey: UInt64
     /// Where the real rows come from, when the step draws them itself (else they are staged).
     let images: TrainingImages?
     let indices: UnsafeBufferPointer<Int>
@@ -64,10 +71,13 @@ struct TrainingStep: @unchecked Sendable {
         return LaneGroup.share(of: batch, lane: lane, lanes: lanes, multiple: Self.rowMultiple, minimum: minimum)
     }
 
-    /// Rows `range` of the batch of fake images (the bottom half of D's input).
+    /// Rows `range` of the fake half of D's input (the bottom half), labels included.
     private func fakeRows(_ range: Range<Int>) -> MatrixBlock {
         work[.discriminatorInput].rows((batch + range.lowerBound)..<(batch + range.upperBound))
     }
+
+    /// The image columns of `rows` of D's input (a conditional model's labels follow them).
+    private func imageColumns(_ rows: MatrixBlock) -> MatrixBlock { rows.columns(0..<TrainingConfig.imagePixels) }
 
     /// `logits = hidden · w + b` for D's one-unit output layer, computed as the row
     /// `wᵀ · hiddenᵀ`. OpenBLAS's one-column kernel rounds a row differently depending
@@ -83,7 +93,7 @@ struct TrainingStep: @unchecked Sendable {
     func discriminatorForward(lane: Int, lanes: Int) {
         let rows = rowShare(lane: lane, lanes: lanes)
         let input = work[.discriminatorInput]
-        if let images { images.fill(input.rows(rows), indices: UnsafeBufferPointer(rebasing: indices[rows])) }
+        if let images { images.fill(imageColumns(input.rows(rows)), indices: UnsafeBufferPointer(rebasing: indices[rows])) }
 
         // G(z) for this lane's noise rows.
         let hiddenPre = work[.generatorHiddenPre].rows(rows), hidden = work[.generatorHidden].rows(rows)
@@ -91,7 +101,7 @@ struct TrainingStep: @unchecked Sendable {
         Activation.addBiasLeakyReLU(hiddenPre, bias: generator.hidden.bias.base, alpha: alpha, into: hidden)
         let outputPre = work[.generatorOutputPre].rows(rows)
         MatrixBlock.multiply(hidden, generator.output.weight, into: outputPre)
-        Activation.addBiasTanh(outputPre, bias: generator.output.bias.base, into: fakeRows(rows))
+        Activation.addBiasTanh(outputPre, bias: generator.output.bias.base, into: imageColumns(fakeRows(rows)))
 
         // D on the lane's real rows, then on its fake rows.
         discriminatorForward(rows: rows, label: 1 - smooth)
@@ -104,6 +114,7 @@ struct TrainingStep: @unchecked Sendable {
         let pre = work[.bothHiddenPre].rows(share), post = work[.bothHidden].rows(share)
         MatrixBlock.multiply(work[.discriminatorInput].rows(share), discriminator.hidden.weight, into: pre)
         Activation.addBiasLeakyReLU(pre, bias: discriminator.hidden.bias.base, alpha: alpha, into: post)
+        Dropout.apply(post, firstRow: share.lowerBound, key: discriminatorMaskKey, rate: dropoutRate)
         let logits = work[.bothLogits].rows(share), logitGradient = work[.bothLogitGradient].rows(share)
         Self.logits(of: post, weight: discriminator.output, into: logits)
         SigmoidCrossEntropy.rowTerms(
@@ -111,6 +122,7 @@ struct TrainingStep: @unchecked Sendable {
             losses: work[.rowLosses].rows(share), sigmoids: work[.rowSigmoids].rows(share))
         let hiddenGradient = work[.bothHiddenGradient].rows(share)
         MatrixBlock.multiply(logitGradient, discriminator.output.weight, into: hiddenGradient, transposeB: .transposed)
+        Dropout.apply(hiddenGradient, firstRow: share.lowerBound, key: discriminatorMaskKey, rate: dropoutRate)
         Activation.leakyReLUBackward(hiddenGradient, preActivation: pre, alpha: alpha)
     }
 
@@ -142,11 +154,12 @@ struct TrainingStep: @unchecked Sendable {
 
     func generatorBackward(lane: Int, lanes: Int) {
         let rows = rowShare(lane: lane, lanes: lanes)
-        let d = discriminator, images = fakeRows(rows)
+        let d = discriminator, input = fakeRows(rows), images = imageColumns(input)
         // The updated D on G(z): G has not moved, so its images are reused.
         let pre = work[.fakeHiddenPre].rows(rows), post = work[.fakeHidden].rows(rows)
-        MatrixBlock.multiply(images, d.hidden.weight, into: pre)
+        MatrixBlock.multiply(input, d.hidden.weight, into: pre)
         Activation.addBiasLeakyReLU(pre, bias: d.hidden.bias.base, alpha: alpha, into: post)
+        Dropout.apply(post, firstRow: rows.lowerBound, key: generatorMaskKey, rate: dropoutRate)
         let logits = work[.fakeLogits].rows(rows), logitGradient = work[.fakeLogitGradient].rows(rows)
         Self.logits(of: post, weight: d.output, into: logits)
         let generatorRows = (2 * batch + rows.lowerBound)..<(2 * batch + rows.upperBound)
@@ -156,9 +169,11 @@ struct TrainingStep: @unchecked Sendable {
         // Back through D to its input, through tanh, and through G's output layer.
         let hiddenGradient = work[.fakeHiddenGradient].rows(rows)
         MatrixBlock.multiply(logitGradient, d.output.weight, into: hiddenGradient, transposeB: .transposed)
+        Dropout.apply(hiddenGradient, firstRow: rows.lowerBound, key: generatorMaskKey, rate: dropoutRate)
         Activation.leakyReLUBackward(hiddenGradient, preActivation: pre, alpha: alpha)
         let imageGradient = work[.imageGradient].rows(rows)
-        MatrixBlock.multiply(hiddenGradient, d.hidden.weight, into: imageGradient, transposeB: .transposed)
+        // Only the image's gradient: the label inputs are constants.
+        MatrixBlock.multiply(hiddenGradient, d.hidden.weight.rows(0..<TrainingConfig.imagePixels), into: imageGradient, transposeB: .transposed)
         Activation.tanhBackward(imageGradient, output: images)
         let generatorHiddenGradient = work[.generatorHiddenGradient].rows(rows)
         MatrixBlock.multiply(imageGradient, generator.output.weight, into: generatorHiddenGradient, transposeB: .transposed)
@@ -187,6 +202,8 @@ struct TrainingStep: @unchecked Sendable {
 /// The step's phases as the lanes' work: one object per trainer, handed the step and
 /// the phase before each run, so running a phase allocates nothing.
 final class TrainingPhases: LaneWork, @unchecked Sendable {
+    // @unchecked: `step` and `phase` are written by the trainer between runs and read by
+    // the lanes during one; `LaneGroup.run` orders the writes before the reads.
     enum Phase { case discriminatorForward, discriminatorUpdate, generatorBackward, generatorUpdate }
 
     /// Set by the trainer before a run and read by the lanes after it starts (the run's

@@ -10,7 +10,8 @@ struct TrainingWorkspace: Sendable {
     enum Buffer: Int, CaseIterable {
         case noise
         case generatorHiddenPre, generatorHidden, generatorOutputPre
-        /// Real batch in the first `batch` rows, G(z) in the next `batch`: the generator writes its images here.
+        /// Real batch in the first `batch` rows, G(z) in the next `batch`: the generator writes its images here
+        /// (a conditional model's label one-hots follow each image).
         case discriminatorInput
         case bothHiddenPre, bothHidden, bothLogits, bothLogitGradient, bothHiddenGradient
         case fakeHiddenPre, fakeHidden, fakeLogits, fakeLogitGradient, fakeHiddenGradient
@@ -25,13 +26,13 @@ struct TrainingWorkspace: Sendable {
     var order: [Int] = []
 
     init(config: TrainingConfig) {
-        let b = config.batchSize, p = TrainingConfig.imagePixels, z = config.zSize, g = config.gHidden, d = config.dHidden
+        let b = config.batchSize, p = TrainingConfig.imagePixels, z = config.generatorInputs, g = config.gHidden, d = config.dHidden
         shapes = Buffer.allCases.map { buffer -> (Int, Int) in
             switch buffer {
             case .noise: (b, z)
             case .generatorHiddenPre, .generatorHidden, .generatorHiddenGradient: (b, g)
             case .generatorOutputPre, .imageGradient: (b, p)
-            case .discriminatorInput: (2 * b, p)
+            case .discriminatorInput: (2 * b, config.discriminatorInputs)
             case .bothHiddenPre, .bothHidden, .bothHiddenGradient: (2 * b, d)
             case .bothLogits, .bothLogitGradient: (2 * b, 1)
             case .fakeHiddenPre, .fakeHidden, .fakeHiddenGradient: (b, d)

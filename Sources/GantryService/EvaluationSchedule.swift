@@ -41,10 +41,10 @@ public enum EvaluationSchedule: Sendable, Equatable, Codable, CustomStringConver
         let c = try decoder.singleValueContainer()
         if let n = try? c.decode(Int.self) {
             self = .every(n)
-        } else if try c.decode(String.self) == "auto" {
+        } else if let text = try? c.decode(String.self), text == "auto" {
             self = .auto
         } else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "eval_every must be \"auto\" or a whole number")
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "must be \"auto\" or a whole number")
         }
     }
 

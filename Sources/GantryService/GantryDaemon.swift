@@ -33,7 +33,7 @@ public final class GantryDaemon: Sendable {
         notifier = EpochNotifier()
         let references = QualityReferences(datasets: cache, gate: gate, logger: logger)
         scheduler = Scheduler(store: store, files: files, datasets: cache, references: references, gate: gate, notifier: notifier,
-                              maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, blasThreads: config.blasThreads,
+                              maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, lanes: config.lanes,
                               logger: logger, status: status)
         let metrics = Metrics(blas: blas)
         let auth = try config.authTokenFile.map(BearerAuth.init(tokenFile:))

@@ -74,14 +74,16 @@ struct ImagesAPI: Sendable {
     }
 
     func samples(_ request: HTTPRequest, job: Job) throws -> HTTPResponse {
-        let count = try request.integer("count", in: 1...256, default: 16)
+        let asked = try DigitQuery(request, conditional: job.config.training.conditional)
+        let count = try asked.count ?? request.integer("count", in: 1...256, default: 16)
         let seed = try request.unsigned("seed", default: 7)
-        let columns = try request.integer("columns", in: 1...256, default: Int(Double(count).squareRoot().rounded(.up)))
+        let columns = try asked.columns ?? request.integer("columns", in: 1...256, default: Int(Double(count).squareRoot().rounded(.up)))
         let pad = try request.integer("pad", in: 0...8, default: 2)
         let trainer = try trainer(request, job: job)
-        let generator = trainer.generator
+        let generator = trainer.samplingGenerator
         let noise = Generator.noise(count: count, zSize: generator.zSize, seed: seed)
-        let images = gate.run { generator.generate(noise: noise) }
+        let labels = asked.labels(count: count)
+        let images = gate.run { generator.generate(noise: noise, labels: labels) }
         var response = Self.image(PGMGrid(columns: columns, pad: pad).encode(images))
         response.headers.set("Gantry-Epoch", String(trainer.epochsCompleted))
         return response

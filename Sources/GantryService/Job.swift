@@ -2,7 +2,11 @@ import Foundation
 import GAN
 
 /// A job as the store keeps it.
-public struct Job: Sendable, Equatable {
+///
+/// Its `Codable` form is the `jobs` table's row (`CodingKeys` are the columns), so a
+/// new job field is one edit here plus the migration that adds its column. The three
+/// epoch records are not columns: the store joins them in from the `epochs` table.
+public struct Job: Sendable, Equatable, Codable {
     public var id: String
     public var status: JobStatus
     public var createdAt: Date
@@ -12,14 +16,21 @@ public struct Job: Sendable, Equatable {
     public var epochsCompleted: Int
     public var stepsPerEpoch: Int?
     public var imagesPerSecond: Double?
-    public var latest: EpochLosses?
+    public var latest: EpochLosses? = nil
     public var error: String?
     public var idempotencyKey: String?
     public var requestHash: String?
     /// The evaluated epoch with the lowest `fd` (the earliest of equals), if any was evaluated.
-    public var best: EpochLosses?
+    public var best: EpochLosses? = nil
     /// The latest evaluated epoch: what the job's warnings are about.
-    public var lastEvaluated: EpochLosses?
+    public var lastEvaluated: EpochLosses? = nil
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, status, config, error
+        case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
+        case epochsCompleted = "epochs_completed", stepsPerEpoch = "steps_per_epoch"
+        case imagesPerSecond = "images_per_second", idempotencyKey = "idempotency_key", requestHash = "request_hash"
+    }
 
     public init(id: String, status: JobStatus, createdAt: Date, startedAt: Date?, finishedAt: Date?, config: JobConfig,
                 epochsCompleted: Int, stepsPerEpoch: Int?, imagesPerSecond: Double?, latest: EpochLosses?, error: String?,

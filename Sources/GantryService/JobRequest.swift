@@ -1,11 +1,12 @@
 import Foundation
 import GAN
+import MNIST
 
 /// Turns a `POST /v1/jobs` body into a `JobConfig`: every field optional, unknown
 /// fields and wrong types refused with the field's name, ranges checked.
 public enum JobRequest {
-    static let fields = ["dataset", "epochs", "batch_size", "z_size", "g_hidden", "d_hidden", "alpha", "smooth",
-                         "learning_rate", "beta1", "seed", "samples_per_epoch", "eval_every", "eval_samples"]
+    static let fields = ["dataset", "model", "epochs", "batch_size", "z_size", "g_hidden", "d_hidden", "alpha", "smooth",
+                         "learning_rate", "beta1", "d_dropout", "ema_decay", "conditional", "seed", "samples_per_epoch", "eval_every", "eval_samples"]
 
     /// Seeds drawn for the user stay below 2^53 so a JavaScript client reads them exactly.
     static let maxDrawnSeed: UInt64 = (1 << 53) - 1
@@ -20,28 +21,55 @@ public enum JobRequest {
         do { document = try JSONValue.parse(body) } catch let error as JSONValue.SyntaxError {
             throw APIError(.badRequest, .invalidJson, "the request body is not valid JSON: \(error)")
         }
-        guard case .object(let fields) = document else {
+        guard case .object = document else {
             throw APIError(.badRequest, .invalidJson, "the request body must be a JSON object")
         }
-        if let unknown = fields.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw APIError(.badRequest, .unknownField, "unknown field \"\(unknown.prefix(64))\"; the fields are \(Self.fields.joined(separator: ", "))")
+        do {
+            let fields = try JSONValueDecoder().decode(Fields.self, from: document)
+            config = fields.config
+            config.training.seed = fields.seed ?? config.training.seed
+        } catch let error as DecodingError {
+            if let unknown = error.unknownKey {
+                throw APIError(.badRequest, .unknownField, "unknown field \"\(unknown.prefix(64))\"; the fields are \(Self.fields.joined(separator: ", "))")
+            }
+            throw APIError(.badRequest, .invalidParameter, "\(error.keyPath) \(error.readableMessage)")
         }
-        let request = RequestFields(fields: fields)
-        if let v = try request.string("dataset") { config.dataset = v }
-        if let v = try request.integer("epochs") { config.training.epochs = v }
-        if let v = try request.integer("batch_size") { config.training.batchSize = v }
-        if let v = try request.integer("z_size") { config.training.zSize = v }
-        if let v = try request.integer("g_hidden") { config.training.gHidden = v }
-        if let v = try request.integer("d_hidden") { config.training.dHidden = v }
-        if let v = try request.float("alpha") { config.training.alpha = v }
-        if let v = try request.float("smooth") { config.training.smooth = v }
-        if let v = try request.float("learning_rate") { config.training.learningRate = v }
-        if let v = try request.float("beta1") { config.training.beta1 = v }
-        if let v = try request.seed("seed") { config.training.seed = v }
-        if let v = try request.integer("samples_per_epoch") { config.samplesPerEpoch = v }
-        if let v = try request.evaluationSchedule("eval_every") { config.evalEvery = v }
-        if let v = try request.integer("eval_samples") { config.evalSamples = v }
         return try checked(config, datasets: datasets, budget: memoryBudgetBytes)
+    }
+
+    /// A request's fields over the defaults, each read by `JSONValueDecoder`'s rule for
+    /// its type; `null` or absent keeps the default.
+    struct Fields: Decodable {
+        var config = JobConfig()
+        /// The request's seed; none means one is drawn for the job.
+        var seed: UInt64?
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: ConfigKey.self)
+            try c.rejectUnknownKeys(JobRequest.fields)
+            func read<T: Decodable>(_ name: String, into value: inout T) throws {
+                if let given = try c.decodeIfPresent(T.self, snake: name) { value = given }
+            }
+            try read("dataset", into: &config.dataset)
+            // The recipe first: it sets defaults that the fields below override.
+            if let recipe = try c.decodeIfPresent(ModelRecipe.self, snake: "model") { config.training = recipe.applied(to: config.training) }
+            try read("epochs", into: &config.training.epochs)
+            try read("batch_size", into: &config.training.batchSize)
+            try read("z_size", into: &config.training.zSize)
+            try read("g_hidden", into: &config.training.gHidden)
+            try read("d_hidden", into: &config.training.dHidden)
+            try read("alpha", into: &config.training.alpha)
+            try read("smooth", into: &config.training.smooth)
+            try read("learning_rate", into: &config.training.learningRate)
+            try read("beta1", into: &config.training.beta1)
+            try read("d_dropout", into: &config.training.dDropout)
+            try read("ema_decay", into: &config.training.emaDecay)
+            try read("conditional", into: &config.training.conditional)
+            seed = try c.decodeIfPresent(UInt64.self, snake: "seed")
+            try read("samples_per_epoch", into: &config.samplesPerEpoch)
+            try read("eval_every", into: &config.evalEvery)
+            try read("eval_samples", into: &config.evalSamples)
+        }
     }
 
     static func checked(_ config: JobConfig, datasets: Set<String>, budget: Int) throws -> JobConfig {
@@ -69,53 +97,3 @@ public enum JobRequest {
         return config
     }
 }
-
-/// The fields of a job request, each read by one rule for its kind, with a 400
-/// naming the field when the value is of another kind.
-struct RequestFields {
-    let fields: [String: JSONValue]
-
-    private func refuse(_ name: String, _ kind: String) -> APIError {
-        APIError(.badRequest, .invalidParameter, "\(name) must be \(kind)")
-    }
-
-    func string(_ name: String) throws -> String? {
-        guard let value = fields[name] else { return nil }
-        guard case .string(let text) = value else { throw refuse(name, "a string") }
-        return text
-    }
-
-    /// Digits only (an optional minus sign first): `3`, not `3.0` or `3e0`.
-    func integer(_ name: String) throws -> Int? {
-        guard let value = fields[name] else { return nil }
-        guard case .number(let literal) = value, literal.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) else {
-            throw refuse(name, "a whole number")
-        }
-        // Beyond Int: far outside every range, so refused as out of range by the field's check.
-        return Int(literal) ?? (literal.hasPrefix("-") ? Int.min : Int.max)
-    }
-
-    /// The literal rounded to the nearest `Double`, then to `Float`: `1e-46` and
-    /// `1e-400` both read as 0, `1e400` is refused as not finite.
-    func float(_ name: String) throws -> Float? {
-        guard let value = fields[name] else { return nil }
-        guard case .number(let literal) = value, let double = Double(literal) else { throw refuse(name, "a number") }
-        guard double.isFinite, Float(double).isFinite else { throw refuse(name, "a finite number") }
-        return Float(double)
-    }
-
-    func seed(_ name: String) throws -> UInt64? {
-        let kind = "a whole number between 0 and 18446744073709551615"
-        guard let value = fields[name] else { return nil }
-        guard case .number(let literal) = value, let seed = UInt64(literal) else { throw refuse(name, kind) }
-        return seed
-    }
-
-    func evaluationSchedule(_ name: String) throws -> EvaluationSchedule? {
-        guard let value = fields[name] else { return nil }
-        if case .string("auto") = value { return .auto }
-        guard case .number = value, let every = try integer(name) else { throw refuse(name, "\"auto\" or a whole number") }
-        return .every(every)
-    }
-}
-

@@ -16,6 +16,7 @@ struct JobView: Encodable {
     enum QualityKeys: String, CodingKey {
         case evaluatedEpoch = "evaluated_epoch", fd, inceptionScore = "inception_score", largestClassShare = "largest_class_share"
         case bestEpoch = "best_epoch", bestFD = "best_fd", realFD = "real_fd", realInceptionScore = "real_inception_score"
+        case conditionalAccuracy = "conditional_accuracy"
     }
 
     enum ProgressKeys: String, CodingKey {
@@ -52,6 +53,7 @@ struct JobView: Encodable {
             try q.encode(scores.fd, forKey: .fd)
             try q.encode(scores.inceptionScore, forKey: .inceptionScore)
             try q.encode(scores.largestClassShare, forKey: .largestClassShare)
+            if job.config.training.conditional { try q.encode(scores.conditionalAccuracy, forKey: .conditionalAccuracy) }
             try q.encode(job.best?.epoch, forKey: .bestEpoch)
             try q.encode(job.best?.evaluation?.scores.fd, forKey: .bestFD)
             try q.encode(reference?.real.fd, forKey: .realFD)

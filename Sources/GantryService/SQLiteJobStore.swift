@@ -79,6 +79,9 @@ public final class SQLiteJobStore: JobStore {
                 ALTER TABLE epochs ADD COLUMN eval_seconds REAL;
                 """)
         }
+        migrator.registerMigration("v3: conditional accuracy per epoch") { db in
+            try db.execute(sql: "ALTER TABLE epochs ADD COLUMN conditional_accuracy REAL")
+        }
         return migrator
     }
 
@@ -100,23 +103,14 @@ public final class SQLiteJobStore: JobStore {
     // MARK: Jobs
 
     public func insert(_ job: Job) throws {
-        try write { db in
-            try db.execute(sql: """
-                INSERT INTO jobs (id, status, created_at, started_at, finished_at, config, epochs_completed,
-                                  steps_per_epoch, images_per_second, error, idempotency_key, request_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [job.id, job.status.rawValue, job.createdAt.timeIntervalSince1970,
-                                 job.startedAt?.timeIntervalSince1970, job.finishedAt?.timeIntervalSince1970,
-                                 try Self.encode(job.config), job.epochsCompleted, job.stepsPerEpoch,
-                                 job.imagesPerSecond, job.error, job.idempotencyKey, job.requestHash])
-        }
+        try write { db in try job.insert(db) }
     }
 
     public func job(id: String) throws -> Job? {
         if let cached = cache.job(id) { return cached }
         let generation = cache.generation(id)
         let job = try read { db in
-            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.id = ?", arguments: [id]).map(Self.job(from:))
+            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.id = ?", arguments: [id]).map(Job.init(joined:))
         }
         if let job { cache.store(job, readAt: generation) }
         return job
@@ -127,7 +121,7 @@ public final class SQLiteJobStore: JobStore {
 
     public func job(idempotencyKey key: String) throws -> Job? {
         try read { db in
-            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.idempotency_key = ?", arguments: [key]).map(Self.job(from:))
+            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.idempotency_key = ?", arguments: [key]).map(Job.init(joined:))
         }
     }
 
@@ -135,9 +129,9 @@ public final class SQLiteJobStore: JobStore {
     public func jobs(status: JobStatus?) throws -> [Job] {
         try read { db in
             if let status {
-                return try Row.fetchAll(db, sql: "\(Self.selectJob) WHERE j.status = ? ORDER BY j.seq DESC", arguments: [status.rawValue]).map(Self.job(from:))
+                return try Row.fetchAll(db, sql: "\(Self.selectJob) WHERE j.status = ? ORDER BY j.seq DESC", arguments: [status.rawValue]).map(Job.init(joined:))
             }
-            return try Row.fetchAll(db, sql: "\(Self.selectJob) ORDER BY j.seq DESC").map(Self.job(from:))
+            return try Row.fetchAll(db, sql: "\(Self.selectJob) ORDER BY j.seq DESC").map(Job.init(joined:))
         }
     }
 
@@ -145,7 +139,7 @@ public final class SQLiteJobStore: JobStore {
     public func unfinishedJobs() throws -> [Job] {
         try read { db in
             try Row.fetchAll(db, sql: "\(Self.selectJob) WHERE j.status IN ('queued', 'downloading', 'running') ORDER BY j.seq ASC")
-                .map(Self.job(from:))
+                .map(Job.init(joined:))
         }
     }
 
@@ -265,7 +259,6 @@ public final class SQLiteJobStore: JobStore {
 
     // MARK: Rows
 
-
     /// A job with its latest epoch (`l_`), its best-`fd` epoch (`b_`) and its latest
     /// evaluated epoch (`e_`), each joined through the (job_id, epoch) primary key.
     static let selectJob: String = {
@@ -282,23 +275,6 @@ public final class SQLiteJobStore: JobStore {
                 (SELECT MAX(epoch) FROM epochs WHERE job_id = j.id AND fd IS NOT NULL)
             """
     }()
-
-    static func encode(_ config: JobConfig) throws -> String {
-        String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
-    }
-
-    static func job(from row: Row) throws -> Job {
-        let configText: String = row["config"]
-        let config = try JSONDecoder().decode(JobConfig.self, from: Data(configText.utf8))
-        return Job(id: row["id"], status: JobStatus(rawValue: row["status"]) ?? .failed,
-                   createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                   startedAt: (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-                   finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-                   config: config, epochsCompleted: row["epochs_completed"], stepsPerEpoch: row["steps_per_epoch"],
-                   imagesPerSecond: row["images_per_second"], latest: try losses(from: row, prefix: "l_"), error: row["error"],
-                   idempotencyKey: row["idempotency_key"], requestHash: row["request_hash"],
-                   best: try losses(from: row, prefix: "b_"), lastEvaluated: try losses(from: row, prefix: "e_"))
-    }
 
     static func losses(from row: Row, prefix: String = "") throws -> EpochLosses? {
         try EpochRow.losses(from: row, prefix: prefix)

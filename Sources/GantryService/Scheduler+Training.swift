@@ -42,7 +42,7 @@ extension Scheduler {
                 reference = try references.reference(for: job.config.dataset, train: digits) { active.setPhaseFraction($0) }
                 guard !active.shouldStop else { return }
             }
-            try train(job, images: digits.images, reference: reference, active: active)
+            try train(job, digits: digits, reference: reference, active: active)
         } catch {
             let message = Self.sentence(for: error)
             logger.error("job \(id) failed: \(message)", metadata: ["job": "\(id)"])
@@ -55,7 +55,8 @@ extension Scheduler {
         }
     }
 
-    private func train(_ job: Job, images: TrainingImages, reference: QualityReference?, active: ActiveJob) throws {
+    private func train(_ job: Job, digits: LabeledDigits, reference: QualityReference?, active: ActiveJob) throws {
+        let images = digits.images
         let id = job.id, config = job.config
         try files.prepare(id)
         var trainer = try resumeOrStart(job)
@@ -65,8 +66,8 @@ extension Scheduler {
         let imagesPerEpoch = steps * config.training.batchSize
         active.setPhase(.training)
         notifier.notify(id)
-        if trainer.epochsCompleted > 0 { active.publish(trainer) }
-        var tuner = blasThreads.tuner()
+        if trainer.epochsCompleted > 0 { active.publish(trainer.snapshot()) }
+        var tuner = lanes.tuner()
         let noise = Generator.noise(count: config.samplesPerEpoch, zSize: config.training.zSize, seed: JobFiles.fixedNoiseSeed(for: config))
         var loop = EpochLoop(evaluates: { config.evaluates(epoch: $0, imagesPerEpoch: imagesPerEpoch) },
                              bestFD: try store.job(id: id)?.best?.evaluation?.scores.fd ?? .infinity)
@@ -79,10 +80,10 @@ extension Scheduler {
         }
         try loop.run(&trainer, train: { trainer in
             status("training job \(id) epoch \(trainer.epochsCompleted + 1)/\(config.training.epochs)")
-            return trainer.trainEpoch(on: images, shouldStop: { active.shouldStop }, exclusive: { step in gate.run { tuner.run(step) } },
+            return trainer.trainEpoch(on: images, labels: digits.labels, shouldStop: { active.shouldStop }, exclusive: { step in gate.run { tuner.run(step) } },
                                       afterStep: { active.setStep($0, of: $1) })
         }, score: score, keep: { epoch, trainer in
-            let record = epoch.record, generator = trainer.generator
+            let record = epoch.record, generator = trainer.samplingGenerator
             // Order matters for exactly-once epochs (docs/durability.md): the samples and a
             // new best generator before the record that names them; the history file, then
             // the record, before the checkpoint, so a crash between them replays the epoch
@@ -94,7 +95,7 @@ extension Scheduler {
             if epoch.isBest {
                 try AtomicFile.write(Checkpoint.encode(trainer, kind: .generatorOnly), to: files.bestGenerator(id, epoch: record.epoch))
             }
-            active.publish(trainer)
+            active.publish(trainer.snapshot())
             try files.appendEpoch(record, job: id)
             try store.recordEpoch(id, record, imagesPerSecond: Double(imagesPerEpoch) / max(record.seconds, 1e-9))
             do {

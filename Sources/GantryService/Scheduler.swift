@@ -18,7 +18,7 @@ public final class Scheduler: @unchecked Sendable {
     let notifier: EpochNotifier
     let maxQueuedJobs: Int
     let concurrentJobs: Int
-    let blasThreads: BLASThreadSetting
+    let lanes: LaneCountSetting
     let logger: Logger
     let lock = NSLock()
     private var pending: [String] = []
@@ -35,7 +35,7 @@ public final class Scheduler: @unchecked Sendable {
 
     public init(store: any JobStore, files: JobFiles, datasets: any DatasetProvider, references: QualityReferences,
                 gate: BLASGate, notifier: EpochNotifier,
-                maxQueuedJobs: Int, concurrentJobs: Int, blasThreads: BLASThreadSetting = .fixed(1), logger: Logger = .silent,
+                maxQueuedJobs: Int, concurrentJobs: Int, lanes: LaneCountSetting = .fixed(1), logger: Logger = .silent,
                 status: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.files = files
@@ -45,7 +45,7 @@ public final class Scheduler: @unchecked Sendable {
         self.notifier = notifier
         self.maxQueuedJobs = maxQueuedJobs
         self.concurrentJobs = concurrentJobs
-        self.blasThreads = blasThreads
+        self.lanes = lanes
         self.logger = logger
         self.status = status
     }

@@ -8,21 +8,25 @@ extension ServiceConfig {
     /// from `environment`. Errors name the file and the key.
     public static func load(path: String?, environment: [String: String]) throws -> ServiceConfig {
         var config = ServiceConfig()
-        if let systemdState = environment["STATE_DIRECTORY"], !systemdState.isEmpty {
-            // systemd may pass several, colon-separated; the first is ours.
-            config.stateDirectory = String(systemdState.split(separator: ":").first ?? "")
-        }
+        var fileNamesStateDirectory = false
         if let path {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ConfigError(file: path, key: "", message: Self.unreadable(path))
             }
             do {
-                try config.apply(json: data)
-            } catch let error as ConfigError {
-                throw ConfigError(file: path, key: error.key, message: error.message)
+                let document = try JSONValue.parse(Array(data))
+                if case .object(let keys) = document { fileNamesStateDirectory = keys["state_dir"] != nil }
+                config = try JSONValueDecoder(convertsSnakeCaseKeys: true).decode(ServiceConfig.self, from: document)
+            } catch let error as JSONValue.SyntaxError {
+                throw ConfigError(file: path, key: "", message: "not valid JSON (\(error))")
             } catch let error as DecodingError {
                 throw ConfigError(file: path, key: error.keyPath, message: error.readableMessage)
             }
+        }
+        // systemd's state folder is the default a file's `state_dir` overrides; it may
+        // pass several, colon-separated, and the first is ours.
+        if !fileNamesStateDirectory, let systemdState = environment["STATE_DIRECTORY"], !systemdState.isEmpty {
+            config.stateDirectory = String(systemdState.split(separator: ":").first ?? "")
         }
         try config.apply(environment: environment)
         do { try config.validate() } catch var error as ConfigError {
@@ -43,71 +47,6 @@ extension ServiceConfig {
         return errno == ENOENT ? "no such file (\(reason))" : "cannot read the file (\(reason))"
     }
 
-    mutating func apply(json data: Data) throws {
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw ConfigError(key: "", message: "not valid JSON (\(error.localizedDescription))")
-        }
-        guard let root = object as? [String: Any] else { throw ConfigError(key: "", message: "the top level must be an object") }
-        for key in root.keys where !Self.keys.contains(key) {
-            throw ConfigError(key: key, message: "unknown key; the known keys are \(Self.keys.joined(separator: ", "))")
-        }
-        func sub<T: Decodable>(_ key: String, _ type: T.Type) throws -> T? {
-            guard let value = root[key], !(value is NSNull) else { return nil }
-            let bytes = try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
-            do { return try JSONDecoder().decode(T.self, from: bytes) } catch let error as DecodingError {
-                let inner = error.keyPath
-                throw ConfigError(key: inner.isEmpty ? key : "\(key).\(inner)", message: error.readableMessage)
-            }
-        }
-        if let listen = root["listen"] {
-            guard let listen = listen as? [String: Any] else { throw ConfigError(key: "listen", message: "must be an object with host and port") }
-            for key in listen.keys where !["host", "port"].contains(key) {
-                throw ConfigError(key: "listen.\(key)", message: "unknown key; the known keys are host, port")
-            }
-            if let host = try sub("listen", ListenJSON.self)?.host { self.listen.host = host }
-            if let port = try sub("listen", ListenJSON.self)?.port { self.listen.port = port }
-        }
-        if let v = try sub("state_dir", String.self) { stateDirectory = v }
-        if root.keys.contains("auth_token_file") { authTokenFile = try sub("auth_token_file", String.self) }
-        if let v = try sub("max_queued_jobs", Int.self) { maxQueuedJobs = v }
-        if let v = try sub("concurrent_jobs", Int.self) { concurrentJobs = v }
-        if let v = try sub("blas_threads", BLASThreadSetting.self) { blasThreads = v }
-        if let v = try sub("blas_core", String.self) { blasCore = try Self.blasCore(v, key: "blas_core") }
-        if let v = try sub("memory_budget_bytes", Int.self) { memoryBudgetBytes = v }
-        if let v = try limitsObject(root["limits"]) { limits = v }
-        if let v = try sub("download", DownloadOptions.self) { download = v }
-        if let v = try sub("datasets", [String: DatasetSpec].self) { datasets = v }
-    }
-
-    /// `limits` in the file is snake_case like every other key; the server's type is camelCase.
-    private func limitsObject(_ value: Any?) throws -> HTTPServer.Limits? {
-        guard let value, !(value is NSNull) else { return nil }
-        guard let object = value as? [String: Any] else { throw ConfigError(key: "limits", message: "must be an object") }
-        let known = ["max_request_line_bytes", "max_header_bytes", "max_header_count", "max_body_bytes", "max_connections",
-                     "head_timeout_seconds", "idle_timeout_seconds", "body_timeout_seconds", "write_timeout_seconds",
-                     "max_output_buffer_bytes", "linger_seconds"]
-        var camel: [String: Any] = [:]
-        for (key, v) in object {
-            guard known.contains(key) else {
-                throw ConfigError(key: "limits.\(key)", message: "unknown key; the known keys are \(known.joined(separator: ", "))")
-            }
-            let parts = key.split(separator: "_")
-            camel[String(parts[0]) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()] = v
-        }
-        do {
-            return try JSONDecoder().decode(HTTPServer.Limits.self, from: JSONSerialization.data(withJSONObject: camel))
-        } catch let error as DecodingError {
-            throw ConfigError(key: "limits", message: error.readableMessage)
-        }
-    }
-
-    /// `blas_core` from the file or the environment; the error names where it came from.
-    private static func blasCore(_ text: String, key: String) throws -> BLASCoreChoice.Setting {
-        guard let setting = BLASCoreChoice.Setting(text) else { throw ConfigError(key: key, message: "\(text) is neither \(BLASCoreChoice.Setting.help)") }
-        return setting
-    }
-
     mutating func apply(environment: [String: String]) throws {
         func value(_ name: String) -> String? {
             guard let v = environment[name], !v.isEmpty else { return nil }
@@ -121,22 +60,22 @@ extension ServiceConfig {
         if let v = value("GANTRY_STATE_DIR") { stateDirectory = v }
         if let v = value("GANTRY_AUTH_TOKEN_FILE") { authTokenFile = v }
         if let v = value("GANTRY_BLAS_THREADS") {
-            guard let setting = BLASThreadSetting(v) else {
+            guard let setting = LaneCountSetting(v) else {
                 throw ConfigError(key: "GANTRY_BLAS_THREADS", message: "\(v) is neither \"auto\" nor a whole number between 1 and 64")
             }
-            blasThreads = setting
+            lanes = setting
         }
-        if let v = value("GANTRY_BLAS_CORE") { blasCore = try Self.blasCore(v, key: "GANTRY_BLAS_CORE") }
+        if let v = value("GANTRY_BLAS_CORE") {
+            guard let setting = BLASCoreChoice.Setting(v) else {
+                throw ConfigError(key: "GANTRY_BLAS_CORE", message: "\(v) is neither \(BLASCoreChoice.Setting.help)")
+            }
+            blasCore = setting
+        }
         if let v = value("GANTRY_CONCURRENT_JOBS") {
             guard let n = Int(v) else { throw ConfigError(key: "GANTRY_CONCURRENT_JOBS", message: "\(v) is not a whole number") }
             concurrentJobs = n
         }
     }
-}
-
-private struct ListenJSON: Decodable {
-    var host: String?
-    var port: UInt16?
 }
 
 extension DecodingError {
@@ -151,12 +90,12 @@ extension DecodingError {
         return path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 
+    /// What the value must be, as `JSONValueDecoder` and the config types say it
+    /// ("must be a whole number"); the key is `keyPath`.
     var readableMessage: String {
         switch self {
-        case .typeMismatch(let type, _): "has the wrong type (expected \(type))"
-        case .valueNotFound(let type, _): "is missing a value (expected \(type))"
-        case .keyNotFound(let key, _): "is required (\(key.stringValue))"
-        case .dataCorrupted(let c): c.debugDescription
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): c.debugDescription
+        case .keyNotFound: "is required"
         @unknown default: "is invalid"
         }
     }

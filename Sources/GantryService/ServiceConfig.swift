@@ -26,7 +26,7 @@ public struct ServiceConfig: Sendable, Equatable {
     /// lane and on one per core and keeps the faster, so a loaded API or a busy host
     /// takes it back to one (measured: 0.84–0.88 s an epoch alone, 1.30 s under API
     /// load, against 1.34 s either way with 1). Lane counts do not change results.
-    public var blasThreads = BLASThreadSetting.auto
+    public var lanes = LaneCountSetting.auto
     /// OpenBLAS's kernels: `auto` puts a CPU that OpenBLAS does not recognise on the
     /// best kernels it runs (a user's `OPENBLAS_CORETYPE` wins over `auto`); a core's
     /// name forces that core.
@@ -51,8 +51,8 @@ public struct ServiceConfig: Sendable, Equatable {
         try check(!stateDirectory.isEmpty, "state_dir", "must not be empty")
         try check((0...100_000).contains(maxQueuedJobs), "max_queued_jobs", "must be between 0 and 100000")
         try check((1...64).contains(concurrentJobs), "concurrent_jobs", "must be between 1 and 64")
-        if case .fixed(let n) = blasThreads {
-            try check(BLASThreadSetting.range.contains(n), "blas_threads", "must be \"auto\" or between 1 and 64")
+        if case .fixed(let n) = lanes {
+            try check(LaneCountSetting.range.contains(n), "blas_threads", "must be \"auto\" or between 1 and 64")
         }
         try check(memoryBudgetBytes >= 1 << 20, "memory_budget_bytes", "must be at least 1 MiB")
         if let problem = limits.validationErrors().first { throw ConfigError(key: "limits", message: problem) }

@@ -1,27 +1,23 @@
-/// A coding key for config objects whose keys are snake_case in JSON.
-///
-/// The daemon may decode its config with `JSONDecoder`'s default key strategy
-/// or with `.convertFromSnakeCase` (which turns `base_urls` into `baseUrls`
-/// before a type sees it); config types look each key up under both
-/// spellings, so they decode the same either way, and refuse unknown keys so
-/// a typo is an error rather than a silently ignored setting.
-struct ConfigKey: CodingKey, Hashable {
-    let stringValue: String
-    var intValue: Int? { nil }
+/// A coding key for config objects and job requests, whose keys are snake_case in
+/// JSON. Types that read with it refuse unknown keys, so a typo is an error rather
+/// than a silently ignored setting.
+public struct ConfigKey: CodingKey, Hashable, Sendable {
+    public let stringValue: String
+    public var intValue: Int? { nil }
 
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+    public init(_ string: String) { stringValue = string }
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
 
-    /// `base_urls` → `baseUrls`, as `.convertFromSnakeCase` spells it.
-    static func camelCase(_ snake: String) -> String {
+    /// `base_urls` → `baseUrls`: the Swift name of a snake_case key.
+    public static func camelCase(_ snake: String) -> String {
         let parts = snake.split(separator: "_", omittingEmptySubsequences: false)
         guard let first = parts.first else { return snake }
         return String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }
 
-extension KeyedDecodingContainer where Key == ConfigKey {
+public extension KeyedDecodingContainer where Key == ConfigKey {
     func decode<T: Decodable>(_ type: T.Type, snake: String) throws -> T {
         guard let value = try decodeIfPresent(type, snake: snake) else {
             throw DecodingError.keyNotFound(ConfigKey(snake), .init(codingPath: codingPath, debugDescription: "the key \"\(snake)\" is required"))
@@ -29,21 +25,27 @@ extension KeyedDecodingContainer where Key == ConfigKey {
         return value
     }
 
+    /// A JSON null reads as absent, so `"state_dir": null` means "the default".
     func decodeIfPresent<T: Decodable>(_ type: T.Type, snake: String) throws -> T? {
-        for spelling in [snake, ConfigKey.camelCase(snake)] where contains(ConfigKey(spelling)) {
-            // A JSON null reads as absent, so `"state_dir": null` means "the default".
-            return try decodeIfPresent(type, forKey: ConfigKey(spelling))
-        }
-        return nil
+        try decodeIfPresent(type, forKey: ConfigKey(snake))
     }
 
-    /// Fails on a key that is none of `known` (in either spelling).
+    /// Fails on a key that is none of `known`.
     func rejectUnknownKeys(_ known: [String]) throws {
-        let allowed = Set(known + known.map(ConfigKey.camelCase))
+        let allowed = Set(known)
         for key in allKeys where !allowed.contains(key.stringValue) {
             throw DecodingError.dataCorrupted(.init(
                 codingPath: codingPath + [key],
                 debugDescription: "unknown key \"\(key.stringValue)\"; the known keys are \(known.joined(separator: ", "))"))
         }
+    }
+}
+
+public extension DecodingError {
+    /// The key a `rejectUnknownKeys` refusal names, if this error is one.
+    var unknownKey: String? {
+        guard case .dataCorrupted(let context) = self, context.debugDescription.hasPrefix("unknown key"),
+              let key = context.codingPath.last else { return nil }
+        return key.stringValue
     }
 }

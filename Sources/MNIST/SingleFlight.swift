@@ -13,6 +13,7 @@ final class SingleFlight<Key: Hashable & Sendable, Value: Sendable, Event: Senda
 
     /// One run in progress. Its mutable fields are guarded by the owner's lock.
     private final class Flight: @unchecked Sendable {
+        // @unchecked: its mutable fields are only touched under the owner's `lock`.
         let finished = DispatchGroup()
         var observers: [Observer]
         var result: Result<Value, any Error>?

@@ -54,9 +54,10 @@ struct DownloadCommand: ParsableCommand {
 /// Shows download events: a redrawn progress bar on a terminal, plain lines
 /// (one per file event, and every 10%) when stdout is a pipe or a log.
 final class DownloadPrinter: @unchecked Sendable {
+    // @unchecked: the mutable fields below `lock` are only touched under it (events
+    // arrive on the downloading thread).
     private let interactive: Bool
     private let lock = NSLock()
-    // Guarded by `lock`: events arrive on the downloading thread.
     private var lastTenth = -1
     private var barShown = false
 

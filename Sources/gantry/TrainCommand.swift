@@ -31,9 +31,10 @@ struct TrainCommand: ParsableCommand {
         print("blas: \(core.summary)")
         // Lanes split a step; OpenBLAS itself runs each lane's products on that lane's thread.
         BLASThreads.set(1)
-        var tuner = blas.blasThreads.tuner()
+        var tuner = blas.lanes.tuner()
         let digits = try LabeledDigits.load(directory: data, split: .train)
-        let images = TrainingImages.repeating(digits, to: self.images)
+        let set = digits.repeating(to: self.images)
+        let images = set.images
         try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
         let checkpointPath = (checkpointDir as NSString).appendingPathComponent("checkpoint.gantry")
         var trainer: GANTrainer
@@ -44,12 +45,14 @@ struct TrainCommand: ParsableCommand {
             config.epochs = max(epochs, restored.epochsCompleted)
             trainer = GANTrainer(config: config, generator: restored.generator, discriminator: restored.discriminator,
                                  generatorOptimizer: restored.generatorOptimizer, discriminatorOptimizer: restored.discriminatorOptimizer,
-                                 rng: restored.rng, epochsCompleted: restored.epochsCompleted)
+                                 rng: restored.rng, epochsCompleted: restored.epochsCompleted, averagedGenerator: restored.averagedGenerator)
             print("Resuming from \(checkpointPath) after epoch \(trainer.epochsCompleted) (seed \(config.seed))")
         } else {
             if resume { print("No checkpoint at \(checkpointPath): starting from scratch") }
             trainer = GANTrainer(config: try model.config(epochs: epochs))
-            print("Training from scratch, seed \(trainer.config.seed)")
+            let c = trainer.config
+            print("Training from scratch, seed \(c.seed): model \(c.model.rawValue)\(c.conditional ? ", conditional" : "") "
+                  + "(beta1 \(c.beta1), hidden \(c.gHidden)/\(c.dHidden), D dropout \(c.dDropout), generator average \(c.emaDecay))")
         }
         print("\(images.count) training images, \(trainer.stepsPerEpoch(imageCount: images.count)) steps per epoch")
         let reference = evalEvery > 0 ? try qualityReference(train: digits) : nil
@@ -59,7 +62,7 @@ struct TrainCommand: ParsableCommand {
             QualityReference.evaluates(epoch: $0, every: evalEvery, last: last)
         })
         if let reference, let best = try? Checkpoint.read(from: bestPath).trainer, best.epochsCompleted <= trainer.epochsCompleted {
-            loop = EpochLoop(evaluates: loop.evaluates, bestFD: reference.scores(of: best.generator, count: evalSamples, seed: evaluationSeed).fd)
+            loop = EpochLoop(evaluates: loop.evaluates, bestFD: reference.scores(of: best.samplingGenerator, count: evalSamples, seed: evaluationSeed).fd)
         }
         let score: ((Generator) -> EpochEvaluation)? = reference.map { reference in
             { [evalSamples] generator in
@@ -68,7 +71,8 @@ struct TrainCommand: ParsableCommand {
                 return EpochEvaluation(scores: scores, samples: evalSamples, seconds: Date().timeIntervalSince(started))
             }
         }
-        try loop.run(&trainer, train: { $0.trainEpoch(on: images, exclusive: { step in tuner.run(step) }) }, score: score) { epoch, trainer in
+        try loop.run(&trainer, train: { $0.trainEpoch(on: images, labels: set.labels, exclusive: { step in tuner.run(step) }) },
+                     score: score) { epoch, trainer in
             let record = epoch.record
             try Checkpoint.write(trainer, to: checkpointPath)
             var line = String(format: "Epoch %d/%d... Discriminator Loss: %.4f... Generator Loss: %.4f... (%.2f s)",
@@ -78,6 +82,7 @@ struct TrainCommand: ParsableCommand {
                 line += String(format: " fd %.2f (real %.2f) IS %.2f top class %.0f%%%@ (eval %.2f s)", scores.fd,
                                reference.realScores.fd, scores.inceptionScore, share * 100,
                                share > 0.4 ? " mode collapse?" : "", evaluation.seconds)
+                if let accuracy = scores.conditionalAccuracy { line += String(format: " conditional accuracy %.3f", accuracy) }
             }
             if epoch.isBest {
                 try AtomicFile.write(Checkpoint.encode(trainer, kind: .generatorOnly), to: bestPath)
@@ -103,16 +108,16 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-extension TrainingImages {
-    /// `digits`' images, repeated up to `count` images when `count` is given and larger.
-    static func repeating(_ digits: LabeledDigits, to count: Int?) -> TrainingImages {
-        let images = digits.images
-        guard let count, count != images.count, images.count > 0 else { return images }
+extension LabeledDigits {
+    /// These digits, repeated up to `count` when `count` is given and larger.
+    func repeating(to count: Int?) -> LabeledDigits {
+        guard let count, count != images.count, images.count > 0 else { return self }
         let size = count * images.pixelsPerImage
         var pixels: [UInt8] = []
         pixels.reserveCapacity(size)
         while pixels.count < size { pixels.append(contentsOf: images.pixels.prefix(size - pixels.count)) }
-        return TrainingImages(count: count, pixelsPerImage: images.pixelsPerImage, pixels: pixels)
+        let labels = (0..<count).map { self.labels[$0 % self.labels.count] }
+        return LabeledDigits(images: TrainingImages(count: count, pixelsPerImage: images.pixelsPerImage, pixels: pixels), labels: labels)
     }
 }
 

@@ -4,27 +4,35 @@ import Linalg
 
 /// The model's hyperparameters as flags, shared by `train` and `bench`.
 struct ModelOptions: ParsableArguments {
+    @Option(help: "Model recipe: notebook (the notebook's model) or improved (β1 0.5, 256 hidden units, D dropout 0.3, averaged generator); the flags below override its fields.")
+    var model: ModelRecipe = .notebook
     @Option(help: "Images per batch.") var batchSize: Int = TrainingConfig().batchSize
     @Option(help: "Adam learning rate of both networks.") var learningRate: Float = TrainingConfig().learningRate
-    @Option(help: "Adam beta1 of both networks.") var beta1: Float = TrainingConfig().beta1
+    @Option(help: "Adam beta1 of both networks (default: the recipe's; notebook 0.9).") var beta1: Float?
     @Option(help: "Length of the generator's noise vector.") var zSize: Int = TrainingConfig().zSize
-    @Option(help: "Generator hidden units.") var gHidden: Int = TrainingConfig().gHidden
-    @Option(help: "Discriminator hidden units.") var dHidden: Int = TrainingConfig().dHidden
+    @Option(help: "Generator hidden units (default: the recipe's; notebook 128).") var gHidden: Int?
+    @Option(help: "Discriminator hidden units (default: the recipe's; notebook 128).") var dHidden: Int?
+    @Option(help: "Share of the discriminator's hidden units dropped in training, 0–0.9 (default: the recipe's; notebook 0).") var dDropout: Float?
+    @Option(help: "Decay of the generator's moving average that samples come from; 0 is off (default: the recipe's; notebook 0).") var emaDecay: Float?
+    @Flag(help: "Give both networks the digit's label, so samples can be asked for by digit.") var conditional = false
     @Option(help: "Leaky ReLU slope.") var alpha: Float = TrainingConfig().alpha
     @Option(help: "One-sided label smoothing of the real labels.") var smooth: Float = TrainingConfig().smooth
     @Option(help: "Random seed (random when absent; always printed).") var seed: UInt64?
 
     func config(epochs: Int) throws -> TrainingConfig {
-        var c = TrainingConfig()
+        var c = model.applied(to: TrainingConfig())
         c.epochs = epochs
         c.batchSize = batchSize
         c.learningRate = learningRate
-        c.beta1 = beta1
         c.zSize = zSize
-        c.gHidden = gHidden
-        c.dHidden = dHidden
         c.alpha = alpha
         c.smooth = smooth
+        if let beta1 { c.beta1 = beta1 }
+        if let gHidden { c.gHidden = gHidden }
+        if let dHidden { c.dHidden = dHidden }
+        if let dDropout { c.dDropout = dDropout }
+        if let emaDecay { c.emaDecay = emaDecay }
+        c.conditional = conditional
         c.seed = seed ?? UInt64.random(in: 1...UInt64(Int64.max))
         do { try c.validate() } catch { throw ValidationError("\(error)") }
         return c
@@ -35,8 +43,9 @@ struct ModelOptions: ParsableArguments {
 /// on one lane and on one per core and keeps the faster, because on a shared 2-core
 /// VM which one wins changes from minute to minute (docs/benchmarks.md).
 struct BLASOptions: ParsableArguments {
-    @Option(help: "Threads (lanes) each training step is split across: auto, or 1–64. Every count trains the same bits.")
-    var blasThreads: BLASThreadSetting = .auto
+    // The flag keeps its first name, --blas-threads.
+    @Option(name: .customLong("blas-threads"), help: "Lanes (threads) each training step is split across: auto, or 1–64. Every count trains the same bits.")
+    var lanes: LaneCountSetting = .auto
     @Option(help: "OpenBLAS kernels: auto (the best this CPU runs when OpenBLAS picked a lesser one; a set OPENBLAS_CORETYPE wins), or a core name such as Haswell, SkylakeX, Cooperlake.")
     var blasCore: BLASCoreChoice.Setting = .auto
 }
@@ -46,7 +55,9 @@ extension BLASCoreChoice.Setting: ExpressibleByArgument {
     public var defaultValueDescription: String { description }
 }
 
-extension BLASThreadSetting: ExpressibleByArgument {
+extension ModelRecipe: ExpressibleByArgument {}
+
+extension LaneCountSetting: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
     public var defaultValueDescription: String { description }
 }

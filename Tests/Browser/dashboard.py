@@ -158,6 +158,17 @@ def main_flow(page, downloads, dataset, epochs):
     page.console = []
     page.shot("02-form-error", full=True)
 
+    # A recipe shows its own defaults in the fields still at the old ones; back to notebook restores them.
+    Select(page.find("#field-model")).select_by_value("improved")
+    shown = page.js("return ['beta1', 'g_hidden', 'd_dropout', 'ema_decay', 'epochs'].map((n) => document.getElementById('field-' + n).value)")
+    if shown != ["0.5", "256", "0.3", "0.999", "0"]:
+        raise Check(f"the improved recipe shows {shown}")
+    Select(page.find("#field-model")).select_by_value("notebook")
+    shown = page.js("return ['beta1', 'g_hidden', 'd_dropout', 'ema_decay'].map((n) => document.getElementById('field-' + n).value)")
+    if shown != ["0.9", "128", "0", "0"]:
+        raise Check(f"back on the notebook recipe the fields show {shown}")
+    ok("choosing a recipe shows its defaults (improved: beta1 0.5, 256 units, dropout 0.3, average 0.999) and back")
+
     # A short job, submitted twice at once: one Idempotency-Key, so one job.
     page.wait(f"dataset {dataset} in the form", lambda: page.js(f"return !!document.querySelector('#field-dataset option[value=\"{dataset}\"]')"))
     fill(page, {"dataset": dataset, "epochs": str(epochs), "eval_every": str(max(1, epochs // 10)), "eval_samples": "500", "seed": "7"})

@@ -3,15 +3,22 @@ import Linalg
 import Testing
 
 @Suite(.serialized) struct DeterminismTests {
-    func run(epochs: Int, seed: UInt64) -> (GANTrainer, [EpochLosses]) {
+    /// The models a resume must carry on exactly: the notebook's, the improved one
+    /// (dropout masks drawn from the generator, the averaged generator), and conditional
+    /// (fake digits drawn from the generator).
+    enum Model: CaseIterable { case notebook, improved, conditional }
+
+    static let digits = LabeledDigits.synthetic(count: 600, seed: 77)
+
+    func run(epochs: Int, seed: UInt64, model: Model = .notebook) -> (GANTrainer, [EpochLosses]) {
         BLASThreads.set(1)
-        var config = TrainingConfig()
+        var config = (model == .notebook ? ModelRecipe.notebook : .improved).applied(to: TrainingConfig())
+        config.conditional = model == .conditional
         config.seed = seed
         config.epochs = epochs
         var trainer = GANTrainer(config: config)
-        let images = TrainingImages.synthetic(count: 600, seed: 77)
         var records: [EpochLosses] = []
-        for _ in 0..<epochs { records.append(trainer.trainEpoch(on: images)!) }
+        for _ in 0..<epochs { records.append(trainer.trainEpoch(on: Self.digits.images, labels: Self.digits.labels)!) }
         return (trainer, records)
     }
 
@@ -23,29 +30,31 @@ import Testing
         #expect(a != c)
     }
 
-    @Test func resumedRunEndsWithTheSameWeights() throws {
-        let (straight, straightRecords) = run(epochs: 3, seed: 9)
-        var (partial, _) = run(epochs: 1, seed: 9)
+    @Test(arguments: Model.allCases)
+    func resumedRunEndsWithTheSameWeights(model: Model) throws {
+        let (straight, straightRecords) = run(epochs: 3, seed: 9, model: model)
+        var (partial, _) = run(epochs: 1, seed: 9, model: model)
         // Through the on-disk format, as a restart would.
         var resumed = try Checkpoint.decode(Checkpoint.encode(partial)).trainer
         partial = GANTrainer(config: straight.config, generator: resumed.generator, discriminator: resumed.discriminator,
                              generatorOptimizer: resumed.generatorOptimizer, discriminatorOptimizer: resumed.discriminatorOptimizer,
-                             rng: resumed.rng, epochsCompleted: resumed.epochsCompleted)
+                             rng: resumed.rng, epochsCompleted: resumed.epochsCompleted, averagedGenerator: resumed.averagedGenerator)
         resumed = partial
-        let images = TrainingImages.synthetic(count: 600, seed: 77)
         var later: [EpochLosses] = []
-        while resumed.epochsCompleted < 3 { later.append(resumed.trainEpoch(on: images)!) }
+        while resumed.epochsCompleted < 3 { later.append(resumed.trainEpoch(on: Self.digits.images, labels: Self.digits.labels)!) }
         #expect(resumed.generator == straight.generator)
         #expect(resumed.discriminator == straight.discriminator)
         #expect(resumed.rng == straight.rng)
+        #expect(resumed.averagedGenerator == straight.averagedGenerator && (model == .notebook) == (straight.averagedGenerator == nil))
         #expect(later.map(\.gLoss) == straightRecords[1...].map(\.gLoss))
     }
 
-    @Test func interruptedEpochLeavesTheTrainerUntouched() {
-        var (trainer, _) = run(epochs: 1, seed: 5)
+    @Test(arguments: Model.allCases)
+    func interruptedEpochLeavesTheTrainerUntouched(model: Model) {
+        var (trainer, _) = run(epochs: 1, seed: 5, model: model)
         let before = Checkpoint.encode(trainer)
         var steps = 0
-        let record = trainer.trainEpoch(on: TrainingImages.synthetic(count: 600, seed: 77), shouldStop: { steps += 1; return steps > 3 })
+        let record = trainer.trainEpoch(on: Self.digits.images, labels: Self.digits.labels, shouldStop: { steps += 1; return steps > 3 })
         #expect(record == nil)
         #expect(Checkpoint.encode(trainer) == before)
     }

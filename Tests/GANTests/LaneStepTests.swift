@@ -32,26 +32,65 @@ import Testing
         #expect(a.generator == b.generator && a.discriminator == b.discriminator)
     }
 
-    /// One step equals the notebook's two updates written with the layer functions
-    /// (the ones the finite-difference tests check) and `Adam.update`.
-    @Test(arguments: [1, 2, 3])
-    func aStepIsTheLayerFunctionsComposed(lanes: Int) {
+    /// Copies of a trainer are independent values: two copies of one that has started
+    /// its lane threads train at the same time, two lanes each, and both end with the
+    /// weights of a third trained alone on one lane. (Sharing the first's threads, the
+    /// two would hand each other's steps to the same lanes.)
+    @Test func copiesOfATrainerTrainAtTheSameTime() async {
         BLASThreads.set(1)
-        let config = Self.config(seed: 11), b = config.batchSize
+        let config = Self.config(seed: 21), b = config.batchSize
+        let real = randomMatrix(rows: b, columns: 784, seed: 22), noise = randomMatrix(rows: b, columns: config.zSize, seed: 23)
+        var started = GANTrainer(config: config)
+        _ = started.step(real: real, noise: noise, lanes: 2)
+        let original = started
+        @Sendable func trained(lanes: Int) -> GANTrainer {
+            var trainer = original
+            for _ in 0..<20 { _ = trainer.step(real: real, noise: noise, lanes: lanes) }
+            return trainer
+        }
+        async let first = trained(lanes: 2)
+        async let second = trained(lanes: 2)
+        let alone = trained(lanes: 1)
+        let (a, c) = await (first, second)
+        #expect(a.generator == alone.generator && a.discriminator == alone.discriminator)
+        #expect(c.generator == alone.generator && c.discriminator == alone.discriminator)
+    }
+
+    /// One step equals the notebook's two updates written with the layer functions
+    /// (the ones the finite-difference tests check) and `Adam.update`; with dropout in D
+    /// (the masks' keys drawn from the trainer's generator, as the step draws them) and
+    /// the generator's average moved by one blend; and conditional, the label one-hots
+    /// beside G's noise and D's images.
+    @Test(arguments: [(1, Float(0), false), (2, 0, false), (3, 0, false), (1, 0.3, false), (2, 0.3, false), (3, 0.3, false),
+                      (1, 0.3, true), (3, 0.3, true)])
+    func aStepIsTheLayerFunctionsComposed(lanes: Int, dropout: Float, conditional: Bool) {
+        BLASThreads.set(1)
+        var config = Self.config(seed: 11)
+        config.dDropout = dropout
+        config.emaDecay = dropout > 0 ? 0.9 : 0
+        config.conditional = conditional
+        let b = config.batchSize
         var trainer = GANTrainer(config: config)
         var g = trainer.generator, d = trainer.discriminator
         var gAdam = trainer.generatorOptimizer, dAdam = trainer.discriminatorOptimizer
+        var keys = trainer.rng
+        let masks: (Discriminator.DropoutMask?, Discriminator.DropoutMask?) = dropout > 0
+            ? ((keys.next(), dropout), (keys.next(), dropout)) : (nil, nil)
         let real = randomMatrix(rows: b, columns: 784, seed: 12), noise = randomMatrix(rows: b, columns: config.zSize, seed: 13)
-        let losses = trainer.step(real: real, noise: noise, lanes: lanes)
+        let labels = conditional ? (real: (0..<b).map { ($0 * 7) % 10 }, fake: (0..<b).map { ($0 * 3 + 1) % 10 }) : nil
+        let losses = trainer.step(real: real, noise: noise, labels: labels, lanes: lanes)
+        /// `m` with the label one-hots beside it when conditional.
+        func labelled(_ m: Matrix, _ digits: [Int]?) -> Matrix { digits.map { LabelInput.appending($0, classes: 10, to: m) } ?? m }
+        let gInput = labelled(noise, labels?.fake)
 
         // The discriminator's update on real rows (label 1 - smooth) and G(z) (label 0).
         var ga = Generator.Activations(batch: b, hiddenUnits: config.gHidden)
-        g.forward(noise: noise, into: &ga)
-        var input = Matrix(rows: 2 * b, columns: 784)
-        input.copyRows(from: real, toRow: 0)
-        input.copyRows(from: ga.image, toRow: b)
+        g.forward(noise: gInput, into: &ga)
+        var input = Matrix(rows: 2 * b, columns: config.discriminatorInputs)
+        input.copyRows(from: labelled(real, labels?.real), toRow: 0)
+        input.copyRows(from: labelled(ga.image, labels?.fake), toRow: b)
         var da = Discriminator.Activations(batch: 2 * b, hiddenUnits: config.dHidden)
-        d.forward(input, into: &da)
+        d.forward(input, into: &da, dropout: masks.0)
         var logitGradient = Matrix(rows: 2 * b, columns: 1)
         var realLoss = 0.0, fakeLoss = 0.0
         for r in 0..<(2 * b) {
@@ -61,23 +100,26 @@ import Testing
             if r < b { realLoss += loss } else { fakeLoss += loss }
         }
         var dHidden = Matrix(rows: 2 * b, columns: config.dHidden)
-        d.backward(input: input, activations: da, logitGradient: logitGradient, hiddenGradient: &dHidden)
+        d.backward(input: input, activations: da, logitGradient: logitGradient, hiddenGradient: &dHidden, dropout: masks.0)
         expectSameGradients([trainer.discriminator.hidden, trainer.discriminator.output], [d.hidden, d.output], "D")
         update(&dAdam, &d.hidden, &d.output)
 
         // The generator's update on the same z, against the updated discriminator (label 1).
         var fa = Discriminator.Activations(batch: b, hiddenUnits: config.dHidden)
-        d.forward(ga.image, into: &fa)
+        d.forward(labelled(ga.image, labels?.fake), into: &fa, dropout: masks.1)
         var fakeGradient = Matrix(rows: b, columns: 1)
         var generatorLoss = 0.0
         for r in 0..<b {
             fakeGradient[r, 0] = (SigmoidCrossEntropy.sigmoid(fa.logits[r, 0]) - 1) / Float(b)
             generatorLoss += Double(SigmoidCrossEntropy.loss(logit: fa.logits[r, 0], label: 1)) / Double(b)
         }
-        var fHidden = Matrix(rows: b, columns: config.dHidden), imageGradient = Matrix(rows: b, columns: 784)
+        var fHidden = Matrix(rows: b, columns: config.dHidden), inputGradient = Matrix(rows: b, columns: config.discriminatorInputs)
         var gHidden = Matrix(rows: b, columns: config.gHidden)
-        d.inputGradient(activations: fa, logitGradient: fakeGradient, hiddenGradient: &fHidden, into: &imageGradient)
-        g.backward(noise: noise, activations: ga, imageGradient: &imageGradient, hiddenGradient: &gHidden)
+        d.inputGradient(activations: fa, logitGradient: fakeGradient, hiddenGradient: &fHidden, into: &inputGradient, dropout: masks.1)
+        // The image's part of D's input gradient (the labels are constants).
+        var imageGradient = Matrix(rows: b, columns: 784)
+        for r in 0..<b { for c in 0..<784 { imageGradient[r, c] = inputGradient[r, c] } }
+        g.backward(noise: gInput, activations: ga, imageGradient: &imageGradient, hiddenGradient: &gHidden)
         expectSameGradients([trainer.generator.hidden, trainer.generator.output], [g.hidden, g.output], "G")
         update(&gAdam, &g.hidden, &g.output)
 
@@ -92,6 +134,15 @@ import Testing
         }
         #expect(abs(Double(losses.dLossReal) - realLoss) < 1e-6 && abs(Double(losses.dLossFake) - fakeLoss) < 1e-6)
         #expect(abs(Double(losses.gLoss) - generatorLoss) < 1e-6)
+        // The average: one blend of the initial weights toward the updated ones.
+        if config.emaDecay > 0 {
+            var average = GANTrainer(config: config).generator
+            Dense.blend(&average.hidden, toward: trainer.generator.hidden, keeping: config.emaDecay)
+            Dense.blend(&average.output, toward: trainer.generator.output, keeping: config.emaDecay)
+            #expect(trainer.averagedGenerator == average && trainer.samplingGenerator == average)
+        } else {
+            #expect(trainer.averagedGenerator == nil && trainer.samplingGenerator == trainer.generator)
+        }
     }
 
     /// One Adam update of a network's four tensors, in the trainer's slot order.

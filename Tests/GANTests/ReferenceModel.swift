@@ -30,8 +30,18 @@ enum Reference {
         dense(leaky(dense(z, hidden), alpha), output).map { $0.map { tanh($0) } }
     }
 
-    static func discriminatorLogits(_ x: [[Double]], hidden: Weights, output: Weights, alpha: Double) -> [Double] {
-        dense(leaky(dense(x, hidden), alpha), output).map { $0[0] }
+    /// `mask`, when given, scales each hidden unit (dropout: 0 or 1 / (1 − rate)).
+    static func discriminatorLogits(_ x: [[Double]], hidden: Weights, output: Weights, alpha: Double, mask: [[Double]]? = nil) -> [Double] {
+        var h = leaky(dense(x, hidden), alpha)
+        if let mask { h = zip(h, mask).map { zip($0, $1).map(*) } }
+        return dense(h, output).map { $0[0] }
+    }
+
+    /// Dropout's scale for each unit of a `rows` × `columns` layer, written out from its definition.
+    static func dropoutMask(rows: Int, columns: Int, key: UInt64, rate: Float) -> [[Double]] {
+        (0..<rows).map { r in
+            (0..<columns).map { c in Dropout.keeps(key: key, row: r, column: c, rate: rate) ? 1 / Double(1 - rate) : 0 }
+        }
     }
 
     static func meanLoss(_ logits: [Double], label: Double) -> Double {

@@ -41,6 +41,8 @@ import Testing
         (#"{"eval_samples": 499}"#, "eval_samples"), (#"{"eval_samples": 50001}"#, "eval_samples"), (#"{"eval_every": "1"}"#, "eval_every"), (#"{"eval_every": "often"}"#, "eval_every"),
         (#"{"epochs": 1,}"#, "JSON"), (#"{"epochs": 1, "epochs": 2}"#, "duplicate"), (#"{"epochs": 1e1}"#, "epochs"),
         (#"{"alpha": 1e400}"#, "alpha"), (#"{"seed": 1.0}"#, "seed"),
+        (#"{"model": "fancy"}"#, "model"), (#"{"model": 1}"#, "model"), (#"{"d_dropout": 0.95}"#, "d_dropout"),
+        (#"{"ema_decay": 1}"#, "ema_decay"), (#"{"ema_decay": -0.1}"#, "ema_decay"), (#"{"conditional": "yes"}"#, "conditional"),
     ])
     func badInputIsA400NamingTheField(json: String, field: String) {
         let error = refusal(json)
@@ -102,5 +104,23 @@ import Testing
         #expect(try parse(#"{"learning_rate": 2E-3}"#).training.learningRate == Float(0.002))
         // An integer beyond Int is out of range, not "not a number".
         #expect(refusal(#"{"epochs": 12345678901234567890}"#)?.message.contains("epochs must be between") == true)
+    }
+
+    /// A recipe sets its fields' defaults; a field the request names wins over it.
+    @Test func theModelRecipeSetsDefaultsThatFieldsOverride() throws {
+        let notebook = try parse("{}").training
+        #expect(notebook.model == .notebook && notebook.beta1 == 0.9 && notebook.gHidden == 128 && notebook.dDropout == 0 && notebook.emaDecay == 0)
+        #expect(!notebook.conditional)
+        let improved = try parse(#"{"model": "improved"}"#).training
+        #expect(improved.model == .improved && improved.beta1 == 0.5 && improved.gHidden == 256 && improved.dHidden == 256)
+        #expect(improved.dDropout == Float(0.3) && improved.emaDecay == Float(0.999))
+        let mixed = try parse(#"{"beta1": 0.7, "model": "improved", "ema_decay": 0, "conditional": true}"#).training
+        #expect(mixed.beta1 == Float(0.7) && mixed.emaDecay == 0 && mixed.dDropout == Float(0.3) && mixed.conditional)
+        let notebookWithDropout = try parse(#"{"d_dropout": 0.5}"#).training
+        #expect(notebookWithDropout.model == .notebook && notebookWithDropout.dDropout == 0.5)
+        // A job stored before these fields existed reads back as the notebook's model.
+        let old = #"{"dataset":"mnist","samples_per_epoch":16,"epochs":5,"batch_size":100,"z_size":100,"g_hidden":128,"d_hidden":128,"alpha":0.01,"smooth":0.1,"learning_rate":0.002,"beta1":0.9,"seed":3}"#
+        let decoded = try JSONDecoder().decode(JobConfig.self, from: Data(old.utf8)).training
+        #expect(decoded.model == .notebook && decoded.dDropout == 0 && decoded.emaDecay == 0 && !decoded.conditional)
     }
 }

@@ -85,7 +85,7 @@ import Testing
                 try db.execute(sql: """
                     INSERT INTO jobs (id, status, created_at, config, epochs_completed) VALUES ('old', 'completed', 0, ?, 1);
                     INSERT INTO epochs VALUES ('old', 1, 1, 2, 0.5, 0.5, 0.7, 0.3, 0.1, 40);
-                    """, arguments: [try SQLiteJobStore.encode(JobConfig())])
+                    """, arguments: [String(decoding: try JSONEncoder().encode(JobConfig()), as: UTF8.self)])
             }
         }
         let store = try SQLiteJobStore(path: directory + "/gantry.sqlite")
@@ -142,5 +142,29 @@ import Testing
         try store.recordEpoch("aaa", losses(2), imagesPerSecond: 1)
         let reopened = try store.epochs(of: "aaa")  // read from the database: the writes emptied the cache
         #expect(reopened == [record, losses(2)])
+    }
+
+    /// A job row is `Job`'s Codable form in the same way: its coding keys are the
+    /// `jobs` table's columns (less the insertion order `seq`), and every stored field
+    /// survives the round trip through the database.
+    @Test func jobRowsAreTheJobsCodableForm() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try makeStore()
+        let columns = try store.database.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(jobs)").map { $0["name"] as String } }
+        #expect(Set(columns) == Set(Job.CodingKeys.allCases.map(\.rawValue) + ["seq"]))
+        var config = JobConfig()
+        config.dataset = "mnist5k"
+        config.training.epochs = 7
+        config.evalEvery = .every(3)
+        let stored = Job(id: "aaa", status: .failed, createdAt: Date(timeIntervalSince1970: 1_700_000_000.25),
+                         startedAt: Date(timeIntervalSince1970: 1_700_000_001.5), finishedAt: Date(timeIntervalSince1970: 1_700_000_002.75),
+                         config: config, epochsCompleted: 0, stepsPerEpoch: 78, imagesPerSecond: nil, latest: nil,
+                         error: "disk full", idempotencyKey: "key-1", requestHash: "hash")
+        try store.insert(stored)
+        #expect(store.cachedJob(id: "aaa") == nil)  // so the next read is the database's
+        #expect(try store.job(id: "aaa") == stored)
+        // Times stay seconds since 1970 in a REAL column, as the first schema stored them.
+        let createdAt = try store.database.read { db in try DatabaseValue.fetchOne(db, sql: "SELECT created_at FROM jobs") }
+        #expect(createdAt?.storage == .double(1_700_000_000.25))
     }
 }

@@ -15,15 +15,15 @@ import Testing
         #expect(config.listen.host == "127.0.0.1" && config.listen.port == 8080)
         #expect(config.concurrentJobs == 1 && config.maxQueuedJobs == 64 && config.authTokenFile == nil)
         #expect(Set(config.datasets.keys) == ["mnist", "fashion-mnist", "mnist5k"])
-        #expect(config.blasThreads == .auto)
+        #expect(config.lanes == .auto)
     }
 
     @Test func blasThreadsTakeACountOrAuto() throws {
         let path = try write(#"{"blas_threads": "auto"}"#)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try ServiceConfig.load(path: path, environment: [:]).blasThreads == .auto)
-        #expect(try ServiceConfig.load(path: path, environment: ["GANTRY_BLAS_THREADS": "2"]).blasThreads == .fixed(2))
-        #expect(try ServiceConfig.load(path: nil, environment: ["GANTRY_BLAS_THREADS": "auto"]).blasThreads == .auto)
+        #expect(try ServiceConfig.load(path: path, environment: [:]).lanes == .auto)
+        #expect(try ServiceConfig.load(path: path, environment: ["GANTRY_BLAS_THREADS": "2"]).lanes == .fixed(2))
+        #expect(try ServiceConfig.load(path: nil, environment: ["GANTRY_BLAS_THREADS": "auto"]).lanes == .auto)
         #expect(throws: ConfigError.self) { try ServiceConfig.load(path: nil, environment: ["GANTRY_BLAS_THREADS": "0"]) }
     }
 

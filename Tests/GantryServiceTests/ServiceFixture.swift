@@ -12,6 +12,7 @@ final class ServiceFixture {
     let files: JobFiles
     let references: QualityReferences
     let notifier = EpochNotifier()
+    let gate = BLASGate()
 
     static let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("fixtures/mnist5k").path
@@ -21,7 +22,6 @@ final class ServiceFixture {
         store = try FailingStore(path: directory + "/gantry.sqlite")
         let cache = DatasetCache(stateDirectory: directory)
         try cache.importFiles("mnist5k", from: Self.digits)
-        let gate = BLASGate()
         files = JobFiles(stateDirectory: directory)
         references = QualityReferences(datasets: cache, gate: gate)
         scheduler = Scheduler(store: store, files: files, datasets: cache, references: references,

@@ -24,16 +24,6 @@ struct DatasetConfigTests {
         for (name, spec) in datasets { #expect(spec.problems(name: name).isEmpty) }
     }
 
-    @Test("decodes the same with JSONDecoder's default keys and with convertFromSnakeCase")
-    func bothKeyStrategies() throws {
-        let snake = JSONDecoder()
-        snake.keyDecodingStrategy = .convertFromSnakeCase
-        let data = try configSection("datasets")
-        #expect(try snake.decode([String: DatasetSpec].self, from: data) == JSONDecoder().decode([String: DatasetSpec].self, from: data))
-        let download = try configSection("download")
-        #expect(try snake.decode(DownloadOptions.self, from: download) == JSONDecoder().decode(DownloadOptions.self, from: download))
-    }
-
     @Test("encoding writes snake_case keys and decodes back")
     func roundTrip() throws {
         let encoded = try JSONEncoder().encode(DatasetSpec.fashionMNIST)

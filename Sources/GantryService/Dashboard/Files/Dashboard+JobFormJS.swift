@@ -9,9 +9,10 @@ extension DashboardFiles {
 
 import { h } from './dom.js';
 
-/** Every field of POST /v1/jobs (docs/api.md), with its default and range. */
+/** Every field of POST /v1/jobs (docs/api.md), with the notebook's default and the range. */
 export const FIELDS = [
   { name: 'dataset', label: 'Dataset', kind: 'dataset', value: 'mnist', help: 'one of the daemon\'s configured datasets' },
+  { name: 'model', label: 'Model recipe', kind: 'recipe', value: 'notebook', help: 'notebook, or improved (its own defaults below)' },
   { name: 'epochs', label: 'Epochs', kind: 'integer', value: '100', help: '1–10,000' },
   { name: 'batch_size', label: 'Batch size', kind: 'integer', value: '100', help: '1–10,000, at most the training set' },
   { name: 'z_size', label: 'Noise size (z)', kind: 'integer', value: '100', help: '1–1,024' },
@@ -21,25 +22,43 @@ export const FIELDS = [
   { name: 'smooth', label: 'Label smoothing', kind: 'number', value: '0.1', help: '0 ≤ smooth < 0.5' },
   { name: 'learning_rate', label: 'Learning rate', kind: 'number', value: '0.002', help: '0 < rate ≤ 1' },
   { name: 'beta1', label: 'Adam beta1', kind: 'number', value: '0.9', help: '0 ≤ beta1 < 1' },
+  { name: 'd_dropout', label: 'Discriminator dropout', kind: 'number', value: '0', help: '0–0.9; 0 is off' },
+  { name: 'ema_decay', label: 'Generator average decay', kind: 'number', value: '0', help: '0 ≤ decay < 1; 0 is off' },
+  { name: 'conditional', label: 'Conditional on the digit', kind: 'boolean', value: 'false', help: 'both networks are given the digit' },
   { name: 'seed', label: 'Seed', kind: 'integer', value: '', help: 'empty: a random seed, recorded with the job' },
   { name: 'samples_per_epoch', label: 'Digits recorded per epoch', kind: 'integer', value: '16', help: '1–256' },
   { name: 'eval_every', label: 'Score every … epochs', kind: 'schedule', value: 'auto', help: '"auto" (about a tenth of training time), or 0–10,000; 0 turns scoring off' },
   { name: 'eval_samples', label: 'Digits per scoring', kind: 'integer', value: '10000', help: '500–50,000' },
 ];
 
+/** The fields each recipe sets instead of the notebook's defaults (GAN's ModelRecipe). */
+export const RECIPES = {
+  notebook: {},
+  improved: { beta1: '0.5', g_hidden: '256', d_hidden: '256', d_dropout: '0.3', ema_decay: '0.999' },
+};
+
+/** A field's default under `recipe`. */
+export function defaultOf(field, recipe) {
+  return RECIPES[recipe]?.[field.name] ?? field.value;
+}
+
 const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 /**
- * The request body as JSON text. A number is sent as the literal typed, so a seed
- * above 2^53 keeps every digit and the API, not the page, judges the value; text
- * that is not a number goes as a string, and the API's 400 names the field.
+ * The request body as JSON text, with only the fields that differ from their
+ * default under the chosen recipe: the API fills in the rest, and a field sent with
+ * the notebook's value would override what the recipe sets. A number is sent as the
+ * literal typed, so a seed above 2^53 keeps every digit and the API, not the page,
+ * judges the value; text that is not a number goes as a string, and the API's 400
+ * names the field.
  */
 export function requestBody(values) {
+  const recipe = (values.model ?? 'notebook').trim();
   const parts = [];
   for (const field of FIELDS) {
     const text = (values[field.name] ?? '').trim();
-    if (text === '') continue;
-    const literal = field.kind === 'dataset' || (field.kind === 'schedule' && text === 'auto') || !NUMBER.test(text)
+    if (text === '' || text === defaultOf(field, recipe)) continue;
+    const literal = field.kind === 'boolean' ? text : field.kind === 'dataset' || field.kind === 'recipe' || (field.kind === 'schedule' && text === 'auto') || !NUMBER.test(text)
       ? JSON.stringify(text) : text;
     parts.push(`${JSON.stringify(field.name)}: ${literal}`);
   }
@@ -65,15 +84,20 @@ function newKey() {
 /** The form element; `onCreated(job)` runs once the API has the job. */
 export function jobForm(api, { onCreated }) {
   let key = newKey();
-  const inputs = {}, errors = {};
+  const inputs = {}, errors = {}, helps = {};
+  let recipe = 'notebook';
   const status = h('p', { class: 'form-status', role: 'status', id: 'job-form-status' });
   const rows = FIELDS.map((field) => {
     const id = `field-${field.name}`;
     errors[field.name] = h('p', { class: 'field-error', id: `${id}-error`, 'aria-live': 'polite' });
-    const help = h('p', { class: 'help', id: `${id}-help` }, `default ${field.value || 'random'}; ${field.help}`);
+    const help = h('p', { class: 'help', id: `${id}-help` });
+    helps[field.name] = help;
     const described = `${id}-help ${id}-error`;
-    inputs[field.name] = field.kind === 'dataset'
-      ? h('select', { id, name: field.name, 'aria-describedby': described }, h('option', { value: field.value }, field.value))
+    inputs[field.name] = field.kind === 'boolean'
+      ? h('input', { id, name: field.name, type: 'checkbox', 'aria-describedby': described })
+      : field.kind === 'dataset' || field.kind === 'recipe'
+      ? h('select', { id, name: field.name, 'aria-describedby': described },
+        (field.kind === 'recipe' ? Object.keys(RECIPES) : [field.value]).map((name) => h('option', { value: name }, name)))
       : h('input', {
         id, name: field.name, value: field.value, type: 'text', autocomplete: 'off', spellcheck: 'false',
         inputmode: field.kind === 'integer' ? 'numeric' : field.kind === 'number' ? 'decimal' : 'text',
@@ -86,6 +110,18 @@ export function jobForm(api, { onCreated }) {
   const form = h('form', { id: 'job-form', novalidate: true, 'aria-labelledby': 'job-form-title' },
     h('h2', { id: 'job-form-title' }, 'Start a job'), h('div', { class: 'fields' }, rows),
     h('div', { class: 'form-actions' }, submit, status));
+
+  /** Shows each field's default under the chosen recipe, and moves a field still at the old default to the new one. */
+  function applyRecipe(next) {
+    for (const field of FIELDS) {
+      const input = inputs[field.name], before = defaultOf(field, recipe), after = defaultOf(field, next);
+      if (!['recipe', 'dataset', 'boolean'].includes(field.kind) && input.value.trim() === before) input.value = after;
+      helps[field.name].textContent = `default ${after || 'random'}; ${field.help}`;
+    }
+    recipe = next;
+  }
+  applyRecipe('notebook');
+  inputs.model.addEventListener('change', () => applyRecipe(inputs.model.value));
 
   // A changed form is a new request, so it gets a new key; an unchanged one resent
   // (double click, retry after an error) keeps it, and the API answers with the same job.
@@ -103,7 +139,8 @@ export function jobForm(api, { onCreated }) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors();
-    const values = Object.fromEntries(FIELDS.map((field) => [field.name, inputs[field.name].value]));
+    const values = Object.fromEntries(FIELDS.map((field) => [field.name,
+      field.kind === 'boolean' ? String(inputs[field.name].checked) : inputs[field.name].value]));
     submit.disabled = true;
     status.textContent = 'Starting…';
     try {

@@ -66,6 +66,7 @@ progress { width: 8rem; height: 0.8rem; accent-color: var(--accent); }
 .field label { display: block; font-weight: 600; font-size: 0.95rem; }
 .field label code { font-weight: 400; color: var(--muted); }
 .field input, .field select { width: 100%; font: inherit; padding: 0.3rem 0.45rem; border: 1px solid var(--line); border-radius: 0.25rem; background: var(--bg); color: var(--fg); }
+.field input[type="checkbox"] { width: auto; margin: 0.4rem 0; }
 .field input[aria-invalid="true"] { border-color: var(--danger); border-width: 2px; }
 .help { margin: 0.15rem 0 0; font-size: 0.82rem; color: var(--muted); }
 .field-error { margin: 0.15rem 0 0; font-size: 0.88rem; color: var(--danger); }

@@ -6,7 +6,7 @@ import Testing
 /// with (a free or a contended second core, 4× apart), timed on a clock the steps
 /// advance: the decisions under test depend on the costs alone, not on how a loaded
 /// machine schedules a sleep.
-@Suite struct BLASThreadTunerTests {
+@Suite struct LaneCountTunerTests {
     /// A clock that moves only when a step says how long it took.
     final class StepClock: @unchecked Sendable {
         private let lock = NSLock()
@@ -18,8 +18,8 @@ import Testing
 
     let clock = StepClock()
 
-    func tuner(probe: Int, basePeriod: Int, maxPeriod: Int) -> BLASThreadTuner {
-        BLASThreadTuner(candidates: [1, 2], probe: probe, basePeriod: basePeriod, maxPeriod: maxPeriod, clock: clock.read)
+    func tuner(probe: Int, basePeriod: Int, maxPeriod: Int) -> LaneCountTuner {
+        LaneCountTuner(candidates: [1, 2], probe: probe, basePeriod: basePeriod, maxPeriod: maxPeriod, clock: clock.read)
     }
 
     /// A step that takes `fast` seconds with `fastThreads` threads and 4× as long otherwise.
@@ -31,8 +31,8 @@ import Testing
         var tuner = tuner(probe: 4, basePeriod: 40, maxPeriod: 160)
         for _ in 0..<40 { tuner.run(step(fastThreads: 2)) }
         #expect(tuner.chosen == 2)
-        let probesAfterFirstRound = tuner.stepsByThreads[1, default: 0]
-        #expect(probesAfterFirstRound == 4, "one round probes each candidate 4 times: \(tuner.stepsByThreads)")
+        let probesAfterFirstRound = tuner.stepsByLanes[1, default: 0]
+        #expect(probesAfterFirstRound == 4, "one round probes each candidate 4 times: \(tuner.stepsByLanes)")
         // Conditions change: one thread is now the fast one; the next round switches.
         for _ in 0..<80 { tuner.run(step(fastThreads: 1)) }
         #expect(tuner.chosen == 1)
@@ -48,7 +48,7 @@ import Testing
         #expect(tuner.chosen == 1)
         #expect(periods == [40, 80, 160], "\(periods)")
         // 600 steps: rounds start at steps 0, 80, 240, 400 and 560 → 5 rounds of 4 probes at 2 threads.
-        #expect(tuner.stepsByThreads[2] == 20, "\(tuner.stepsByThreads)")
+        #expect(tuner.stepsByLanes[2] == 20, "\(tuner.stepsByLanes)")
     }
 
     /// With rounds far apart, a chosen count that turns slow is dropped within a few
@@ -67,24 +67,24 @@ import Testing
     }
 
     @Test func aFixedSettingRunsEveryStepWithItsCount() {
-        var tuner = BLASThreadSetting.fixed(2).tuner(cores: 4)
+        var tuner = LaneCountSetting.fixed(2).tuner(cores: 4)
         var seen = Set<Int>()
         for _ in 0..<50 { tuner.run { seen.insert($0) } }
-        #expect(seen == [2] && tuner.stepsByThreads == [2: 50])
+        #expect(seen == [2] && tuner.stepsByLanes == [2: 50])
     }
 
     @Test func countsAboveTheCoresAreCutToThem() {
-        #expect(BLASThreadSetting.fixed(8).tuner(cores: 2).candidates == [2])
-        #expect(BLASThreadSetting.auto.tuner(cores: 2).candidates == [1, 2])
-        #expect(BLASThreadSetting.auto.tuner(cores: 1).candidates == [1])
+        #expect(LaneCountSetting.fixed(8).tuner(cores: 2).candidates == [2])
+        #expect(LaneCountSetting.auto.tuner(cores: 2).candidates == [1, 2])
+        #expect(LaneCountSetting.auto.tuner(cores: 1).candidates == [1])
     }
 
     @Test func settingParsesAutoAndCountsOnly() throws {
-        #expect(BLASThreadSetting("auto") == .auto && BLASThreadSetting("2") == .fixed(2))
-        #expect(BLASThreadSetting("0") == nil && BLASThreadSetting("65") == nil && BLASThreadSetting("two") == nil)
-        let decoded = try JSONDecoder().decode([BLASThreadSetting].self, from: Data(#"["auto", 3]"#.utf8))
+        #expect(LaneCountSetting("auto") == .auto && LaneCountSetting("2") == .fixed(2))
+        #expect(LaneCountSetting("0") == nil && LaneCountSetting("65") == nil && LaneCountSetting("two") == nil)
+        let decoded = try JSONDecoder().decode([LaneCountSetting].self, from: Data(#"["auto", 3]"#.utf8))
         #expect(decoded == [.auto, .fixed(3)])
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([BLASThreadSetting].self, from: Data("[0]".utf8)) }
-        #expect(String(decoding: try JSONEncoder().encode([BLASThreadSetting.auto, .fixed(2)]), as: UTF8.self) == #"["auto",2]"#)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([LaneCountSetting].self, from: Data("[0]".utf8)) }
+        #expect(String(decoding: try JSONEncoder().encode([LaneCountSetting.auto, .fixed(2)]), as: UTF8.self) == #"["auto",2]"#)
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 
-/// How many threads OpenBLAS uses: a fixed count, or `auto`, which lets a
-/// `BLASThreadTuner` choose between one and all cores by timing the steps.
-/// Written as a number or the string `"auto"` in configuration and on the command line.
-public enum BLASThreadSetting: Sendable, Equatable, Codable, CustomStringConvertible {
+/// How many lanes a training step is split across: a fixed count, or `auto`, which
+/// lets a `LaneCountTuner` choose between one and all cores by timing the steps.
+/// (OpenBLAS itself stays on one thread; each lane calls it for its own slice.)
+/// Written as a number or the string `"auto"` in configuration (`blas_threads`, the
+/// key's name since before lanes) and on the command line.
+public enum LaneCountSetting: Sendable, Equatable, Codable, CustomStringConvertible {
     case fixed(Int)
     case auto
 
@@ -30,11 +32,11 @@ public enum BLASThreadSetting: Sendable, Equatable, Codable, CustomStringConvert
     /// The tuner that applies this setting step by step. Counts above the number of
     /// cores are cut to it: a lane with no core of its own only makes the others wait,
     /// and the count does not change results.
-    public func tuner(cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> BLASThreadTuner {
+    public func tuner(cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> LaneCountTuner {
         let cores = min(max(cores, 1), Self.range.upperBound)
         return switch self {
-        case .fixed(let n): BLASThreadTuner(candidates: [min(n, cores)])
-        case .auto: BLASThreadTuner(candidates: [1, cores])
+        case .fixed(let n): LaneCountTuner(candidates: [min(n, cores)])
+        case .auto: LaneCountTuner(candidates: [1, cores])
         }
     }
 

@@ -1,6 +1,6 @@
 import Dispatch
 
-/// Picks how many threads (lanes) each training step is split across, by timing the
+/// Picks how many lanes (threads) each training step is split across, by timing the
 /// steps themselves.
 ///
 /// On a 2-core VM, two lanes make this model's step about 35% faster when the second
@@ -15,13 +15,13 @@ import Dispatch
 /// (the host took the second core), a new round starts at once instead of waiting.
 ///
 /// The tuner only decides; `run` hands the count to the step, which splits itself.
-public struct BLASThreadTuner: Sendable {
+public struct LaneCountTuner: Sendable {
     public let candidates: [Int]
     public let probe: Int
     public let basePeriod: Int
     public let maxPeriod: Int
-    /// Steps the current choice has run, by thread count: what `gantry bench` reports.
-    public private(set) var stepsByThreads: [Int: Int] = [:]
+    /// Steps the current choice has run, by lane count: what `gantry bench` reports.
+    public private(set) var stepsByLanes: [Int: Int] = [:]
     /// Steps in the current round: probes first, then the chosen count.
     public private(set) var period: Int
     /// The lane count training uses between probes.
@@ -56,7 +56,7 @@ public struct BLASThreadTuner: Sendable {
     /// Runs one step with the thread count this point of the round calls for, timing it if it is a probe.
     public mutating func run(_ step: (_ threads: Int) -> Void) {
         guard candidates.count > 1 else {
-            stepsByThreads[chosen, default: 0] += 1
+            stepsByLanes[chosen, default: 0] += 1
             return step(chosen)
         }
         let probing = stepInRound < probe * candidates.count
@@ -66,7 +66,7 @@ public struct BLASThreadTuner: Sendable {
         let start = now()
         step(threads)
         let elapsed = now() - start
-        stepsByThreads[threads, default: 0] += 1
+        stepsByLanes[threads, default: 0] += 1
         if probing, stepInRound % probe != 0 { timings[candidate].append(elapsed) }
         if !probing {
             recent = 0.9 * recent + 0.1 * Double(elapsed)

@@ -1,0 +1,86 @@
+import Foundation
+import GAN
+import Linalg
+import Testing
+
+/// Version 2 carries the model fields and the averaged generator; files from version 1,
+/// written by the earlier format's code (`fixtures/checkpoint-v1`), still load, sample
+/// and resume exactly.
+@Suite(.serialized) struct CheckpointVersionTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("fixtures/checkpoint-v1")
+
+    static func improvedTrainer() -> (GANTrainer, TrainingImages) {
+        var config = ModelRecipe.improved.applied(to: TrainingConfig())
+        config.batchSize = 10; config.gHidden = 16; config.dHidden = 12; config.zSize = 8; config.seed = 4; config.epochs = 5
+        return (GANTrainer(config: config), TrainingImages.synthetic(count: 50, seed: 9))
+    }
+
+    @Test func theModelFieldsAndTheAverageRoundTrip() throws {
+        var (trainer, images) = Self.improvedTrainer()
+        _ = trainer.trainEpoch(on: images)
+        #expect(trainer.averagedGenerator != nil && trainer.averagedGenerator != trainer.generator)
+        let bytes = Checkpoint.encode(trainer)
+        let (restored, kind) = try Checkpoint.decode(bytes)
+        #expect(kind == .full && restored.config == trainer.config && restored.config.model == .improved)
+        #expect(restored.config.dDropout == 0.3 && restored.config.emaDecay == 0.999)
+        #expect(restored.generator == trainer.generator && restored.averagedGenerator == trainer.averagedGenerator)
+        #expect(Checkpoint.encode(restored) == bytes)
+        #expect(Checkpoint.completedEpochs(atPath: try write(bytes)) == 1)
+
+        // Generator-only: the generator samples come from, the average.
+        let (sampler, samplerKind) = try Checkpoint.decode(Checkpoint.encode(trainer, kind: .generatorOnly))
+        let noise = Generator.noise(count: 4, zSize: 8, seed: 7)
+        #expect(samplerKind == .generatorOnly)
+        #expect(sampler.samplingGenerator.generate(noise: noise) == trainer.samplingGenerator.generate(noise: noise))
+        #expect(sampler.samplingGenerator.generate(noise: noise) != trainer.generator.generate(noise: noise))
+    }
+
+    func write(_ bytes: [UInt8]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-v2-\(UUID()).gantry").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func aVersionOneFileLoadsAsTheNotebookModelAndSamplesTheSameDigits() throws {
+        let path = Self.fixtures.appendingPathComponent("notebook-2-epochs.gantry").path
+        #expect(Checkpoint.completedEpochs(atPath: path) == 2)
+        let (trainer, kind) = try Checkpoint.read(from: path)
+        #expect(kind == .full && trainer.epochsCompleted == 2)
+        #expect(trainer.config.model == .notebook && trainer.config.dDropout == 0 && trainer.config.emaDecay == 0 && !trainer.config.conditional)
+        #expect(trainer.averagedGenerator == nil)
+        // What `gantry sample --count 4 --seed 11 --columns 4 --pad 0` printed from it then.
+        let recorded = try [UInt8](Data(contentsOf: Self.fixtures.appendingPathComponent("samples-seed11.pgm")))
+        let noise = Generator.noise(count: 4, zSize: trainer.config.zSize, seed: 11)
+        #expect(PGMGrid(columns: 4, pad: 0).encode(trainer.samplingGenerator.generate(noise: noise)) == recorded)
+    }
+
+    /// One more epoch from the version 1 file ends with the weights, optimizer state and
+    /// generator state the earlier code reached resuming the same file.
+    @Test func aVersionOneFileResumesExactly() throws {
+        BLASThreads.set(1)
+        var (trainer, _) = try Checkpoint.read(from: Self.fixtures.appendingPathComponent("notebook-2-epochs.gantry").path)
+        let (expected, _) = try Checkpoint.read(from: Self.fixtures.appendingPathComponent("notebook-3-epochs-resumed.gantry").path)
+        var config = trainer.config
+        config.epochs = 3
+        trainer = GANTrainer(config: config, generator: trainer.generator, discriminator: trainer.discriminator,
+                             generatorOptimizer: trainer.generatorOptimizer, discriminatorOptimizer: trainer.discriminatorOptimizer,
+                             rng: trainer.rng, epochsCompleted: trainer.epochsCompleted)
+        let digits = try Mnist5k.images(.train).images
+        _ = trainer.trainEpoch(on: digits)
+        #expect(trainer.generator == expected.generator && trainer.discriminator == expected.discriminator)
+        #expect(trainer.generatorOptimizer == expected.generatorOptimizer && trainer.rng == expected.rng)
+    }
+
+    /// The notebook's model from scratch trains the bits it trained before the model
+    /// options existed: the same two epochs end where the earlier code's file does.
+    @Test func theNotebookModelTrainsTheSameBitsAsBefore() throws {
+        BLASThreads.set(1)
+        let (expected, _) = try Checkpoint.read(from: Self.fixtures.appendingPathComponent("notebook-2-epochs.gantry").path)
+        var trainer = GANTrainer(config: expected.config)
+        let digits = try Mnist5k.images(.train).images
+        for _ in 0..<2 { _ = trainer.trainEpoch(on: digits) }
+        #expect(trainer.generator == expected.generator && trainer.discriminator == expected.discriminator)
+        #expect(trainer.generatorOptimizer == expected.generatorOptimizer && trainer.rng == expected.rng)
+    }
+}
