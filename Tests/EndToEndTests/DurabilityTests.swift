@@ -15,12 +15,16 @@ extension EndToEndTests {
         ["epochs": 6, "batch_size": 50, "g_hidden": 384, "d_hidden": 384, "seed": 20_240_601, "samples_per_epoch": 4]
     }
 
-    /// The default kernels, then one OpenBLAS core of each tier this CPU runs, forced.
-    static let killNineCores: [String] = [""] + BLASCoreTests.cores.filter { $0.needs.allSatisfy(BLASCoreTests.flags.contains) }.map { $0.names[0] }
+    /// The default kernels, then one OpenBLAS core of each tier this CPU runs, forced;
+    /// and the improved conditional model (dropout masks, fake digits and the averaged
+    /// generator all carried across the kill) on the default kernels.
+    static let killNineCases: [(core: String, model: String)] = [("", "notebook")]
+        + BLASCoreTests.cores.filter { $0.needs.allSatisfy(BLASCoreTests.flags.contains) }.map { ($0.names[0], "notebook") }
+        + [("", "improved, conditional")]
 
     @Test("kill -9 during epoch 3 of 6, restart on two lanes: the job resumes, has epochs 1–6 once each, and ends with an uninterrupted one-lane run's generator",
-          arguments: killNineCores)
-    func killNineResumes(core: String) throws {
+          arguments: killNineCases)
+    func killNineResumes(core: String, model: String) throws {
         if !core.isEmpty {
             // A core this OpenBLAS does not offer is not forced (it would load another).
             let loaded = try BLASCoreTests.report(environment: ["OPENBLAS_CORETYPE": core])["core"] as? String
@@ -30,8 +34,10 @@ extension EndToEndTests {
             try f.start(["blas_threads": 1, "concurrent_jobs": 1], environment: core.isEmpty ? [:] : ["OPENBLAS_CORETYPE": core])
             var api = f.api
             // The reference runs first; the victim waits in the queue behind it.
-            let reference = try api.createJob(Self.resumableJob)
-            let victim = try api.createJob(Self.resumableJob)
+            var spec = Self.resumableJob
+            if model != "notebook" { spec.merge(["model": "improved", "conditional": true, "g_hidden": 256, "d_hidden": 256]) { $1 } }
+            let reference = try api.createJob(spec)
+            let victim = try api.createJob(spec)
             let (referenceLosses, referenceStatus) = try api.followLosses(reference.id, timeout: 120)
             #expect(referenceStatus == "completed")
             #expect(epochNumbers(referenceLosses) == Array(1...6))

@@ -74,6 +74,8 @@ struct CheckpointFile {
         kind = UInt32(try u(4))
         _ = try take(5 * 8 + 4 * 4 + 8)
         epochs = try u(8)
+        // Version 2 on: the model recipe, d_dropout, ema_decay and the conditional flag.
+        if version >= 2 { _ = try take(4 + 4 + 4 + 4) }
         _ = try take(4 * 8 + 2 * (8 + 4 + 4))
         let count = Int(try u(4))
         tensors = []
