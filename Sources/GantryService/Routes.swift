@@ -4,7 +4,7 @@ import HTTPServer
 
 /// Wires the API onto a router: auth before routing on `/v1`, every store-touching
 /// handler on a bounded pool off the connections' queues, images on a smaller one,
-/// errors as JSON, request counting.
+/// errors as JSON, request counting, and the browser dashboard's files outside `/v1`.
 struct Routes {
     let jobs: JobsAPI
     let images: ImagesAPI
@@ -92,6 +92,7 @@ struct Routes {
             HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
                          body: Array(try renderMetrics().utf8))
         }
+        Dashboard.register(on: &router) { metrics.countRequest(status: $0) }
         // On the connection's own queue: it waits behind no pool.
         let problem = self.problem
         router.get("/healthz") { _ in

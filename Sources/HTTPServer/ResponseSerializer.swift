@@ -48,8 +48,9 @@ enum ResponseSerializer {
         }
 
         let bodyAllowed = !status.forbidsBody
-        // A 204 or 1xx must not carry Content-Length (RFC 9110 §8.6); every other response does.
-        if status.code != 204 && !(100..<200).contains(status.code) {
+        // A 204 or 1xx must not carry Content-Length (RFC 9110 §8.6), and a 304's may only
+        // repeat the 200's length, which the handler did not compute; every other response carries it.
+        if status.code != 204 && status.code != 304 && !(100..<200).contains(status.code) {
             head.append(contentsOf: "Content-Length: ".utf8)
             appendDecimal(bodyAllowed ? response.body.count : 0, to: &head)
             head.append(contentsOf: crlf)

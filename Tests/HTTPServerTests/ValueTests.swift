@@ -42,13 +42,18 @@ struct ValueTests {
         #expect(ResponseSerializer.serialize(badName, omitBody: false, keepAlive: true, announceKeepAlive: false, dateLine: []) == nil)
     }
 
-    @Test func headAndNoContentFraming() throws {
+    @Test func headNoContentAndNotModifiedFraming() throws {
         let body = HTTPResponse(body: Array("hello".utf8))
         let head = try #require(ResponseSerializer.serialize(body, omitBody: true, keepAlive: true, announceKeepAlive: true, dateLine: []))
         #expect(String(decoding: head.head, as: UTF8.self) == "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\n")
         let noContent = try #require(ResponseSerializer.serialize(HTTPResponse(status: .noContent, body: [1]), omitBody: false,
                                                                   keepAlive: true, announceKeepAlive: false, dateLine: []))
         #expect(String(decoding: noContent.head, as: UTF8.self) == "HTTP/1.1 204 No Content\r\n\r\n")
+        // A 304 has no body and may only repeat the 200's length (RFC 9110 §8.6), so it carries none.
+        let notModified = try #require(ResponseSerializer.serialize(HTTPResponse(status: .notModified, headers: ["ETag": "\"e\""], body: [1]),
+                                                                    omitBody: false, keepAlive: true, announceKeepAlive: false, dateLine: []))
+        #expect(String(decoding: notModified.head, as: UTF8.self) == "HTTP/1.1 304 Not Modified\r\nETag: \"e\"\r\n\r\n")
+        #expect(notModified.separateBody == nil)
     }
 
     @Test func largeBodiesStayASeparateChunk() throws {
