@@ -17,6 +17,8 @@ const LONG_POLL_SECONDS = 25;
 /** New epochs redraw the latest digits at most this often: sampling costs the daemon a product. */
 const GRID_REFRESH_MS = 2500;
 const GRID = 'count=64&columns=8';
+// A conditional job draws a row of each digit, 0 to 9, 8 of each.
+const DIGIT_ROWS = 'digits=all&columns=8';
 
 export function jobView({ api, main, signal, id, confirm, navigate, notify, problem }) {
   const base = `/v1/jobs/${encodeURIComponent(id)}`;
@@ -107,11 +109,14 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
     if (!job || job.progress.epoch < 1) return;
     const asked = seed;
     try {
-      const headers = await loadLatest(`${base}/samples?${GRID}&seed=${asked}`);
+      const conditional = job.config.conditional === true;
+      const headers = await loadLatest(`${base}/samples?${conditional ? DIGIT_ROWS : GRID}&seed=${asked}`);
       if (!headers) return;
       latestCanvas.dataset.epoch = headers.get('Gantry-Epoch');
       latestCanvas.dataset.seed = String(asked);
-      latestCaption.textContent = `64 new digits from epoch ${headers.get('Gantry-Epoch')}'s generator, noise seed ${asked}.`;
+      latestCaption.textContent = conditional
+        ? `A row of each digit, 0 to 9, from epoch ${headers.get('Gantry-Epoch')}'s generator, noise seed ${asked}.`
+        : `64 new digits from epoch ${headers.get('Gantry-Epoch')}'s generator, noise seed ${asked}.`;
     } catch (error) { report(latestCaption, error); }
   }
 
@@ -120,7 +125,7 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
     if (!best) return;
     const asked = seed;
     try {
-      const headers = await loadBest(`${base}/samples?${GRID}&seed=${asked}&epoch=best`);
+      const headers = await loadBest(`${base}/samples?${job.config.conditional === true ? DIGIT_ROWS : GRID}&seed=${asked}&epoch=best`);
       if (!headers) return;
       bestCanvas.dataset.epoch = headers.get('Gantry-Epoch');
       bestCaption.textContent = `Epoch ${headers.get('Gantry-Epoch')}, the lowest fd (${num(job.quality.best_fd)}), noise seed ${asked}.`;
@@ -162,12 +167,15 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
     const c = job.config;
     const fact = (name, value) => h('div', {}, h('dt', {}, name), h('dd', {}, value));
     facts.replaceChildren(...[
-      fact('dataset', c.dataset), fact('seed', String(c.seed)), fact('batch size', String(c.batch_size)),
+      fact('dataset', c.dataset), fact('model', `${c.model ?? 'notebook'}${c.conditional ? ', conditional' : ''}`),
+      fact('seed', String(c.seed)), fact('batch size', String(c.batch_size)),
       fact('hidden units (G / D)', `${c.g_hidden} / ${c.d_hidden}`), fact('learning rate', String(c.learning_rate)),
       fact('scored every', p.eval_every ? `${p.eval_every} epochs` : (c.eval_every === 0 ? 'never' : String(c.eval_every))),
       fact('images per second', p.images_per_second ? Math.round(p.images_per_second).toLocaleString('en') : '–'),
       fact('created', `${age(job.created_at)}`), fact('finished', job.finished_at ? age(job.finished_at) : '–'),
       fact('best fd', job.quality?.best_epoch ? `${num(job.quality.best_fd)} at epoch ${job.quality.best_epoch}` : '–'),
+      ...(c.conditional ? [fact('digits drawn as asked', typeof job.quality?.conditional_accuracy === 'number'
+        ? `${(job.quality.conditional_accuracy * 100).toFixed(1)}%` : '–')] : []),
     ]);
     cancelButton.hidden = finished;
     deleteButton.hidden = !finished;
