@@ -6,8 +6,8 @@ import Testing
 /// (`Tests/Browser/dashboard.py`) against the real daemon. The script prints one
 /// `ok:` line per check and the path of every screenshot; the test fails with its
 /// whole output when it exits non-zero. Screenshots go to `$GANTRY_SCREENSHOTS`
-/// when set, else to a fresh `/tmp/gantry-e2e-dashboard-shots-*` folder that is kept
-/// and printed. `GANTRY_DASHBOARD_EPOCHS` sets the first job's epochs (default 200).
+/// when set, else to `screenshots/` in the test's folder, which is kept (and printed)
+/// when the test fails or `GANTRY_E2E_KEEP=1`, like every end-to-end test's folder. `GANTRY_DASHBOARD_EPOCHS` sets the first job's epochs (default 200).
 extension EndToEndTests {
     static let browserNeed = "Chromium, chromedriver and Python's selenium (scripts/setup installs chromium, chromium-driver, python3-selenium)"
 
@@ -56,7 +56,7 @@ extension EndToEndTests {
 
     /// Runs the Selenium script against `f`'s daemon; throws with its output unless it exits 0.
     private func runBrowser(_ f: Fixture, _ arguments: [String], label: String, timeout: Double) throws {
-        let folder = Self.screenshotFolder()
+        let folder = Self.screenshotFolder(in: f)
         let script = Paths.repository.appendingPathComponent("Tests/Browser/dashboard.py").path
         let browser = try Child(label: label, executable: "/usr/bin/python3",
                                 arguments: [script, "--url", "http://127.0.0.1:\(f.port)", "--screenshots", folder.path] + arguments,
@@ -73,12 +73,10 @@ extension EndToEndTests {
     static let dashboardPaths = ["/", "/ui/style.css", "/ui/icon.svg", "/ui/app.js", "/ui/api.js", "/ui/dom.js", "/ui/pgm.js",
                                  "/ui/chart.js", "/ui/jobs.js", "/ui/job-form.js", "/ui/job.js"]
 
-    private static func screenshotFolder() -> URL {
-        if let chosen = ProcessInfo.processInfo.environment["GANTRY_SCREENSHOTS"], !chosen.isEmpty {
-            let url = URL(fileURLWithPath: chosen)
-            try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            return url
-        }
-        return Paths.temporaryDirectory("dashboard-shots")
+    private static func screenshotFolder(in f: Fixture) -> URL {
+        let chosen = ProcessInfo.processInfo.environment["GANTRY_SCREENSHOTS"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        let url = chosen ?? f.root.appendingPathComponent("screenshots")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
     }
 }
