@@ -45,6 +45,11 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
         ),
+        .systemLibrary(
+            name: "CGantryPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
 
         .target(
             name: "Linalg",
@@ -68,7 +73,7 @@ let package = Package(
         .target(
             name: "GantryService",
             dependencies: [
-                "Linalg", "GAN", "MNIST", "HTTPServer",
+                "Linalg", "GAN", "MNIST", "HTTPServer", "CGantryPQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -88,7 +93,7 @@ let package = Package(
         .testTarget(name: "MNISTTests", dependencies: ["MNIST", "GantryTestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "GantryTestSupport"]),
         .testTarget(name: "GantryServiceTests", dependencies: [
-            "GantryService", "GAN", "HTTPServer", "MNIST", .product(name: "GRDB", package: "GRDB.swift"),
+            "GantryService", "GAN", "HTTPServer", "MNIST", "GantryTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Shared by the test targets that run the `gantry` binary as a child.

@@ -259,22 +259,8 @@ public final class SQLiteJobStore: JobStore {
 
     // MARK: Rows
 
-    /// A job with its latest epoch (`l_`), its best-`fd` epoch (`b_`) and its latest
-    /// evaluated epoch (`e_`), each joined through the (job_id, epoch) primary key.
-    static let selectJob: String = {
-        func columns(_ table: String, _ prefix: String) -> String {
-            EpochRow.columns.map { "\(table).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
-        }
-        return """
-            SELECT j.*, \(columns("l", "l_")), \(columns("b", "b_")), \(columns("e", "e_"))
-            FROM jobs j
-            LEFT JOIN epochs l ON l.job_id = j.id AND l.epoch = j.epochs_completed
-            LEFT JOIN epochs b ON b.job_id = j.id AND b.epoch =
-                (SELECT epoch FROM epochs WHERE job_id = j.id AND fd IS NOT NULL ORDER BY fd ASC, epoch ASC LIMIT 1)
-            LEFT JOIN epochs e ON e.job_id = j.id AND e.epoch =
-                (SELECT MAX(epoch) FROM epochs WHERE job_id = j.id AND fd IS NOT NULL)
-            """
-    }()
+    /// The joined job query, shared with the PostgreSQL store.
+    static var selectJob: String { JobRow.select }
 
     static func losses(from row: Row, prefix: String = "") throws -> EpochLosses? {
         try EpochRow.losses(from: row, prefix: prefix)

@@ -1,18 +1,12 @@
 import Foundation
 import GAN
-import GRDB
 import Testing
 @testable import GantryService
 
-/// The store against a real SQLite file in a temporary folder.
+/// The store contract, run against every store: a real SQLite file in a temporary
+/// folder and a real PostgreSQL server (`StoreKind`). What only SQLite has (its
+/// pragmas, its older schemas) is in `SQLiteJobStoreTests`.
 @Suite struct JobStoreTests {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-store-\(UUID())").path
-
-    func makeStore() throws -> SQLiteJobStore {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try SQLiteJobStore(path: directory + "/gantry.sqlite")
-    }
-
     func job(_ id: String, status: JobStatus = .queued, key: String? = nil) -> Job {
         Job(id: id, status: status, createdAt: Date(), startedAt: nil, finishedAt: nil, config: JobConfig(), epochsCompleted: 0,
             stepsPerEpoch: nil, imagesPerSecond: nil, latest: nil, error: nil, idempotencyKey: key, requestHash: "h")
@@ -22,17 +16,18 @@ import Testing
         EpochLosses(epoch: epoch, dLoss: 1, gLoss: 2, dLossReal: 0.5, dLossFake: 0.5, dRealMean: 0.7, dFakeMean: 0.3, seconds: 0.1, steps: 40)
     }
 
-    @Test func jobsAndEpochsPersistAcrossReopening() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    @Test(arguments: StoreKind.allCases) func jobsAndEpochsPersistAcrossReopening(kind: StoreKind) throws {
+        let made = try kind.make()
+        defer { made.cleanup() }
         do {
-            let store = try makeStore()
+            let store = try made.open()
             try store.insert(job("aaa"))
             try store.insert(job("bbb", key: "k1"))
             try store.setStatus("aaa", .running, startedAt: Date())
             try store.recordEpoch("aaa", losses(1), imagesPerSecond: 1000)
             try store.recordEpoch("aaa", losses(2), imagesPerSecond: 1100)
         }
-        let store = try SQLiteJobStore(path: directory + "/gantry.sqlite")
+        let store = try made.open()
         let a = try #require(try store.job(id: "aaa"))
         #expect(a.status == .running && a.epochsCompleted == 2 && a.latest?.epoch == 2 && a.imagesPerSecond == 1100)
         #expect(try store.jobs().map(\.id) == ["bbb", "aaa"])
@@ -50,9 +45,10 @@ import Testing
         return record
     }
 
-    @Test func scoresRoundTripAndTheBestIsTheLowestFDEarliestOnTies() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try makeStore()
+    @Test(arguments: StoreKind.allCases) func scoresRoundTripAndTheBestIsTheLowestFDEarliestOnTies(kind: StoreKind) throws {
+        let made = try kind.make()
+        defer { made.cleanup() }
+        let store = try made.open()
         try store.insert(job("aaa"))
         #expect(try store.job(id: "aaa")?.best == nil)
         try store.recordEpoch("aaa", losses(1), imagesPerSecond: 1)
@@ -75,29 +71,10 @@ import Testing
         #expect(try store.job(id: "aaa")?.best?.epoch == 2)
     }
 
-    @Test func aDatabaseFromBeforeQualityScoresIsMigratedWithItsEpochs() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        do {
-            let old = try DatabaseQueue(path: directory + "/gantry.sqlite")
-            try SQLiteJobStore.migrator.migrate(old, upTo: "v1: jobs and epochs")
-            try old.write { db in
-                try db.execute(sql: """
-                    INSERT INTO jobs (id, status, created_at, config, epochs_completed) VALUES ('old', 'completed', 0, ?, 1);
-                    INSERT INTO epochs VALUES ('old', 1, 1, 2, 0.5, 0.5, 0.7, 0.3, 0.1, 40);
-                    """, arguments: [String(decoding: try JSONEncoder().encode(JobConfig()), as: UTF8.self)])
-            }
-        }
-        let store = try SQLiteJobStore(path: directory + "/gantry.sqlite")
-        let old = try #require(try store.job(id: "old"))
-        #expect(old.latest == losses(1) && old.best == nil && old.lastEvaluated == nil)
-        try store.recordEpoch("old", evaluated(2, fd: 12), imagesPerSecond: 1)
-        #expect(try store.job(id: "old")?.best?.epoch == 2)
-    }
-
-    @Test func anEpochIsRecordedAtMostOnce() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try makeStore()
+    @Test(arguments: StoreKind.allCases) func anEpochIsRecordedAtMostOnce(kind: StoreKind) throws {
+        let made = try kind.make()
+        defer { made.cleanup() }
+        let store = try made.open()
         try store.insert(job("aaa"))
         try store.recordEpoch("aaa", losses(1), imagesPerSecond: 1)
         #expect(throws: (any Error).self) { try store.recordEpoch("aaa", losses(1), imagesPerSecond: 1) }
@@ -111,30 +88,14 @@ import Testing
         #expect(try store.epochs(of: "aaa").isEmpty)
     }
 
-    /// WAL with its index in memory (no `-shm` file mapped, which a full or immutable
-    /// disk turns into SIGBUS), commits synced, and a second process's store refused.
-    @Test func databaseIsWriteAheadExclusiveAndSynced() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try makeStore()
-        try store.insert(job("aaa"))
-        let (mode, locking, synchronous) = try store.database.read { db in
-            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try String.fetchOne(db, sql: "PRAGMA locking_mode"),
-             try Int.fetchOne(db, sql: "PRAGMA synchronous"))
-        }
-        #expect(mode == "wal" && locking == "exclusive" && synchronous == 2)
-        #expect(FileManager.default.fileExists(atPath: directory + "/gantry.sqlite-wal"))
-        #expect(!FileManager.default.fileExists(atPath: directory + "/gantry.sqlite-shm"))
-        // Another opener (as a second daemon on this folder would be) cannot read or write.
-        #expect(throws: StoreFailure.self) { try SQLiteJobStore(path: directory + "/gantry.sqlite").jobs() }
-    }
-
     /// An epoch row is `EpochLosses`' own Codable form: the record's keys and the table's
     /// columns are the same set, so a new field is one edit there plus its migration
     /// (this fails until the migration adds the column). The round trip keeps every value.
-    @Test func epochRowsAreTheRecordsCodableForm() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try makeStore()
-        let columns = try store.database.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(epochs)").map { $0["name"] as String } }
+    @Test(arguments: StoreKind.allCases) func epochRowsAreTheRecordsCodableForm(kind: StoreKind) throws {
+        let made = try kind.make()
+        defer { made.cleanup() }
+        let store = try made.open()
+        let columns = try made.columns(store, "epochs")
         #expect(Set(columns) == Set(EpochRow.columns + ["job_id"]))
         try store.insert(job("aaa"))
         let record = evaluated(1, fd: 12.5)
@@ -147,10 +108,11 @@ import Testing
     /// A job row is `Job`'s Codable form in the same way: its coding keys are the
     /// `jobs` table's columns (less the insertion order `seq`), and every stored field
     /// survives the round trip through the database.
-    @Test func jobRowsAreTheJobsCodableForm() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try makeStore()
-        let columns = try store.database.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(jobs)").map { $0["name"] as String } }
+    @Test(arguments: StoreKind.allCases) func jobRowsAreTheJobsCodableForm(kind: StoreKind) throws {
+        let made = try kind.make()
+        defer { made.cleanup() }
+        let store = try made.open()
+        let columns = try made.columns(store, "jobs")
         #expect(Set(columns) == Set(Job.CodingKeys.allCases.map(\.rawValue) + ["seq"]))
         var config = JobConfig()
         config.dataset = "mnist5k"
@@ -163,8 +125,5 @@ import Testing
         try store.insert(stored)
         #expect(store.cachedJob(id: "aaa") == nil)  // so the next read is the database's
         #expect(try store.job(id: "aaa") == stored)
-        // Times stay seconds since 1970 in a REAL column, as the first schema stored them.
-        let createdAt = try store.database.read { db in try DatabaseValue.fetchOne(db, sql: "SELECT created_at FROM jobs") }
-        #expect(createdAt?.storage == .double(1_700_000_000.25))
     }
 }
