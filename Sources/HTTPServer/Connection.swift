@@ -272,31 +272,8 @@ final class Connection: ResponseSink, @unchecked Sendable {
                             startedAt: accessLog == nil ? 0 : Connection.now())
         phase = .handling
 
-        if let refusal = router.refusal(for: request) {
-            complete(refusal, requestID: id)
-            return
-        }
-        switch router.resolve(method: request.method, path: request.path, segments: request.pathSegments) {
-        case .notFound:
-            complete(HTTPError(.notFound, code: "not_found", message: "no route for \(request.path)").response, requestID: id)
-        case .methodNotAllowed(let allow):
-            let list = allow.map(\.rawValue).joined(separator: ", ")
-            complete(HTTPError(.methodNotAllowed, code: "method_not_allowed",
-                               message: "\(request.method) is not allowed here; use \(list)",
-                               headers: ["Allow": list]).response, requestID: id)
-        case .handler(let handler, let parameters):
-            var request = request
-            request.pathParameters = parameters
-            let responder = Responder(sink: self, requestID: id)
-            var thrown: (any Error)?
-            do {
-                try handler(request, responder)
-            } catch {
-                thrown = error
-            }
-            if let response = responder.handlerReturned(thrown: thrown) {
-                complete(response, requestID: id)
-            }
+        if let response = router.dispatch(request, to: Responder(sink: self, requestID: id)) {
+            complete(response, requestID: id)
         }
     }
 
