@@ -6,7 +6,7 @@ import Linalg
 ///
 /// All buffers a step touches are allocated once, here; a step allocates nothing.
 public struct GANTrainer: Sendable {
-    public let config: TrainingConfig
+    public private(set) var config: TrainingConfig
     public internal(set) var generator: Generator
     public internal(set) var discriminator: Discriminator
     /// The exponential moving average of the generator's weights (`config.emaDecay`),
@@ -33,7 +33,7 @@ public struct GANTrainer: Sendable {
         self.init(config: config, generator: generator, discriminator: discriminator,
                   generatorOptimizer: Self.adam(for: config, generator: generator),
                   discriminatorOptimizer: Self.adam(for: config, discriminator: discriminator),
-                  rng: rng, epochsCompleted: 0, averagedGenerator: config.emaDecay > 0 ? generator : nil)
+                  rng: rng, epochsCompleted: 0)
     }
 
     /// A model restored from saved state (a checkpoint).
@@ -141,6 +141,13 @@ public struct GANTrainer: Sendable {
         averagedGenerator = average
     }
 
+    /// Sets the run's length to `epochs` in all, as a resume that extends a run does;
+    /// nothing else changes.
+    public mutating func extend(toEpochs epochs: Int) {
+        precondition(epochs >= epochsCompleted, "\(epochs) epochs is fewer than the \(epochsCompleted) already trained")
+        config.epochs = epochs
+    }
+
     /// A copy to read from (sample, save) while this trainer goes on training: it
     /// holds no threads, so the next step here does not start new ones.
     public func snapshot() -> GANTrainer {
@@ -184,15 +191,21 @@ public struct GANTrainer: Sendable {
                 return nil
             }
             let indices = workspace.order[(s * batch)..<((s + 1) * batch)]
+            let z = config.zSize
             workspace.withBlocks { work in
                 let noise = work[.noise]
-                guard let labels, config.conditional else {
+                guard config.conditional else {
                     return rng.fillSymmetricUniform(UnsafeMutableBufferPointer(start: noise.base, count: noise.rows * noise.columns))
                 }
-                let z = config.zSize
                 for r in 0..<batch { rng.fillSymmetricUniform(UnsafeMutableBufferPointer(start: noise.row(r), count: z)) }
-                let fake = (0..<batch).map { _ in rng.nextIndex(below: TrainingConfig.labelCount) }
-                Self.writeLabels(work, batch: batch, zSize: z, real: { Int(labels[indices[indices.startIndex + $0]]) }, fake: { fake[$0] })
+            }
+            if let labels, config.conditional {
+                // Drawn into the workspace's buffer: a step allocates nothing.
+                for r in 0..<batch { workspace.fakeLabels[r] = rng.nextIndex(below: TrainingConfig.labelCount) }
+                let fake = workspace.fakeLabels
+                workspace.withBlocks { work in
+                    Self.writeLabels(work, batch: batch, zSize: z, real: { Int(labels[indices[indices.startIndex + $0]]) }, fake: { fake[$0] })
+                }
             }
             exclusive { lanes in record.add(runStep(lanes: lanes, drawing: images, indices: indices)) }
             afterStep(s + 1, steps)

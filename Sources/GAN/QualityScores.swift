@@ -71,8 +71,7 @@ public enum QualityScores {
         var counts = [Int](repeating: 0, count: probabilities.columns)
         var confident = 0
         for r in 0..<probabilities.rows {
-            var best = 0
-            for c in 1..<probabilities.columns where probabilities[r, c] > probabilities[r, best] { best = c }
+            let best = likeliestClass(probabilities, row: r)
             counts[best] += 1
             if probabilities[r, best] >= confidence { confident += 1 }
         }
@@ -82,13 +81,15 @@ public enum QualityScores {
     /// The share of rows whose most probable class is the one `labels` asked for.
     public static func agreement(_ probabilities: Matrix, labels: [Int]) -> Double {
         precondition(labels.count == probabilities.rows, "\(labels.count) labels for \(probabilities.rows) rows")
-        var agreeing = 0
-        for r in 0..<probabilities.rows {
-            var best = 0
-            for c in 1..<probabilities.columns where probabilities[r, c] > probabilities[r, best] { best = c }
-            if best == labels[r] { agreeing += 1 }
-        }
+        let agreeing = (0..<probabilities.rows).filter { likeliestClass(probabilities, row: $0) == labels[$0] }.count
         return Double(agreeing) / Double(max(probabilities.rows, 1))
+    }
+
+    /// The column of row `r`'s largest probability (the first of equals).
+    static func likeliestClass(_ probabilities: Matrix, row r: Int) -> Int {
+        var best = 0
+        for c in 1..<probabilities.columns where probabilities[r, c] > probabilities[r, best] { best = c }
+        return best
     }
 }
 

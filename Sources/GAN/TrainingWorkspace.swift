@@ -24,6 +24,8 @@ struct TrainingWorkspace: Sendable {
     private let shapes: [(rows: Int, columns: Int)]
     private let offsets: [Int]
     var order: [Int] = []
+    /// The digits a conditional step asks G for, one per batch row (unused otherwise).
+    var fakeLabels: [Int]
 
     init(config: TrainingConfig) {
         let b = config.batchSize, p = TrainingConfig.imagePixels, z = config.generatorInputs, g = config.gHidden, d = config.dHidden
@@ -46,6 +48,7 @@ struct TrainingWorkspace: Sendable {
             end += (shape.rows * shape.columns + 15) / 16 * 16
         }
         self.offsets = offsets
+        fakeLabels = [Int](repeating: 0, count: config.conditional ? b : 0)
         arena = [Float](repeating: 0, count: end + 16)
     }
 

@@ -39,14 +39,9 @@ struct TrainCommand: ParsableCommand {
         let checkpointPath = (checkpointDir as NSString).appendingPathComponent("checkpoint.gantry")
         var trainer: GANTrainer
         if resume, FileManager.default.fileExists(atPath: checkpointPath) {
-            let restored: GANTrainer
-            do { restored = try Checkpoint.read(from: checkpointPath).trainer } catch { throw CommandFailure("\(checkpointPath): \(error)") }
-            var config = restored.config
-            config.epochs = max(epochs, restored.epochsCompleted)
-            trainer = GANTrainer(config: config, generator: restored.generator, discriminator: restored.discriminator,
-                                 generatorOptimizer: restored.generatorOptimizer, discriminatorOptimizer: restored.discriminatorOptimizer,
-                                 rng: restored.rng, epochsCompleted: restored.epochsCompleted, averagedGenerator: restored.averagedGenerator)
-            print("Resuming from \(checkpointPath) after epoch \(trainer.epochsCompleted) (seed \(config.seed))")
+            do { trainer = try Checkpoint.read(from: checkpointPath).trainer } catch { throw CommandFailure("\(checkpointPath): \(error)") }
+            trainer.extend(toEpochs: max(epochs, trainer.epochsCompleted))
+            print("Resuming from \(checkpointPath) after epoch \(trainer.epochsCompleted) (seed \(trainer.config.seed))")
         } else {
             if resume { print("No checkpoint at \(checkpointPath): starting from scratch") }
             trainer = GANTrainer(config: try model.config(epochs: epochs))

@@ -19,6 +19,10 @@ extension EndToEndTests {
         while (try? handle.write(contentsOf: block)) != nil {}
     }
 
+    /// A job whose epochs take seconds (2,048 hidden units): no epoch ends, and no write
+    /// of its own fails it, while a test breaks the state folder under it.
+    static var endlessJob: [String: Any] { ["epochs": 10_000, "g_hidden": 2048, "d_hidden": 2048, "eval_every": 0, "samples_per_epoch": 1, "seed": 1] }
+
     @Test("state folder full: cancel, delete, show, list, create, metrics and healthz each answer within a second; the daemon recovers when space returns and stops on SIGTERM",
           .needs(Fixture.tmpfsNeed, Fixture.tmpfsAvailable))
     func aFailingStoreHangsNothing() throws {
@@ -31,7 +35,7 @@ extension EndToEndTests {
             let api = f.api
             // A's epochs take seconds (2,048 hidden units), so no epoch ends, and no write
             // fails it, while the disk is full and B, queued behind it, is cancelled.
-            let a = try api.createJob(["epochs": 10_000, "g_hidden": 2048, "d_hidden": 2048, "eval_every": 0, "samples_per_epoch": 1, "seed": 1])
+            let a = try api.createJob(Self.endlessJob)
             try api.waitFor(a.id, timeout: 60, what: "training") { $0.progress["phase"] as? String == "training" }
             let b = try api.createJob(["epochs": 1, "eval_every": 0, "seed": 2])
             let c = try api.createJob(["epochs": 1, "eval_every": 0, "seed": 3])
@@ -125,7 +129,7 @@ extension EndToEndTests {
             f.stateDir = state
             try f.start()
             let api = f.api
-            let a = try api.createJob(["epochs": 10_000, "g_hidden": 2048, "d_hidden": 2048, "eval_every": 0, "samples_per_epoch": 1, "seed": 1])
+            let a = try api.createJob(Self.endlessJob)
             try api.waitFor(a.id, timeout: 60, what: "training") { $0.progress["phase"] as? String == "training" }
             let b = try api.createJob(["epochs": 1, "eval_every": 0, "seed": 2])
             #expect(Fixture.run("/usr/bin/chattr", ["-R", "+i", state.path]) == 0)

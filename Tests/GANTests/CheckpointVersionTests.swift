@@ -61,11 +61,7 @@ import Testing
         BLASThreads.set(1)
         var (trainer, _) = try Checkpoint.read(from: Self.fixtures.appendingPathComponent("notebook-2-epochs.gantry").path)
         let (expected, _) = try Checkpoint.read(from: Self.fixtures.appendingPathComponent("notebook-3-epochs-resumed.gantry").path)
-        var config = trainer.config
-        config.epochs = 3
-        trainer = GANTrainer(config: config, generator: trainer.generator, discriminator: trainer.discriminator,
-                             generatorOptimizer: trainer.generatorOptimizer, discriminatorOptimizer: trainer.discriminatorOptimizer,
-                             rng: trainer.rng, epochsCompleted: trainer.epochsCompleted)
+        trainer.extend(toEpochs: 3)
         let digits = try Mnist5k.images(.train).images
         _ = trainer.trainEpoch(on: digits)
         #expect(trainer.generator == expected.generator && trainer.discriminator == expected.discriminator)

@@ -57,8 +57,7 @@ import GAN
         let (_, logitGradient) = sigmoidLoss(da.logits, label: 1)
         var dHidden = Matrix(rows: batch, columns: 4), inputGradient = Matrix(rows: batch, columns: 794)
         discriminator.inputGradient(activations: da, logitGradient: logitGradient, hiddenGradient: &dHidden, into: &inputGradient)
-        var imageGradient = Matrix(rows: batch, columns: 784), gHidden = Matrix(rows: batch, columns: units)
-        for r in 0..<batch { for c in 0..<784 { imageGradient[r, c] = inputGradient[r, c] } }
+        var imageGradient = leadingColumns(inputGradient, 784), gHidden = Matrix(rows: batch, columns: units)
         generator.backward(noise: noise, activations: ga, imageGradient: &imageGradient, hiddenGradient: &gHidden)
 
         let zd = Reference.matrix(noise), o = Reference.weights(generator.output)

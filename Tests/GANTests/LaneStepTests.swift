@@ -117,8 +117,7 @@ import Testing
         var gHidden = Matrix(rows: b, columns: config.gHidden)
         d.inputGradient(activations: fa, logitGradient: fakeGradient, hiddenGradient: &fHidden, into: &inputGradient, dropout: masks.1)
         // The image's part of D's input gradient (the labels are constants).
-        var imageGradient = Matrix(rows: b, columns: 784)
-        for r in 0..<b { for c in 0..<784 { imageGradient[r, c] = inputGradient[r, c] } }
+        var imageGradient = leadingColumns(inputGradient, 784)
         g.backward(noise: gInput, activations: ga, imageGradient: &imageGradient, hiddenGradient: &gHidden)
         expectSameGradients([trainer.generator.hidden, trainer.generator.output], [g.hidden, g.output], "G")
         update(&gAdam, &g.hidden, &g.output)

@@ -88,3 +88,10 @@ func randomMatrix(rows: Int, columns: Int, scale: Float = 1, seed: UInt64) -> Ma
 func close(_ a: Double, _ b: Double, tolerance: Double = 2e-3, floor: Double = 1e-5) -> Bool {
     abs(a - b) <= tolerance * max(abs(a), abs(b)) + floor
 }
+
+/// Columns `0..<columns` of `m`: the image's part of a conditional D's input gradient.
+func leadingColumns(_ m: Matrix, _ columns: Int) -> Matrix {
+    var out = Matrix(rows: m.rows, columns: columns)
+    for r in 0..<m.rows { for c in 0..<columns { out[r, c] = m[r, c] } }
+    return out
+}
