@@ -94,7 +94,7 @@ public final class GantryDaemon: Sendable {
                 logger.notice("store: PostgreSQL at \(config.store.redacted), node \(config.nodeName), leases of \(config.leaseSeconds) s")
                 return store
             } catch {
-                let message = "cannot reach the PostgreSQL store at \(config.store.redacted) (\(error)); retrying in \(delay) s"
+                let message = "cannot reach the PostgreSQL store at \(config.store.redacted) (\(error)); retrying in \(String(format: "%.1f", delay)) s"
                 logger.error("\(message)")
                 status(message)
                 Thread.sleep(forTimeInterval: delay)

@@ -38,6 +38,9 @@ final class PostgresConnection {
     /// Notices ("relation already exists, skipping") would go to stderr; a statement
     /// that runs longer than 30 s (a lock never released) fails instead of hanging a call.
     private func configureSession() throws(PostgresError) {
+        // libpq prints server notices (and the FATAL a server sends as it shuts down) to
+        // stderr by default; the calls that matter report their errors themselves.
+        if let connection { PQsetNoticeProcessor(connection, { _, _ in }, nil) }
         _ = try execute("SET client_min_messages = warning")
         _ = try execute("SET statement_timeout = '30s'")
     }
@@ -48,6 +51,15 @@ final class PostgresConnection {
     var isBroken: Bool {
         guard let connection else { return true }
         return PQstatus(connection) != CONNECTION_OK
+    }
+
+    /// Notices whether the server closed this idle connection (it restarted, or ended the
+    /// session): anything readable on an idle connection is its goodbye. Afterwards
+    /// `isBroken` tells the truth, so a pool can reconnect before lending it out.
+    func checkIdle() {
+        guard let connection else { return }
+        var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+        if poll(&descriptor, 1, 0) > 0 { _ = PQconsumeInput(connection) }
     }
 
     /// Reconnects with the same settings, or throws libpq's reason.

@@ -26,6 +26,7 @@ final class PostgresPool: @unchecked Sendable {
     func with<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         let connection = try borrow()
         defer { giveBack(connection) }
+        connection.checkIdle()
         if connection.isBroken { try connection.reconnect() }
         return try body(connection)
     }

@@ -15,7 +15,7 @@ extension Scheduler {
         do {
             ids = try leases.claim(limit: free, includingOwn: includingOwn)
         } catch {
-            logger.warning("cannot claim jobs: \(error); trying again in \(Self.renewInterval(leases))", metadata: [:])
+            logger.warning("cannot claim jobs: \(error); trying again in \(String(format: "%.1f", Self.renewInterval(leases))) s", metadata: [:])
             return
         }
         lock.withLock { claimedOnce = true }

@@ -127,7 +127,7 @@ extension Scheduler {
                 return try artifacts.commit(commit, job: id)
             } catch let failure as StoreFailure {
                 guard Date().addingTimeInterval(delay) < deadline, !active.shouldStop else { throw failure }
-                logger.warning("job \(id): cannot record epoch \(commit.record.epoch) (\(failure)); trying again in \(delay) s",
+                logger.warning("job \(id): cannot record epoch \(commit.record.epoch) (\(failure)); trying again in \(String(format: "%.1f", delay)) s",
                                metadata: ["job": "\(id)"])
                 Thread.sleep(forTimeInterval: delay)
                 delay = min(delay * 2, 2)

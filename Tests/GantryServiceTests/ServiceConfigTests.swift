@@ -36,6 +36,22 @@ import Testing
         #expect(throws: ConfigError.self) { try ServiceConfig.load(path: nil, environment: ["GANTRY_BLAS_CORE": "Skylake"]) }
     }
 
+    /// The store is SQLite unless the file or `GANTRY_STORE_URL` names a PostgreSQL
+    /// database; the URL may live in the environment only, and the node's name
+    /// defaults to the host and port.
+    @Test func storeFromFileAndEnvironment() throws {
+        #expect(try ServiceConfig.load(path: nil, environment: [:]).store == .sqlite)
+        let url = "postgres://gantry:secret@db:5432/gantry?sslmode=require"
+        #expect(try ServiceConfig.load(path: nil, environment: ["GANTRY_STORE_URL": url]).store == .postgres(url: url))
+        let path = try write(#"{"store": {"kind": "postgres"}, "node": "n1", "lease_seconds": 4.5}"#)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let config = try ServiceConfig.load(path: path, environment: ["GANTRY_STORE_URL": url])
+        #expect(config.store == .postgres(url: url) && config.nodeName == "n1" && config.leaseSeconds == 4.5)
+        #expect(config.store.redacted == "postgres://gantry:***@db:5432/gantry?sslmode=require")
+        #expect(try ServiceConfig.load(path: nil, environment: ["GANTRY_PORT": "9001"]).nodeName.hasSuffix(":9001"))
+        #expect(try ServiceConfig.load(path: nil, environment: ["GANTRY_NODE": "n2"]).nodeName == "n2")
+    }
+
     @Test func theRepositoryConfigFileLoads() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("config/gantry.json").path
@@ -52,6 +68,9 @@ import Testing
 
     @Test(arguments: [
         (#"{"listne": {}}"#, "listne"), (#"{"listen": {"prot": 1}}"#, "listen.prot"), (#"{"concurrent_jobs": 0}"#, "concurrent_jobs"),
+        (#"{"store": {"kind": "mysql"}}"#, "store.kind"), (#"{"store": {"kind": "postgres"}}"#, "store.url"),
+        (#"{"store": {"kind": "postgres", "url": "mysql://x"}}"#, "store.url"), (#"{"store": {"kind": "sqlite", "url": "postgres://x"}}"#, "store.url"),
+        (#"{"lease_seconds": 0}"#, "lease_seconds"), (#"{"node": ""}"#, "node"),
         (#"{"blas_threads": "two"}"#, "blas_threads"), (#"{"blas_core": "fast"}"#, "blas_core"), (#"{"limits": {"max_body_bytes": -1}}"#, "limits"), (#"not json"#, "JSON"),
     ])
     func errorsNameTheFileAndTheKey(json: String, key: String) throws {
