@@ -13,6 +13,7 @@ final class ActiveJob: @unchecked Sendable {
     let statusWrites = NSLock()
     private var cancelRequested = false
     private var shutdownRequested = false
+    private var leaseLost = false
     private var step = 0
     private var steps = 0
     private var phase = JobPhase.queued
@@ -62,7 +63,14 @@ final class ActiveJob: @unchecked Sendable {
     var shouldStop: Bool {
         lock.lock()
         defer { lock.unlock() }
-        return cancelRequested || shutdownRequested
+        return cancelRequested || shutdownRequested || leaseLost
+    }
+
+    /// Whether another node took the job: the run must write nothing more for it.
+    var hasLostLease: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return leaseLost
     }
 
     var isCancelled: Bool {
@@ -73,6 +81,7 @@ final class ActiveJob: @unchecked Sendable {
 
     func requestCancel() { locked { cancelRequested = true } }
     func requestShutdown() { locked { shutdownRequested = true } }
+    func requestLeaseLoss() { locked { leaseLost = true } }
     func setStep(_ step: Int, of steps: Int) { locked { self.step = step; self.steps = steps } }
     func setPhase(_ phase: JobPhase, fraction: Double? = 0) { locked { self.phase = phase; phaseFraction = fraction } }
     func setPhaseFraction(_ fraction: Double) { locked { phaseFraction = fraction } }

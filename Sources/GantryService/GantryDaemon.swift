@@ -24,22 +24,40 @@ public final class GantryDaemon: Sendable {
         // A job splits its steps into `blas_threads` lanes; OpenBLAS runs each lane's
         // products (and samples', evaluations') on the calling thread.
         BLASThreads.set(1)
-        let databasePath = (state as NSString).appendingPathComponent("gantry.sqlite")
-        store = try SQLiteJobStore(path: databasePath)
-        let files = JobFiles(stateDirectory: state)
-        try StateCheck(store: store, files: files, databasePath: databasePath, logger: logger).run()
+        notifier = EpochNotifier()
+        let artifacts: any JobArtifacts
+        switch config.store {
+        case .sqlite:
+            let databasePath = (state as NSString).appendingPathComponent("gantry.sqlite")
+            store = try SQLiteJobStore(path: databasePath)
+            let files = JobFiles(stateDirectory: state)
+            try StateCheck(store: store, files: files, databasePath: databasePath, logger: logger).run()
+            artifacts = FileArtifacts(files: files, store: store)
+        case .postgres:
+            let shared = Self.connect(config, logger: logger, status: status)
+            store = shared
+            artifacts = shared
+        }
         let cache = DatasetCache(stateDirectory: state, datasets: config.datasets, downloader: Downloader(options: config.download))
         let gate = BLASGate()
-        notifier = EpochNotifier()
         let references = QualityReferences(datasets: cache, gate: gate, logger: logger)
-        scheduler = Scheduler(store: store, files: files, datasets: cache, references: references, gate: gate, notifier: notifier,
+        scheduler = Scheduler(store: store, artifacts: artifacts, datasets: cache, references: references, gate: gate, notifier: notifier,
                               maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, lanes: config.lanes,
                               logger: logger, status: status)
-        let metrics = Metrics(blas: blas)
+        let metrics = Metrics(blas: blas, node: config.nodeName, store: config.store)
+        if let shared = store as? PostgresJobStore {
+            // Another node's write: wake this node's long-polls on the job, and look for
+            // work if a slot is free (a job was queued or a node gave one up).
+            let (scheduler, notifier) = (self.scheduler, self.notifier)
+            shared.observeChanges { id in
+                if !id.isEmpty { notifier.notify(id) }
+                if scheduler.freeSlots > 0 { DispatchQueue.global().async { scheduler.pump() } }
+            }
+        }
         let auth = try config.authTokenFile.map(BearerAuth.init(tokenFile:))
         let jobs = JobsAPI(scheduler: scheduler, references: references, store: store, notifier: notifier, datasets: Set(config.datasets.keys),
                            memoryBudgetBytes: config.memoryBudgetBytes)
-        let images = ImagesAPI(scheduler: scheduler, store: store, files: files, gate: gate)
+        let images = ImagesAPI(scheduler: scheduler, store: store, artifacts: artifacts, gate: gate)
         let (store, scheduler, notifier) = (self.store, self.scheduler, self.notifier)
         let datasets = DatasetsAPI(specs: config.datasets, references: references)
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -58,11 +76,31 @@ public final class GantryDaemon: Sendable {
             let stepsPerSecond = running.reduce(0.0) { $0 + ($1.imagesPerSecond ?? 0) / Double($1.config.training.batchSize) }
             return metrics.render(jobs: counts, epochs: try store.totalEpochs(), queued: scheduler.queuedCount,
                                   imagesPerSecond: imagesPerSecond, stepsPerSecond: stepsPerSecond, waiting: notifier.waiting,
-                                  running: running)
+                                  running: running, runningHere: scheduler.runningHere)
         }
         var serverConfig = HTTPServer.Configuration(host: config.listen.host, port: config.listen.port)
         serverConfig.limits = config.limits
         server = HTTPServer(configuration: serverConfig, router: routes.router(), log: { logger.notice("\($0)") })
+    }
+
+    /// Opens the shared store, retrying with backoff (up to 30 s apart) for as long as it
+    /// takes: a node started before its database, or while it restarts, waits for it.
+    static func connect(_ config: ServiceConfig, logger: Logger, status: @Sendable (String) -> Void) -> PostgresJobStore {
+        guard case .postgres(let url) = config.store else { preconditionFailure("connect needs a postgres store") }
+        var delay = 0.5
+        while true {
+            do {
+                let store = try PostgresJobStore(url: url, node: config.nodeName, leaseSeconds: config.leaseSeconds)
+                logger.notice("store: PostgreSQL at \(config.store.redacted), node \(config.nodeName), leases of \(config.leaseSeconds) s")
+                return store
+            } catch {
+                let message = "cannot reach the PostgreSQL store at \(config.store.redacted) (\(error)); retrying in \(delay) s"
+                logger.error("\(message)")
+                status(message)
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 30)
+            }
+        }
     }
 
     /// Listens, then resumes unfinished jobs (a port already taken leaves them untouched).

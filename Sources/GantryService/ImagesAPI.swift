@@ -7,7 +7,7 @@ import HTTPServer
 struct ImagesAPI: Sendable {
     let scheduler: Scheduler
     let store: any JobStore
-    let files: JobFiles
+    let artifacts: any JobArtifacts
     let gate: BLASGate
 
     static let pgm = "image/x-portable-graymap"
@@ -19,15 +19,18 @@ struct ImagesAPI: Sendable {
     /// The trainer at the job's last completed epoch: live for a training job, from its checkpoint otherwise.
     func latestTrainer(_ job: Job) throws -> GANTrainer {
         if let live = scheduler.activeJob(job.id)?.latestSnapshot { return live }
-        let path = files.checkpoint(job.id)
-        guard job.epochsCompleted > 0, FileManager.default.fileExists(atPath: path) else {
+        let bytes: [UInt8]?
+        do { bytes = job.epochsCompleted > 0 ? try artifacts.checkpoint(of: job.id) : nil } catch {
+            throw APIError(.internalServerError, .checkpointUnreadable, "job \(job.id)'s checkpoint cannot be read: \(error)")
+        }
+        guard let bytes else {
             if job.status == .failed || job.status == .cancelled {
                 throw APIError(.conflict, .noGenerator, "job \(job.id) is \(job.status.rawValue) and kept no generator"
                                + (job.error.map { " (\($0))" } ?? ""))
             }
             throw APIError(.conflict, .noEpochYet, "job \(job.id) has not completed an epoch yet; retry when progress.epoch is at least 1")
         }
-        do { return try Checkpoint.read(from: path).trainer } catch {
+        do { return try Checkpoint.decode(bytes).trainer } catch {
             throw APIError(.internalServerError, .checkpointUnreadable, "job \(job.id)'s checkpoint cannot be read: \(error)")
         }
     }
@@ -61,7 +64,10 @@ struct ImagesAPI: Sendable {
             throw APIError(.notFound, .generatorNotKept,
                            "the generator of epoch \(epoch) is not kept; job \(job.id) keeps \(list.isEmpty ? "none yet" : list.joined(separator: " and "))")
         }
-        do { return try Checkpoint.read(from: files.bestGenerator(job.id, epoch: epoch)).trainer } catch {
+        do {
+            guard let bytes = try artifacts.bestGenerator(of: job.id, epoch: epoch) else { throw CheckpointError.io("it is missing") }
+            return try Checkpoint.decode(bytes).trainer
+        } catch {
             throw APIError(.internalServerError, .checkpointUnreadable, "job \(job.id)'s best generator (epoch \(epoch)) cannot be read: \(error)")
         }
     }
@@ -69,7 +75,8 @@ struct ImagesAPI: Sendable {
     /// The epochs whose generator can be sampled: the best evaluated one (its file is
     /// on disk) and the latest completed one.
     func keptEpochs(_ job: Job) -> (best: Int?, latest: Int?) {
-        let best = job.best.map(\.epoch).flatMap { files.bestGeneratorEpochs(job.id).contains($0) ? $0 : nil }
+        let kept = (try? artifacts.bestGeneratorEpochs(of: job.id)) ?? []
+        let best = job.best.map(\.epoch).flatMap { kept.contains($0) ? $0 : nil }
         return (best, job.epochsCompleted > 0 ? job.epochsCompleted : nil)
     }
 
@@ -97,7 +104,7 @@ struct ImagesAPI: Sendable {
         let count = job.config.samplesPerEpoch
         let columns = try request.integer("columns", in: 1...256, default: Int(Double(count).squareRoot().rounded(.up)))
         let pad = try request.integer("pad", in: 0...8, default: 2)
-        guard epoch <= job.epochsCompleted, let tiles = files.readSamples(job: job.id, epoch: epoch), tiles.count == count * 784 else {
+        guard epoch <= job.epochsCompleted, let tiles = try artifacts.samples(of: job.id, epoch: epoch), tiles.count == count * 784 else {
             throw APIError(.notFound, .notFound, "job \(job.id) has no samples for epoch \(epoch) (it has completed \(job.epochsCompleted))")
         }
         return Self.image(PGMGrid(columns: columns, pad: pad).encode(tiles: tiles, count: count))
@@ -119,7 +126,7 @@ struct ImagesAPI: Sendable {
         let chosen = Self.spread(rows: min(rows, last), over: last)
         var tiles: [UInt8] = []
         for epoch in chosen {
-            guard let epochTiles = files.readSamples(job: job.id, epoch: epoch) else {
+            guard let epochTiles = try artifacts.samples(of: job.id, epoch: epoch) else {
                 throw APIError(.internalServerError, .samplesMissing, "the samples of epoch \(epoch) are missing from job \(job.id)'s folder")
             }
             tiles += epochTiles.prefix(perRow * 784)

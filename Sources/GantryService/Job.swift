@@ -24,6 +24,9 @@ public struct Job: Sendable, Equatable, Codable {
     public var best: EpochLosses? = nil
     /// The latest evaluated epoch: what the job's warnings are about.
     public var lastEvaluated: EpochLosses? = nil
+    /// In a cluster, the node that holds or last held the job's lease (not a column of
+    /// its own: the store reads it from the lease).
+    public var node: String? = nil
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, status, config, error

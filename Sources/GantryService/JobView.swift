@@ -10,7 +10,7 @@ struct JobView: Encodable {
 
     enum Keys: String, CodingKey {
         case id, status, createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
-        case config, progress, latest, quality, warnings, error, links
+        case config, progress, latest, quality, warnings, error, links, node
     }
 
     enum QualityKeys: String, CodingKey {
@@ -32,6 +32,7 @@ struct JobView: Encodable {
         try c.encode(job.startedAt.map(RFC3339.string), forKey: .startedAt)
         try c.encode(job.finishedAt.map(RFC3339.string), forKey: .finishedAt)
         try c.encode(job.config, forKey: .config)
+        try c.encode(job.node, forKey: .node)
         var p = c.nestedContainer(keyedBy: ProgressKeys.self, forKey: .progress)
         try p.encode(job.epochsCompleted, forKey: .epoch)
         try p.encode(job.config.training.epochs, forKey: .epochs)

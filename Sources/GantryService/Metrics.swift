@@ -7,9 +7,13 @@ public final class Metrics: @unchecked Sendable {
     private let lock = NSLock()
     private var requests: [Int: Int] = [:]
     private let blas: BLASCoreReport
+    private let node: String
+    private let storeKind: String
 
-    public init(blas: BLASCoreReport) {
+    public init(blas: BLASCoreReport, node: String = "local", store: StoreSetting = .sqlite) {
         self.blas = blas
+        self.node = node
+        storeKind = store == .sqlite ? "sqlite" : "postgres"
     }
 
     public func countRequest(status: Int) {
@@ -19,7 +23,7 @@ public final class Metrics: @unchecked Sendable {
     }
 
     func render(jobs: [JobStatus: Int], epochs: Int, queued: Int, imagesPerSecond: Double, stepsPerSecond: Double, waiting: Int,
-                running: [Job] = []) -> String {
+                running: [Job] = [], runningHere: [String] = []) -> String {
         lock.lock()
         let requests = self.requests
         lock.unlock()
@@ -51,6 +55,10 @@ public final class Metrics: @unchecked Sendable {
         }
         family("gantry_blas_info", "gauge", "The CPU, the OpenBLAS core running the products, the best core for this CPU, and why this one.",
                [("{cpu=\"\(label(blas.cpu.model))\",core=\"\(label(blas.core))\",best=\"\(label(blas.best))\",reason=\"\(label(blas.reason))\"}", "1")])
+        family("gantry_node_info", "gauge", "This daemon's node name and the kind of store it uses (shared by a cluster: postgres).",
+               [("{node=\"\(label(node))\",store=\"\(storeKind)\"}", "1")])
+        family("gantry_job_running", "gauge", "The jobs this node trains now (each node reports its own).",
+               runningHere.map { ("{job=\"\($0)\",node=\"\(label(node))\"}", "1") })
         family("gantry_http_requests_total", "counter", "HTTP requests answered by the API, by status code.",
                requests.sorted { $0.key < $1.key }.map { ("{code=\"\($0.key)\"}", "\($0.value)") })
         return out

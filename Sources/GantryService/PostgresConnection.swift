@@ -1,6 +1,12 @@
 import CGantryPQ
 import Foundation
 
+/// A statement parameter: text, or bytes sent in binary (for `bytea`).
+enum PostgresValue {
+    case text(String)
+    case bytes([UInt8])
+}
+
 /// One libpq connection; every C pointer stays inside this type.
 ///
 /// Not Sendable: libpq allows one thread at a time per connection, so its owner
@@ -26,8 +32,14 @@ final class PostgresConnection {
             close()
             throw PostgresError(reason)
         }
-        // Notices ("relation already exists, skipping") would go to stderr.
+        try configureSession()
+    }
+
+    /// Notices ("relation already exists, skipping") would go to stderr; a statement
+    /// that runs longer than 30 s (a lock never released) fails instead of hanging a call.
+    private func configureSession() throws(PostgresError) {
         _ = try execute("SET client_min_messages = warning")
+        _ = try execute("SET statement_timeout = '30s'")
     }
 
     deinit { close() }
@@ -43,7 +55,7 @@ final class PostgresConnection {
         guard let connection else { throw PostgresError("connection closed") }
         PQreset(connection)
         guard PQstatus(connection) == CONNECTION_OK else { throw PostgresError(String(cString: PQerrorMessage(connection))) }
-        _ = try execute("SET client_min_messages = warning")
+        try configureSession()
     }
 
     func close() {
@@ -55,21 +67,89 @@ final class PostgresConnection {
     /// returns its rows (none for a statement that returns none).
     @discardableResult
     func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> [PostgresRow] {
+        try execute(sql, values: parameters.map { $0.map(PostgresValue.text) })
+    }
+
+    /// Runs one statement with text or binary (`bytea`) parameters, and returns its rows.
+    @discardableResult
+    func execute(_ sql: String, values: [PostgresValue?]) throws(PostgresError) -> [PostgresRow] {
+        let result = try run(sql, values: values, binaryResult: false)
+        defer { PQclear(result) }
+        return Self.rows(of: result)
+    }
+
+    /// Runs a query whose first column is `bytea`, and returns that column's bytes
+    /// per row (nil for NULL), read in binary rather than as hex text.
+    func bytes(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> [[UInt8]?] {
+        let result = try run(sql, values: parameters.map { $0.map(PostgresValue.text) }, binaryResult: true)
+        defer { PQclear(result) }
+        return (0..<PQntuples(result)).map { row -> [UInt8]? in
+            guard PQgetisnull(result, row, 0) == 0 else { return nil }
+            let count = Int(PQgetlength(result, row, 0))
+            guard count > 0, let start = PQgetvalue(result, row, 0) else { return [] }
+            return start.withMemoryRebound(to: UInt8.self, capacity: count) { Array(UnsafeBufferPointer(start: $0, count: count)) }
+        }
+    }
+
+    /// The statement's result, checked: the caller clears it.
+    private func run(_ sql: String, values: [PostgresValue?], binaryResult: Bool) throws(PostgresError) -> OpaquePointer {
         guard let connection else { throw PostgresError("connection closed") }
-        let result = Self.withCStrings(parameters) { values in
-            PQexecParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        // Text values as C strings, bytes as they are; libpq copies them before returning.
+        let buffers: [UnsafeMutablePointer<CChar>?] = values.map { value in
+            switch value {
+            case nil: return nil
+            case .text(let text)?: return strdup(text)
+            case .bytes(let bytes)?:
+                let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(1, bytes.count))
+                bytes.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: bytes.count) }
+                }
+                return buffer
+            }
+        }
+        defer {
+            for (value, buffer) in zip(values, buffers) {
+                if case .bytes? = value { buffer?.deallocate() } else { free(buffer) }
+            }
+        }
+        let lengths = values.map { value -> Int32 in if case .bytes(let b)? = value { Int32(b.count) } else { 0 } }
+        let formats = values.map { value -> Int32 in if case .bytes? = value { 1 } else { 0 } }
+        let pointers = buffers.map { UnsafePointer($0) }
+        let result = pointers.withUnsafeBufferPointer { p in
+            lengths.withUnsafeBufferPointer { l in
+                formats.withUnsafeBufferPointer { f in
+                    PQexecParams(connection, sql, Int32(values.count), nil, p.baseAddress, l.baseAddress, f.baseAddress, binaryResult ? 1 : 0)
+                }
+            }
         }
         guard let result else { throw PostgresError(String(cString: PQerrorMessage(connection))) }
-        defer { PQclear(result) }
         switch PQresultStatus(result) {
-        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return []
-        case PGRES_TUPLES_OK:
-            return Self.rows(of: result)
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_TUPLES_OK:
+            return result
         default:
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            throw PostgresError(String(cString: PQresultErrorMessage(result)), sqlState: state)
+            let message = String(cString: PQresultErrorMessage(result))
+            PQclear(result)
+            throw PostgresError(message, sqlState: state)
         }
+    }
+
+    // MARK: Notifications
+
+    /// The connection's socket, to wait on for notifications (-1 when closed).
+    var socket: Int32 { connection.map { PQsocket($0) } ?? -1 }
+
+    /// Reads what the server sent and returns the notifications received since the
+    /// last call, as (channel, payload); throws when the connection is lost.
+    func notifications() throws(PostgresError) -> [(channel: String, payload: String)] {
+        guard let connection else { throw PostgresError("connection closed") }
+        guard PQconsumeInput(connection) == 1 else { throw PostgresError(String(cString: PQerrorMessage(connection))) }
+        var received: [(channel: String, payload: String)] = []
+        while let notice = PQnotifies(connection) {
+            received.append((String(cString: notice.pointee.relname), String(cString: notice.pointee.extra)))
+            PQfreemem(notice)
+        }
+        return received
     }
 
     /// Runs `body` between BEGIN and COMMIT; rolls back and rethrows when it throws.

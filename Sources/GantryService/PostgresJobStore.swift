@@ -1,54 +1,129 @@
 import Foundation
 import GAN
 
-/// Jobs and their per-epoch losses in PostgreSQL, through libpq: the store several
-/// daemons can share (issue 17). Same tables and columns as `SQLiteJobStore`, in
+/// Jobs, their per-epoch losses and their artifacts in PostgreSQL, through libpq: the
+/// store several daemons share. Same tables and columns as `SQLiteJobStore`, in
 /// PostgreSQL's types; the schema is versioned in `schema_migrations`.
 ///
-/// One connection, used under `lock`: a call waits for the one before it. A call
-/// that finds the connection lost (server restarted) reconnects first; the call
-/// that lost it fails, since whether its COMMIT landed cannot be known.
+/// Calls run on a small pool of connections. A call that finds its connection lost
+/// (server restarted) reconnects first; the call that lost it fails, since whether
+/// its COMMIT landed cannot be known.
 ///
-/// No read cache: another node may write any row, so a cached copy would need
-/// LISTEN/NOTIFY to be dropped in time (the next step). `generation(of:)` counts
-/// this process's writes only, which is enough for one node.
+/// Every write of a job notifies the `gantry_jobs` channel with the job's id: each
+/// node's listener drops its rendered views of the job and wakes its long-polls.
+/// Writes for a job this node claimed (`JobLeases`) are fenced by the claim's token.
 public final class PostgresJobStore: JobStore, @unchecked Sendable {
-    // @unchecked: `connection` is only used under `lock` (libpq allows one thread per
-    // connection at a time), and `generations` only under `generationLock`.
-    private let lock = NSLock()
-    private let connection: PostgresConnection
-    private let generationLock = NSLock()
+    // @unchecked: connections are only used as the pool lends them; `generations`,
+    // `fences`, `resyncs` and `observers` only under `stateLock`.
+    let pool: PostgresPool
+    public let node: String
+    let leaseSeconds: Double
+    private let stateLock = NSLock()
     private var generations: [String: Int] = [:]
+    /// The token of each claim this node holds, by job.
+    private var fences: [String: Int64] = [:]
+    /// Bumped whenever notifications may have been missed, so cached views are dropped.
+    private var resyncs = 0
+    private var observers: [@Sendable (String) -> Void] = []
+    private var listener: PostgresListener?
+
+    static let channel = "gantry_jobs"
 
     /// Connects to `url` and brings its schema up to date, or throws a `StoreFailure`
     /// with libpq's reason (never the URL, which may hold a password).
-    public init(url: String) throws {
+    public init(url: String, node: String = "local", leaseSeconds: Double = 15, connections: Int = 4) throws {
+        self.node = node
+        self.leaseSeconds = leaseSeconds
         do {
-            connection = try PostgresConnection(url: url)
+            pool = try PostgresPool(url: url, size: connections)
         } catch {
             throw StoreFailure(operation: "open", reason: error.message)
         }
         try run("migrate") { db in try PostgresSchema.migrate(db) }
+        let listener = PostgresListener(url: url, channel: Self.channel, received: { [weak self] id in self?.changed(id) },
+                                        resynced: { [weak self] in self?.resynced() })
+        self.listener = listener
+        listener.start()
     }
 
-    /// Runs `body` on the connection, reconnecting first if it was lost, and turns
-    /// libpq's error into a `StoreFailure` that names the call.
+    deinit { listener?.stop() }
+
+    /// Stops listening for other nodes' writes.
+    public func close() { listener?.stop() }
+
+    /// Calls `handler` with a job's id whenever any node writes the job (and with ""
+    /// after a reconnect, when writes may have gone unseen).
+    public func observeChanges(_ handler: @escaping @Sendable (String) -> Void) {
+        stateLock.withLock { observers.append(handler) }
+    }
+
+    private func changed(_ id: String) {
+        let handlers = stateLock.withLock {
+            generations[id, default: 0] += 1
+            return observers
+        }
+        for handler in handlers { handler(id) }
+    }
+
+    private func resynced() {
+        let handlers = stateLock.withLock {
+            resyncs += 1
+            return observers
+        }
+        for handler in handlers { handler("") }
+    }
+
+    /// Runs `body` on a pooled connection and turns libpq's error into a
+    /// `StoreFailure` that names the call (a lost lease passes through as it is).
     @discardableResult
-    private func run<T>(_ operation: String = #function, _ body: (PostgresConnection) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
+    func run<T>(_ operation: String = #function, _ body: (PostgresConnection) throws -> T) throws -> T {
         do {
-            if connection.isBroken { try connection.reconnect() }
-            return try body(connection)
+            return try pool.with(body)
         } catch let error as PostgresError {
             throw StoreFailure(operation: operation, reason: error.message)
+        } catch let error as LeaseLost {
+            throw error
+        } catch let error as StoreFailure {
+            throw error
         } catch {
             throw StoreFailure(operation: operation, reason: "\(error)")
         }
     }
 
+    /// Tells every node (this one through its listener too) that job `id` changed;
+    /// inside a transaction it is sent at COMMIT.
+    static func notify(_ db: PostgresConnection, _ id: String) throws {
+        try db.execute("SELECT pg_notify('\(channel)', $1)", [id])
+    }
+
     private func wrote(_ id: String) {
-        generationLock.withLock { generations[id, default: 0] += 1 }
+        stateLock.withLock { generations[id, default: 0] += 1 }
+    }
+
+    func fence(of id: String) -> Int64? { stateLock.withLock { fences[id] } }
+    func setFence(_ token: Int64?, for id: String) { stateLock.withLock { fences[id] = token } }
+
+    /// Inside a transaction: locks job `id`'s row and, when this node claimed the job,
+    /// checks that its claim still stands; throws `LeaseLost` when another claim
+    /// replaced it. The row lock keeps claims out until COMMIT.
+    func checkFence(_ db: PostgresConnection, _ id: String) throws {
+        guard let token = fence(of: id) else { return }
+        let row = try db.execute("SELECT lease_token FROM jobs WHERE id = $1 FOR UPDATE", [id]).first
+        guard let current = row?["lease_token"].flatMap({ Int64($0) }), current == token else {
+            throw LeaseLost(job: id, node: node)
+        }
+    }
+
+    /// A write of job `id`'s row, fenced when this node claimed the job, announced on COMMIT.
+    private func write(job id: String, _ operation: String = #function, _ body: (PostgresConnection) throws -> Void) throws {
+        try run(operation) { db in
+            try db.transaction {
+                try checkFence(db, id)
+                try body(db)
+                try Self.notify(db, id)
+            }
+        }
+        wrote(id)
     }
 
     // MARK: Jobs
@@ -57,17 +132,27 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         let values = try JobRow.values(of: job)
         let columns = values.map(\.column).joined(separator: ", ")
         let placeholders = (1...values.count).map { "$\($0)" }.joined(separator: ", ")
-        try run { db in
+        try write(job: job.id) { db in
             try db.execute("INSERT INTO jobs (\(columns)) VALUES (\(placeholders))", values.map { $0.value.text })
         }
-        wrote(job.id)
     }
 
     public func job(id: String) throws -> Job? {
         try run { db in try db.execute("\(JobRow.select) WHERE j.id = $1", [id]).map(Self.job).first }
     }
 
-    public func generation(of id: String) -> Int { generationLock.withLock { generations[id, default: 0] } }
+    /// This node's writes and every node's notifications of job `id`; while the listener
+    /// is down, a new number each call, so nothing rendered is reused.
+    public func generation(of id: String) -> Int {
+        let listening = listener?.isConnected ?? false
+        return stateLock.withLock {
+            guard listening else {
+                resyncs += 1
+                return -resyncs
+            }
+            return generations[id, default: 0] &+ resyncs << 32
+        }
+    }
 
     public func job(idempotencyKey key: String) throws -> Job? {
         try run { db in try db.execute("\(JobRow.select) WHERE j.idempotency_key = $1", [key]).map(Self.job).first }
@@ -90,27 +175,45 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    /// A cancel may come through any node: it is never fenced, and it ends any claim on
+    /// the job (a new token), so the node training it stops and records nothing more.
+    /// A run's own finish (completed, failed) gives up its lease.
     public func setStatus(_ id: String, _ status: JobStatus, startedAt: Date?, finishedAt: Date?, error: String?) throws {
-        try run { db in
+        let lease = switch status {
+        case .cancelled: ", lease_token = lease_token + 1, lease_expires_at = NULL"
+        case .completed, .failed: ", lease_expires_at = NULL"
+        default: ""
+        }
+        let body = { (db: PostgresConnection) throws -> Void in
             try db.execute("""
                 UPDATE jobs SET status = $1, started_at = COALESCE($2::double precision, started_at),
-                    finished_at = $3::double precision, error = $4
+                    finished_at = $3::double precision, error = $4\(lease)
                 WHERE id = $5
                 """, [status.rawValue, startedAt.map { "\($0.timeIntervalSince1970)" }, finishedAt.map { "\($0.timeIntervalSince1970)" }, error, id])
         }
-        wrote(id)
+        if status == .cancelled {
+            try run { db in
+                try db.transaction {
+                    try body(db)
+                    try Self.notify(db, id)
+                }
+            }
+            wrote(id)
+        } else {
+            try write(job: id, #function, body)
+        }
     }
 
     public func setStepsPerEpoch(_ id: String, _ steps: Int) throws {
-        try run { db in try db.execute("UPDATE jobs SET steps_per_epoch = $1 WHERE id = $2", ["\(steps)", id]) }
-        wrote(id)
+        try write(job: id) { db in try db.execute("UPDATE jobs SET steps_per_epoch = $1 WHERE id = $2", ["\(steps)", id]) }
     }
 
+    /// Epochs and artifacts go with the row (ON DELETE CASCADE).
     public func delete(_ id: String) throws {
         try run { db in
             try db.transaction {
-                try db.execute("DELETE FROM epochs WHERE job_id = $1", [id])
                 try db.execute("DELETE FROM jobs WHERE id = $1", [id])
+                try Self.notify(db, id)
             }
         }
         wrote(id)
@@ -124,26 +227,20 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         let fields = EpochRow.values(of: losses)
         let columns = (["job_id"] + fields.map(\.column)).joined(separator: ", ")
         let placeholders = (1...fields.count + 1).map { "$\($0)" }.joined(separator: ", ")
-        try run { db in
-            try db.transaction {
-                try db.execute("INSERT INTO epochs (\(columns)) VALUES (\(placeholders))", [id] + fields.map { $0.value?.text })
-                try db.execute("UPDATE jobs SET epochs_completed = $1, images_per_second = $2 WHERE id = $3",
-                               ["\(losses.epoch)", "\(imagesPerSecond)", id])
-            }
+        try write(job: id) { db in
+            try db.execute("INSERT INTO epochs (\(columns)) VALUES (\(placeholders))", [id] + fields.map { $0.value?.text })
+            try db.execute("UPDATE jobs SET epochs_completed = $1, images_per_second = $2 WHERE id = $3",
+                           ["\(losses.epoch)", "\(imagesPerSecond)", id])
         }
-        wrote(id)
     }
 
     /// Drops epochs after `epoch`: on resume, records newer than the checkpoint belong
     /// to an epoch that will be trained again.
     public func discardEpochs(of id: String, after epoch: Int) throws {
-        try run { db in
-            try db.transaction {
-                try db.execute("DELETE FROM epochs WHERE job_id = $1 AND epoch > $2", [id, "\(epoch)"])
-                try db.execute("UPDATE jobs SET epochs_completed = $1 WHERE id = $2", ["\(epoch)", id])
-            }
+        try write(job: id) { db in
+            try db.execute("DELETE FROM epochs WHERE job_id = $1 AND epoch > $2", [id, "\(epoch)"])
+            try db.execute("UPDATE jobs SET epochs_completed = $1 WHERE id = $2", ["\(epoch)", id])
         }
-        wrote(id)
     }
 
     public func epochs(of id: String, after since: Int) throws -> [EpochLosses] {
@@ -161,7 +258,7 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         try run { db in try db.execute("SELECT 1") }
     }
 
-    /// Nothing is held in memory (see the type's comment).
+    /// Nothing is held in memory: another node may write any row.
     public func cachedJob(id: String) -> Job? { nil }
     public func cachedEpochs(of id: String) -> [EpochLosses]? { nil }
 
@@ -172,6 +269,7 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         job.latest = try EpochRow.losses(prefix: "l_") { value(row, $0) }
         job.best = try EpochRow.losses(prefix: "b_") { value(row, $0) }
         job.lastEvaluated = try EpochRow.losses(prefix: "e_") { value(row, $0) }
+        job.node = row["lease_owner"]
         return job
     }
 

@@ -38,6 +38,20 @@ enum PostgresSchema {
             )
             """,
         ]),
+        ("v2: leases and artifacts", [
+            "ALTER TABLE jobs ADD COLUMN lease_owner TEXT",
+            "ALTER TABLE jobs ADD COLUMN lease_token BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE jobs ADD COLUMN lease_expires_at DOUBLE PRECISION",
+            """
+            CREATE TABLE artifacts (
+                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                epoch BIGINT NOT NULL,
+                data BYTEA NOT NULL,
+                PRIMARY KEY (job_id, kind, epoch)
+            )
+            """,
+        ]),
     ]
 
     /// Any lock key will do as long as nothing else in the database uses it.

@@ -10,7 +10,7 @@ extension Scheduler {
     func transition(_ id: String, _ job: ActiveJob, to status: JobStatus, startedAt: Date? = nil,
                     finishedAt: Date? = nil, error: String? = nil) throws {
         try job.statusWrites.withLock {
-            guard !job.isCancelled else { return }
+            guard !job.isCancelled, !job.hasLostLease else { return }
             try store.setStatus(id, status, startedAt: startedAt, finishedAt: finishedAt, error: error)
         }
     }
@@ -43,6 +43,15 @@ extension Scheduler {
                 guard !active.shouldStop else { return }
             }
             try train(job, digits: digits, reference: reference, active: active)
+        } catch let lost as LeaseLost {
+            // Another node resumes the job (or it was cancelled or deleted through one):
+            // nothing is written for it from here.
+            if !active.isCancelled {
+                active.requestLeaseLoss()
+                logger.warning("\(lost)", metadata: ["job": "\(id)"])
+            }
+        } catch where active.hasLostLease {
+            logger.warning("job \(id): stopped after losing its lease (\(Self.sentence(for: error))); nothing is recorded", metadata: ["job": "\(id)"])
         } catch {
             let message = Self.sentence(for: error)
             logger.error("job \(id) failed: \(message)", metadata: ["job": "\(id)"])
@@ -58,10 +67,8 @@ extension Scheduler {
     private func train(_ job: Job, digits: LabeledDigits, reference: QualityReference?, active: ActiveJob) throws {
         let images = digits.images
         let id = job.id, config = job.config
-        try files.prepare(id)
         var trainer = try resumeOrStart(job)
-        try store.discardEpochs(of: id, after: trainer.epochsCompleted)
-        files.pruneBestGenerators(id, keepingAtMost: trainer.epochsCompleted)
+        try artifacts.prepareRun(id, resumingAfter: trainer.epochsCompleted)
         let steps = trainer.stepsPerEpoch(imageCount: images.count)
         let imagesPerEpoch = steps * config.training.batchSize
         active.setPhase(.training)
@@ -84,29 +91,14 @@ extension Scheduler {
                                       afterStep: { active.setStep($0, of: $1) })
         }, score: score, keep: { epoch, trainer in
             let record = epoch.record, generator = trainer.samplingGenerator
-            // Order matters for exactly-once epochs (docs/durability.md): the samples and a
-            // new best generator before the record that names them; the history file, then
-            // the record, before the checkpoint, so a crash between them replays the epoch
-            // and the resume discards the record first; the superseded best generator after
-            // the checkpoint, so a crash anywhere leaves one to resume with. The snapshot
-            // goes up before the record, so a client that sees the epoch can sample it.
+            // The snapshot goes up before the record, so a client that sees the epoch can
+            // sample it; the artifacts order their own writes (JobArtifacts.commit).
             let tiles = gate.run { PGMGrid.pixels(generator.generate(noise: noise)) }
-            try files.writeSamples(tiles, job: id, epoch: record.epoch)
-            if epoch.isBest {
-                try AtomicFile.write(Checkpoint.encode(trainer, kind: .generatorOnly), to: files.bestGenerator(id, epoch: record.epoch))
-            }
             active.publish(trainer.snapshot())
-            try files.appendEpoch(record, job: id)
-            try store.recordEpoch(id, record, imagesPerSecond: Double(imagesPerEpoch) / max(record.seconds, 1e-9))
-            do {
-                try Checkpoint.write(trainer, to: files.checkpoint(id))
-            } catch {
-                // No checkpoint of this epoch: its record goes too, so the job does not
-                // show an epoch it cannot sample or resume from.
-                try? store.discardEpochs(of: id, after: record.epoch - 1)
-                throw error
-            }
-            if epoch.isBest { files.pruneBestGenerators(id, keepingAtMost: record.epoch) }
+            try artifacts.commit(EpochCommit(record: record, imagesPerSecond: Double(imagesPerEpoch) / max(record.seconds, 1e-9),
+                                             samples: tiles, checkpoint: Checkpoint.encode(trainer),
+                                             bestGenerator: epoch.isBest ? Checkpoint.encode(trainer, kind: .generatorOnly) : nil),
+                                 job: id)
             notifier.notify(id)
         })
         if trainer.epochsCompleted >= config.training.epochs {
@@ -135,11 +127,10 @@ extension Scheduler {
     }
 
     private func resumeOrStart(_ job: Job) throws -> GANTrainer {
-        let path = files.checkpoint(job.id)
-        guard FileManager.default.fileExists(atPath: path) else { return GANTrainer(config: job.config.training) }
-        let trainer = try Checkpoint.read(from: path).trainer
+        guard let bytes = try artifacts.checkpoint(of: job.id) else { return GANTrainer(config: job.config.training) }
+        let trainer = try Checkpoint.decode(bytes).trainer
         guard trainer.config == job.config.training else {
-            throw CheckpointError.inconsistent("the checkpoint at \(path) was written for a different configuration")
+            throw CheckpointError.inconsistent("job \(job.id)'s checkpoint was written for a different configuration")
         }
         logger.info("job \(job.id) resumes from its checkpoint after epoch \(trainer.epochsCompleted)", metadata: ["job": "\(job.id)"])
         return trainer

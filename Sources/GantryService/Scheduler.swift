@@ -7,11 +7,17 @@ import Linalg
 /// Runs jobs first in, first out, `concurrentJobs` at a time, each on its own serial
 /// queue; keeps the queue bounded; cancels; and on shutdown stops every job at a step
 /// boundary so that it resumes from its last checkpoint on the next start.
+///
+/// With a store that several daemons share (`JobLeases`), the queue is the store's:
+/// the scheduler claims jobs up to `concurrentJobs`, renews their leases, and stops a
+/// run whose lease another node took (Scheduler+Leases.swift).
 public final class Scheduler: @unchecked Sendable {
-    // @unchecked: `pending`, `active`, `stopping` and `unrecorded` are only touched under
-    // `lock`, which is never held across a store call or a wait.
+    // @unchecked: `pending`, `active`, `stopping`, `claimedOnce` and `unrecorded` are only
+    // touched under `lock`, which is never held across a store call or a wait.
     let store: any JobStore
-    let files: JobFiles
+    let artifacts: any JobArtifacts
+    /// The shared store's claims; nil for a store this daemon has to itself.
+    let leases: (any JobLeases)?
     let datasets: any DatasetProvider
     let references: QualityReferences
     let gate: BLASGate
@@ -24,6 +30,11 @@ public final class Scheduler: @unchecked Sendable {
     private var pending: [String] = []
     private var active: [String: ActiveJob] = [:]
     private var stopping = false
+    /// Whether a claim was made yet: the first takes back this node's own leases too.
+    var claimedOnce = false
+    /// Orders claims, so two pumps do not claim past `concurrentJobs` together.
+    let claiming = NSLock()
+    var renewal: DispatchSourceTimer?
     /// Statuses the store could not record (a full disk fails the database write
     /// too): the API shows them until a restart, which sees the job as stored.
     var unrecorded: [String: UnrecordedStatus] = [:]
@@ -33,12 +44,13 @@ public final class Scheduler: @unchecked Sendable {
     /// Called with a status line for the service manager ("training job … epoch 3/100").
     let status: @Sendable (String) -> Void
 
-    public init(store: any JobStore, files: JobFiles, datasets: any DatasetProvider, references: QualityReferences,
+    public init(store: any JobStore, artifacts: any JobArtifacts, datasets: any DatasetProvider, references: QualityReferences,
                 gate: BLASGate, notifier: EpochNotifier,
                 maxQueuedJobs: Int, concurrentJobs: Int, lanes: LaneCountSetting = .fixed(1), logger: Logger = .silent,
                 status: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
-        self.files = files
+        self.artifacts = artifacts
+        leases = store as? any JobLeases
         self.datasets = datasets
         self.references = references
         self.gate = gate
@@ -48,10 +60,12 @@ public final class Scheduler: @unchecked Sendable {
         self.lanes = lanes
         self.logger = logger
         self.status = status
+        if let leases { startRenewing(leases) }
     }
 
     /// Puts back in line every job the last process left queued or in flight, oldest first.
     public func restore() throws {
+        guard leases == nil else { return pump() }
         let unfinished = try store.unfinishedJobs()
         // In-flight jobs resume before jobs that never started.
         lock.withLock {
@@ -79,15 +93,17 @@ public final class Scheduler: @unchecked Sendable {
                 }
                 return (existing, false)
             }
+            let queued = try leases?.queuedCount()
             try lock.withLock {
                 guard !stopping else { throw SchedulerRefusal.shuttingDown }
-                guard pending.count < maxQueuedJobs else { throw SchedulerRefusal.queueFull(queued: pending.count, limit: maxQueuedJobs) }
+                let waiting = queued ?? pending.count
+                guard waiting < maxQueuedJobs else { throw SchedulerRefusal.queueFull(queued: waiting, limit: maxQueuedJobs) }
             }
             let job = Job(id: Job.newID(), status: .queued, createdAt: Date(), startedAt: nil, finishedAt: nil, config: config,
                           epochsCompleted: 0, stepsPerEpoch: nil, imagesPerSecond: nil, latest: nil, error: nil,
                           idempotencyKey: idempotencyKey, requestHash: hash)
             try store.insert(job)
-            lock.withLock { pending.append(job.id) }
+            if leases == nil { lock.withLock { pending.append(job.id) } }
             DispatchQueue.global().async { self.pump() }
             return (job, true)
         }
@@ -156,12 +172,8 @@ public final class Scheduler: @unchecked Sendable {
                 throw SchedulerRefusal.notFinished(job: id, status: job.status)
             }
             guard let stopping = lock.withLock({ active[id] }) else {
-                // The folder goes out of sight first: a crash after it leaves a row whose
-                // files are gone, never a folder the database does not know.
-                try files.retire(id)
-                try store.delete(id)
+                try artifacts.delete(id) { try store.delete(id) }
                 lock.withLock { _ = unrecorded.removeValue(forKey: id) }
-                files.removeRetired(id)
                 return
             }
             if attempt == 0 { _ = stopping.waitUntilFinished(seconds: 5) }
@@ -197,7 +209,13 @@ public final class Scheduler: @unchecked Sendable {
 
     func activeJob(_ id: String) -> ActiveJob? { lock.withLock { active[id] } }
 
-    public var queuedCount: Int { lock.withLock { pending.count } }
+    public var queuedCount: Int {
+        if let leases, let queued = try? leases.queuedCount() { return queued }
+        return lock.withLock { pending.count }
+    }
+
+    /// The ids of the jobs this process trains now.
+    public var runningHere: [String] { lock.withLock { active.keys.sorted() } }
 
     /// Images per second summed over the jobs training now.
     public func runningImagesPerSecond() -> Double {
@@ -217,6 +235,7 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Asks every running job to stop at its next step; returns at once.
     public func beginShutdown() {
+        renewal?.cancel()
         lock.withLock {
             stopping = true
             for job in active.values { job.requestShutdown() }
@@ -225,7 +244,8 @@ public final class Scheduler: @unchecked Sendable {
 
     // MARK: Running
 
-    private func pump() {
+    func pump() {
+        if let leases { return claimAndStart(leases) }
         let starting: [(String, ActiveJob)] = lock.withLock {
             var starting: [(String, ActiveJob)] = []
             while !stopping, active.count < concurrentJobs, !pending.isEmpty {
@@ -236,11 +256,22 @@ public final class Scheduler: @unchecked Sendable {
             }
             return starting
         }
+        launch(starting)
+    }
+
+    /// Starts each job's run on its own queue; when it ends, the job leaves the table,
+    /// its lease (if any) is given up, and the next job is pumped in.
+    func launch(_ starting: [(String, ActiveJob)]) {
         for (id, job) in starting {
             running.enter()
             job.queue.async {
                 self.run(id, job)
                 self.lock.withLock { self.active[id] = nil }
+                if let leases = self.leases {
+                    do { try leases.release(id) } catch {
+                        self.logger.warning("job \(id): cannot give up its lease (\(error)); it lapses by itself", metadata: ["job": "\(id)"])
+                    }
+                }
                 job.markFinished()
                 self.notifier.notify(id)
                 self.running.leave()
@@ -248,6 +279,23 @@ public final class Scheduler: @unchecked Sendable {
             }
         }
     }
+
+    /// Takes `ids` into the table of running jobs (claimed ones), unless shutting down.
+    func admit(_ ids: [String]) -> [(String, ActiveJob)] {
+        lock.withLock {
+            ids.filter { active[$0] == nil }.map { id in
+                let job = ActiveJob(id: id)
+                active[id] = job
+                return (id, job)
+            }
+        }
+    }
+
+    /// Free slots now: `concurrentJobs` less the jobs running, none while stopping.
+    var freeSlots: Int { lock.withLock { stopping ? 0 : max(0, concurrentJobs - active.count) } }
+
+    /// The jobs running here, for lease renewal.
+    var activeJobs: [ActiveJob] { lock.withLock { Array(active.values) } }
 }
 
 /// A status a job reached that the store could not record.

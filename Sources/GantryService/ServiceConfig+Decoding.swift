@@ -26,6 +26,12 @@ extension ServiceConfig: Decodable {
         limits = try c.decodeIfPresent(LimitsSection.self, snake: "limits")?.limits ?? limits
         download = try c.decodeIfPresent(DownloadOptions.self, snake: "download") ?? download
         datasets = try c.decodeIfPresent([String: DatasetSpec].self, snake: "datasets") ?? datasets
+        if let section = try c.decodeIfPresent(StoreSection.self, snake: "store") {
+            // A postgres store without a URL takes it from GANTRY_STORE_URL; validate() checks it came.
+            store = section.kind == "postgres" ? .postgres(url: section.url ?? "") : .sqlite
+        }
+        node = try c.decodeIfPresent(String.self, snake: "node")
+        leaseSeconds = try c.decodeIfPresent(Double.self, snake: "lease_seconds") ?? leaseSeconds
     }
 }
 

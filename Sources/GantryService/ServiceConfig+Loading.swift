@@ -71,6 +71,8 @@ extension ServiceConfig {
             }
             blasCore = setting
         }
+        if let v = value("GANTRY_STORE_URL") { store = .postgres(url: v) }
+        if let v = value("GANTRY_NODE") { node = v }
         if let v = value("GANTRY_CONCURRENT_JOBS") {
             guard let n = Int(v) else { throw ConfigError(key: "GANTRY_CONCURRENT_JOBS", message: "\(v) is not a whole number") }
             concurrentJobs = n

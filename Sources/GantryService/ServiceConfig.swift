@@ -36,11 +36,24 @@ public struct ServiceConfig: Sendable, Equatable {
     public var limits = HTTPServer.Limits()
     public var download = DownloadOptions()
     public var datasets: [String: DatasetSpec] = DatasetSpec.defaults
+    /// Where jobs live: SQLite in `state_dir` (one daemon), or a PostgreSQL database
+    /// that several daemons share (docs/cluster.md).
+    public var store = StoreSetting.sqlite
+    /// This daemon's name in a cluster; by default `HOSTNAME:PORT`. Names must differ
+    /// between nodes: a node that starts takes back the leases its name holds.
+    public var node: String?
+    /// How long a node's claim on a job lasts without renewal (renewed every third of
+    /// it): how soon another node resumes the jobs of one that died.
+    public var leaseSeconds = 15.0
 
     public init() {}
 
     static let keys = ["listen", "state_dir", "auth_token_file", "max_queued_jobs", "concurrent_jobs",
-                       "blas_threads", "blas_core", "memory_budget_bytes", "limits", "download", "datasets"]
+                       "blas_threads", "blas_core", "memory_budget_bytes", "limits", "download", "datasets",
+                       "store", "node", "lease_seconds"]
+
+    /// `node`, or the host's name and the listening port.
+    public var nodeName: String { node ?? "\(ProcessInfo.processInfo.hostName):\(listen.port)" }
 
     /// Checks ranges; the error names the key.
     public func validate() throws {
@@ -61,6 +74,13 @@ public struct ServiceConfig: Sendable, Equatable {
             if let problem = spec.problems(name: name).first { throw ConfigError(key: "datasets.\(name)", message: problem) }
         }
         if let problem = download.problems.first { throw ConfigError(key: "download", message: problem) }
+        if case .postgres(let url) = store {
+            try check(!url.isEmpty, "store.url", "kind \"postgres\" needs a URL, in the file or in GANTRY_STORE_URL")
+            try check(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"), "store.url",
+                      "must be a postgres:// or postgresql:// URL")
+        }
+        if let node { try check((1...128).contains(node.utf8.count), "node", "must be 1 to 128 characters") }
+        try check((1...600).contains(leaseSeconds), "lease_seconds", "must be between 1 and 600")
     }
 }
 

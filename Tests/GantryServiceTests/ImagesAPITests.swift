@@ -13,7 +13,8 @@ import Testing
 
     init() throws {
         fixture = try ServiceFixture()
-        api = ImagesAPI(scheduler: fixture.scheduler, store: fixture.store, files: fixture.files, gate: fixture.gate)
+        api = ImagesAPI(scheduler: fixture.scheduler, store: fixture.store,
+                        artifacts: FileArtifacts(files: fixture.files, store: fixture.store), gate: fixture.gate)
     }
 
     /// A 3-epoch job with 4 fixed-noise samples an epoch and no scoring, trained to the end.

@@ -106,14 +106,14 @@ import Testing
     }
 
     /// A job row is `Job`'s Codable form in the same way: its coding keys are the
-    /// `jobs` table's columns (less the insertion order `seq`), and every stored field
+    /// `jobs` table's columns (less the bookkeeping: insertion order, leases), and every stored field
     /// survives the round trip through the database.
     @Test(arguments: StoreKind.allCases) func jobRowsAreTheJobsCodableForm(kind: StoreKind) throws {
         let made = try kind.make()
         defer { made.cleanup() }
         let store = try made.open()
         let columns = try made.columns(store, "jobs")
-        #expect(Set(columns) == Set(Job.CodingKeys.allCases.map(\.rawValue) + ["seq"]))
+        #expect(Set(columns) == Set(Job.CodingKeys.allCases.map(\.rawValue) + kind.bookkeepingColumns))
         var config = JobConfig()
         config.dataset = "mnist5k"
         config.training.epochs = 7

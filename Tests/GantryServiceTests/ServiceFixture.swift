@@ -24,7 +24,7 @@ final class ServiceFixture {
         try cache.importFiles("mnist5k", from: Self.digits)
         files = JobFiles(stateDirectory: directory)
         references = QualityReferences(datasets: cache, gate: gate)
-        scheduler = Scheduler(store: store, files: files, datasets: cache, references: references,
+        scheduler = Scheduler(store: store, artifacts: FileArtifacts(files: files, store: store), datasets: cache, references: references,
                               gate: gate, notifier: notifier, maxQueuedJobs: 4, concurrentJobs: 1)
     }
 

@@ -10,6 +10,15 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible, Sendable {
 
     var description: String { rawValue }
 
+    /// The `jobs` columns that are not a job's Codable keys: the insertion order, and
+    /// in the shared store the lease a node holds on the job.
+    var bookkeepingColumns: [String] {
+        switch self {
+        case .sqlite: ["seq"]
+        case .postgres: ["seq", "lease_owner", "lease_token", "lease_expires_at"]
+        }
+    }
+
     /// A fresh empty database of this kind; throws (or, outside CI, cancels the test)
     /// when PostgreSQL is not installed.
     func make() throws -> StoreUnderTest {
