@@ -1,5 +1,6 @@
 import Foundation
 import GantryTestSupport
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,6 +68,9 @@ final class ClusterFixture {
         defer { fixture.shutdown() }
         do {
             try body(fixture)
+        } catch let failed as ExpectationFailedError {
+            // A `#require` that failed is recorded above already; add only the logs.
+            throw HTTPClientError("\(failed.expectation.sourceLocation): a required expectation failed (recorded above)\n\(fixture.diagnostics())")
         } catch {
             throw HTTPClientError("\(error)\n\(fixture.diagnostics())")
         }
