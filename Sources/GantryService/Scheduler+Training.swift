@@ -50,6 +50,13 @@ extension Scheduler {
                 active.requestLeaseLoss()
                 logger.warning("\(lost)", metadata: ["job": "\(id)"])
             }
+        } catch let failure as StoreFailure where leases != nil {
+            // A shared store that fails (restarting, out of reach) does not fail the job:
+            // its lease lapses, and a node (this one or another) resumes it from its last
+            // checkpoint once the store is back.
+            logger.warning("job \(id): \(failure); this node gives the job up, and it resumes from its last checkpoint when the store is back",
+                           metadata: ["job": "\(id)"])
+            active.requestLeaseLoss()
         } catch where active.hasLostLease {
             logger.warning("job \(id): stopped after losing its lease (\(Self.sentence(for: error))); nothing is recorded", metadata: ["job": "\(id)"])
         } catch {
@@ -95,16 +102,37 @@ extension Scheduler {
             // sample it; the artifacts order their own writes (JobArtifacts.commit).
             let tiles = gate.run { PGMGrid.pixels(generator.generate(noise: noise)) }
             active.publish(trainer.snapshot())
-            try artifacts.commit(EpochCommit(record: record, imagesPerSecond: Double(imagesPerEpoch) / max(record.seconds, 1e-9),
-                                             samples: tiles, checkpoint: Checkpoint.encode(trainer),
-                                             bestGenerator: epoch.isBest ? Checkpoint.encode(trainer, kind: .generatorOnly) : nil),
-                                 job: id)
+            let commit = EpochCommit(record: record, imagesPerSecond: Double(imagesPerEpoch) / max(record.seconds, 1e-9),
+                                     samples: tiles, checkpoint: Checkpoint.encode(trainer),
+                                     bestGenerator: epoch.isBest ? Checkpoint.encode(trainer, kind: .generatorOnly) : nil)
+            try self.record(commit, job: id, active: active)
             notifier.notify(id)
         })
         if trainer.epochsCompleted >= config.training.epochs {
             try transition(id, active, to: .completed, finishedAt: Date())
             logger.info("job \(id) completed \(config.training.epochs) epoch\(config.training.epochs == 1 ? "" : "s")", metadata: ["job": "\(id)"])
             status("idle")
+        }
+    }
+
+    /// Commits an epoch. A shared store that fails is tried again, with backoff, for up to
+    /// a lease: a restart of the database costs a pause, not the epoch. A COMMIT whose
+    /// answer was lost may have landed; the job's row says so before a retry.
+    private func record(_ commit: EpochCommit, job id: String, active: ActiveJob) throws {
+        guard let leases = leases as? PostgresJobStore else { return try artifacts.commit(commit, job: id) }
+        let deadline = Date().addingTimeInterval(leases.leaseSeconds)
+        var delay = 0.2
+        while true {
+            do {
+                return try artifacts.commit(commit, job: id)
+            } catch let failure as StoreFailure {
+                guard Date().addingTimeInterval(delay) < deadline, !active.shouldStop else { throw failure }
+                logger.warning("job \(id): cannot record epoch \(commit.record.epoch) (\(failure)); trying again in \(delay) s",
+                               metadata: ["job": "\(id)"])
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 2)
+                if let stored = try? store.job(id: id), stored.epochsCompleted >= commit.record.epoch { return }
+            }
         }
     }
 
