@@ -52,6 +52,28 @@ extension EndToEndTests {
             return node
         }
 
+        /// GETs each of `paths` through `api`, all at once; each path with its status
+        /// (-1 without an answer) and what came back.
+        static func concurrentGets(_ api: API, _ paths: [String]) -> [(path: String, status: Int, answer: String)] {
+            final class Results: @unchecked Sendable {
+                // @unchecked: appended to under `lock` only.
+                let lock = NSLock()
+                var all: [(path: String, status: Int, answer: String)] = []
+            }
+            let results = Results()
+            DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+                let outcome: (Int, String)
+                do {
+                    let r = try api.get(paths[i])
+                    outcome = (r.status, r.status == 200 ? "" : r.description)
+                } catch {
+                    outcome = (-1, "\(error)")
+                }
+                results.lock.withLock { results.all.append((paths[i], outcome.0, outcome.1)) }
+            }
+            return results.all
+        }
+
         // MARK: - 1. Three nodes, one queue
 
         @Test("three nodes on one database: 20 jobs posted to one node all complete, every node trains some, each has epochs 1…N once, and every node answers the same for every job")
@@ -309,6 +331,17 @@ extension EndToEndTests {
                     cluster.nodes.allSatisfy { (try? $0.api.get("/healthz"))?.status == 200 }
                 }
                 #expect(healthy, "not every node is healthy again: \(cluster.nodes.map { "\($0.name): \((try? $0.api.get("/healthz")).map(\.description) ?? "no answer")" })")
+                // Healthy means serving: every read answers, one after another and eight at
+                // once (each of a node's pooled connections was cut by the restart).
+                let reads = ["/v1/jobs/\(job.id)", "/v1/jobs/\(job.id)/losses", "/v1/jobs", "/v1/jobs/\(job.id)/samples"]
+                for node in cluster.nodes {
+                    for path in reads {
+                        let r = try node.api.get(path)
+                        #expect(r.status == 200, "after the restart, GET \(path) through \(node.name): \(r)")
+                    }
+                    let failed = Self.concurrentGets(node.api, Array(repeating: reads, count: 2).flatMap { $0 }).filter { $0.status != 200 }
+                    #expect(failed.isEmpty, "after the restart, through \(node.name), eight reads at once: \(failed.map { "GET \($0.path) → \($0.answer)" })")
+                }
                 let (followed, status) = try a.followLosses(job.id, timeout: 180)
                 let final = try a.job(job.id)
                 // Required: the rest is noise if it did not complete, and a thrown failure carries the logs.
