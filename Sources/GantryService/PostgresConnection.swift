@@ -58,8 +58,12 @@ final class PostgresConnection {
     /// `isBroken` tells the truth, so a pool can reconnect before lending it out.
     func checkIdle() {
         guard let connection else { return }
-        var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
-        if poll(&descriptor, 1, 0) > 0 { _ = PQconsumeInput(connection) }
+        // The server's FATAL message and the end of the stream may come in separate
+        // reads: keep reading while there is something, until libpq sees the end.
+        for _ in 0..<4 where PQstatus(connection) == CONNECTION_OK {
+            var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0, PQconsumeInput(connection) == 1 else { return }
+        }
     }
 
     /// Reconnects with the same settings, or throws libpq's reason.

@@ -25,6 +25,15 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     /// Bumped whenever notifications may have been missed, so cached views are dropped.
     private var resyncs = 0
     private var observers: [@Sendable (String) -> Void] = []
+    /// Jobs and their records as last read, by job, tagged with the generation read
+    /// before the read: a write notified meanwhile makes the copy stale at once.
+    private var cached: [String: CachedJob] = [:]
+
+    private struct CachedJob {
+        var generation: Int
+        var job: Job?
+        var epochs: [EpochLosses]?
+    }
     private var listener: PostgresListener?
 
     static let channel = "gantry_jobs"
@@ -137,8 +146,14 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    /// Served from memory while the copy's generation is current (no write of the job
+    /// by any node notified since it was read), else read and kept.
     public func job(id: String) throws -> Job? {
-        try run { db in try db.execute("\(JobRow.select) WHERE j.id = $1", [id]).map(Self.job).first }
+        let generation = generation(of: id)
+        if let held = stateLock.withLock({ cached[id] }), held.generation == generation, let job = held.job { return job }
+        let job = try run { db in try db.execute("\(JobRow.select) WHERE j.id = $1", [id]).map(Self.job).first }
+        stateLock.withLock { cached[id] = CachedJob(generation: generation, job: job, epochs: nil) }
+        return job
     }
 
     /// This node's writes and every node's notifications of job `id`; while the listener
@@ -217,6 +232,7 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
             }
         }
         wrote(id)
+        stateLock.withLock { _ = cached.removeValue(forKey: id) }
     }
 
     // MARK: Epochs
@@ -244,10 +260,22 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     }
 
     public func epochs(of id: String, after since: Int) throws -> [EpochLosses] {
-        try run { db in
-            try db.execute("SELECT * FROM epochs WHERE job_id = $1 AND epoch > $2 ORDER BY epoch", [id, "\(since)"])
+        let generation = generation(of: id)
+        if let held = stateLock.withLock({ cached[id] }), held.generation == generation, let epochs = held.epochs {
+            return epochs.filter { $0.epoch > since }
+        }
+        let all = try run { db in
+            try db.execute("SELECT * FROM epochs WHERE job_id = $1 ORDER BY epoch", [id])
                 .compactMap { row in try EpochRow.losses { Self.value(row, $0) } }
         }
+        stateLock.withLock {
+            if let held = cached[id], held.generation == generation {
+                cached[id]?.epochs = all
+            } else {
+                cached[id] = CachedJob(generation: generation, job: nil, epochs: all)
+            }
+        }
+        return all.filter { $0.epoch > since }
     }
 
     public func totalEpochs() throws -> Int {
@@ -258,9 +286,16 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         try run { db in try db.execute("SELECT 1") }
     }
 
-    /// Nothing is held in memory: another node may write any row.
-    public func cachedJob(id: String) -> Job? { nil }
-    public func cachedEpochs(of id: String) -> [EpochLosses]? { nil }
+    /// The copy held in memory, while no node has written the job since it was read.
+    public func cachedJob(id: String) -> Job? {
+        let generation = generation(of: id)
+        return stateLock.withLock { cached[id].flatMap { $0.generation == generation ? $0.job : nil } }
+    }
+
+    public func cachedEpochs(of id: String) -> [EpochLosses]? {
+        let generation = generation(of: id)
+        return stateLock.withLock { cached[id].flatMap { $0.generation == generation ? $0.epochs : nil } }
+    }
 
     // MARK: Rows
 

@@ -44,10 +44,15 @@ extension Scheduler {
             }
             try train(job, digits: digits, reference: reference, active: active)
         } catch let lost as LeaseLost {
-            // Another node resumes the job (or it was cancelled or deleted through one):
+            // Another node resumes the job, or it was cancelled or deleted through one:
             // nothing is written for it from here.
-            if !active.isCancelled {
-                active.requestLeaseLoss()
+            active.requestLeaseLoss()
+            let stored = Result { try store.job(id: id) }
+            if active.isCancelled {
+                // Cancelled here: the cancel's own write ended the claim.
+            } else if case .success(let job) = stored, job == nil || job?.status == .cancelled {
+                logger.notice("job \(id) was cancelled or deleted through another node; it stops here", metadata: ["job": "\(id)"])
+            } else {
                 logger.warning("\(lost)", metadata: ["job": "\(id)"])
             }
         } catch let failure as StoreFailure where leases != nil {
