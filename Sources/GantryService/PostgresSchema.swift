@@ -51,6 +51,8 @@ enum PostgresSchema {
                 PRIMARY KEY (job_id, kind, epoch)
             )
             """,
+            // Weights and pixels do not compress; trying costs each epoch's commit time.
+            "ALTER TABLE artifacts ALTER COLUMN data SET STORAGE EXTERNAL",
         ]),
     ]
 
