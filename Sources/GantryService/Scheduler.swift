@@ -82,8 +82,9 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Creates a job, or with an idempotency key returns the job a previous identical request made.
     ///
-    /// `creating` orders creations (two requests with one key make one job); the
-    /// scheduler's `lock` is held only around the in-memory queue, never across a store call.
+    /// `creating` orders creations (two requests with one key make one job; across
+    /// nodes, the key's unique index does); the scheduler's `lock` is held only around the
+    /// in-memory queue, never across a store call.
     public func create(config: JobConfig, body: [UInt8], idempotencyKey: String?) throws -> (job: Job, created: Bool) {
         let hash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
         return try creating.withLock {
@@ -102,7 +103,17 @@ public final class Scheduler: @unchecked Sendable {
             let job = Job(id: Job.newID(), status: .queued, createdAt: Date(), startedAt: nil, finishedAt: nil, config: config,
                           epochsCompleted: 0, stepsPerEpoch: nil, imagesPerSecond: nil, latest: nil, error: nil,
                           idempotencyKey: idempotencyKey, requestHash: hash)
-            try store.insert(job)
+            do {
+                try store.insert(job)
+            } catch {
+                // Another node may have taken the key a moment ago (the keys are unique
+                // in the shared store): its job is this request's answer.
+                if let key = idempotencyKey, let existing = try? store.job(idempotencyKey: key) {
+                    guard existing.requestHash == hash else { throw SchedulerRefusal.idempotencyConflict(key: key, job: existing.id) }
+                    return (existing, false)
+                }
+                throw error
+            }
             if leases == nil { lock.withLock { pending.append(job.id) } }
             DispatchQueue.global().async { self.pump() }
             return (job, true)

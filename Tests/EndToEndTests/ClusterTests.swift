@@ -178,6 +178,25 @@ extension EndToEndTests {
                     let running = try node.api.runningJobs()
                     #expect(running.isEmpty, "node \(node.name) still reports running jobs: \(running)")
                 }
+
+                // An idempotency key is one job across the cluster: the same request sent to
+                // all three nodes at once makes one job, and another body under the key is a 409.
+                final class Answers: @unchecked Sendable {
+                    // @unchecked: appended to under `lock` only.
+                    let lock = NSLock()
+                    var all: [(status: Int, id: String?)] = []
+                }
+                let answers = Answers(), apis = cluster.nodes.map(\.api), key = ["Idempotency-Key": "sweep-99"]
+                let body = String(decoding: try JSONSerialization.data(withJSONObject: Self.shortJob(seed: 99)), as: UTF8.self)
+                DispatchQueue.concurrentPerform(iterations: 3) { i in
+                    let r = try? apis[i].post("/v1/jobs", rawBody: body, headers: key)
+                    answers.lock.withLock { answers.all.append((r?.status ?? -1, r?.object?["id"] as? String)) }
+                }
+                #expect(Set(answers.all.compactMap(\.id)).count == 1 && answers.all.allSatisfy { [200, 201].contains($0.status) },
+                        "one key posted to three nodes at once: \(answers.all)")
+                #expect(answers.all.filter { $0.status == 201 }.count == 1, "exactly one node created the job: \(answers.all)")
+                let other = try cluster.node("c").api.post("/v1/jobs", json: Self.shortJob(seed: 98), headers: key)
+                #expect(other.status == 409, "another body under the key through another node: \(other)")
                 for node in cluster.nodes { #expect(node.child.stop() == .exited(0), "node \(node.name) on SIGTERM") }
             }
         }

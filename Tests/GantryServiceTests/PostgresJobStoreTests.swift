@@ -52,6 +52,19 @@ import Testing
         }
     }
 
+    /// The URL's `sslmode` reaches libpq: the test server speaks no TLS, so `require`
+    /// is refused for it and `disable` connects.
+    @Test func theURLsSSLModeIsHonoured() throws {
+        try withServer { server in
+            let separator = server.url.contains("?") ? "&" : "?"
+            let failure = try #require(throws: StoreFailure.self) { try PostgresJobStore(url: server.url + separator + "sslmode=require") }
+            #expect(failure.reason.contains("SSL"), "\(failure)")
+            let plain = try PostgresJobStore(url: server.url + separator + "sslmode=disable")
+            try plain.ping()
+            plain.close()
+        }
+    }
+
     @Test func anUnreachableServerFailsTheOpenWithLibpqsReason() throws {
         try withServer { server in
             try server.stop()
