@@ -57,7 +57,12 @@ struct ImagesAPI: Sendable {
             }
             epoch = n
         }
-        if epoch == kept.latest { return try latestTrainer(job) }
+        // The live trainer may already be an epoch past the record read a moment ago; it
+        // answers only for its own epoch, and a best epoch has its own kept generator.
+        if epoch == kept.latest, epoch != kept.best {
+            let latest = try latestTrainer(job)
+            if latest.epochsCompleted == epoch { return latest }
+        }
         guard epoch == kept.best else {
             let list = kept.best == kept.latest ? kept.latest.map { ["\($0) (best and latest)"] } ?? []
                 : [kept.best.map { "\($0) (best)" }, kept.latest.map { "\($0) (latest)" }].compactMap { $0 }
