@@ -83,20 +83,10 @@ final class ClusterFixture {
     /// at a time, its own state folder, its name, a short lease and the shared store;
     /// `overrides` replace top-level keys and the keys in `removing` are left out.
     func config(node name: String, leaseSeconds: Int, overrides: [String: Any] = [:], removing: Set<String> = []) throws -> [String: Any] {
-        var config: [String: Any] = [
-            "state_dir": root.appendingPathComponent("state-\(name)").path,
-            "listen": ["host": "127.0.0.1", "port": 8080],
-            "blas_threads": 1,
-            "concurrent_jobs": 1,
-            "download": [
-                "connect_timeout_seconds": 5, "low_speed_limit_bytes_per_second": 1024, "low_speed_time_seconds": 5,
-                "attempts_per_mirror": 2, "retry_base_delay_seconds": 0.1, "retry_max_delay_seconds": 0.5,
-            ] as [String: Any],
-            "datasets": ["mnist": try MNIST5k.datasetEntry(baseURL: mirror.baseURL)],
-            "node": name,
-            "lease_seconds": leaseSeconds,
-            "store": storeConfig,
-        ]
+        var config = try Fixture.daemonConfig(stateDir: root.appendingPathComponent("state-\(name)"), mirror: mirror)
+        config["node"] = name
+        config["lease_seconds"] = leaseSeconds
+        config["store"] = storeConfig
         config.merge(overrides) { $1 }
         for key in removing { config.removeValue(forKey: key) }
         return config

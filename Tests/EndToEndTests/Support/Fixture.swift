@@ -48,6 +48,12 @@ final class Fixture {
     /// The configuration every test starts from: the mnist5k mirror as `mnist`,
     /// fast download retries, one BLAS thread.
     func baseConfig() throws -> [String: Any] {
+        try Self.daemonConfig(stateDir: stateDir, mirror: mirror)
+    }
+
+    /// A daemon's configuration on `stateDir` with `mirror` serving mnist5k as `mnist`:
+    /// fast download retries, one BLAS thread, one job at a time.
+    static func daemonConfig(stateDir: URL, mirror: Mirror) throws -> [String: Any] {
         [
             "state_dir": stateDir.path,
             "listen": ["host": "127.0.0.1", "port": 8080],

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A binary PGM (P5) as the daemon serves it.
 struct PGM {
@@ -103,4 +104,17 @@ func number(_ value: Any?) -> Double? {
     if let i = value as? Int { return Double(i) }
     if let n = value as? NSNumber { return n.doubleValue }
     return nil
+}
+
+extension CheckpointFile {
+    /// Expects `self` to hold `epochs` epochs and the very generator of `reference`,
+    /// tensor by tensor and byte for byte (a resumed run against an uninterrupted one).
+    func expectSameGenerator(as reference: CheckpointFile, epochs: UInt64, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(self.epochs == epochs && reference.epochs == epochs, sourceLocation: sourceLocation)
+        #expect(!generator.isEmpty, sourceLocation: sourceLocation)
+        #expect(generator.keys.sorted() == reference.generator.keys.sorted(), sourceLocation: sourceLocation)
+        for (name, bytes) in reference.generator {
+            #expect(generator[name] == bytes, "\(name) differs from the uninterrupted run's", sourceLocation: sourceLocation)
+        }
+    }
 }
