@@ -54,8 +54,12 @@ extension PostgresJobStore: JobLeases {
     public func release(_ id: String) throws {
         guard let token = fence(of: id) else { return }
         setFence(nil, for: id)
+        // Announced, so that a node with a free slot claims an unfinished job at once.
         try run { db in
-            try db.execute("UPDATE jobs SET lease_expires_at = NULL WHERE id = $1 AND lease_token = $2", [id, "\(token)"])
+            try db.transaction {
+                try db.execute("UPDATE jobs SET lease_expires_at = NULL WHERE id = $1 AND lease_token = $2", [id, "\(token)"])
+                try Self.notify(db, id)
+            }
         }
     }
 
