@@ -10,6 +10,8 @@ import Foundation
 public protocol JobLeases: Sendable {
     /// This node's name, as leases record it.
     var node: String { get }
+    /// How long a claim lasts without renewal.
+    var leaseSeconds: Double { get }
     /// Claims up to `limit` jobs that are queued, or in flight under a lapsed lease
     /// (or, with `includingOwn`, under this node's own name: its previous process),
     /// in-flight ones first, then oldest first. Returns their ids.

@@ -17,7 +17,7 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     // `fences`, `resyncs` and `observers` only under `stateLock`.
     let pool: PostgresPool
     public let node: String
-    let leaseSeconds: Double
+    public let leaseSeconds: Double
     private let stateLock = NSLock()
     private var generations: [String: Int] = [:]
     /// The token of each claim this node holds, by job.

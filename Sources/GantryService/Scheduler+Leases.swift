@@ -40,9 +40,7 @@ extension Scheduler {
         timer.resume()
     }
 
-    static func renewInterval(_ leases: any JobLeases) -> Double {
-        ((leases as? PostgresJobStore)?.leaseSeconds ?? 15) / 3
-    }
+    static func renewInterval(_ leases: any JobLeases) -> Double { leases.leaseSeconds / 3 }
 
     private func renewLeases(_ leases: any JobLeases) {
         for job in activeJobs where !job.shouldStop {

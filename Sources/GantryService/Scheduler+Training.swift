@@ -124,7 +124,7 @@ extension Scheduler {
     /// a lease: a restart of the database costs a pause, not the epoch. A COMMIT whose
     /// answer was lost may have landed; the job's row says so before a retry.
     private func record(_ commit: EpochCommit, job id: String, active: ActiveJob) throws {
-        guard let leases = leases as? PostgresJobStore else { return try artifacts.commit(commit, job: id) }
+        guard let leases else { return try artifacts.commit(commit, job: id) }
         let deadline = Date().addingTimeInterval(leases.leaseSeconds)
         var delay = 0.2
         while true {
