@@ -259,6 +259,33 @@ extension EndToEndTests {
             }
         }
 
+        // MARK: - 2b. SIGTERM
+
+        @Test("SIGTERM of the node training a job: it gives up its lease, the other node resumes the job within seconds (the lease is 30 s), and the job completes with epochs 1–6 once each")
+        func aStoppedNodeHandsItsJobsOver() throws {
+            try requireResource(PostgresServer.resource, PostgresServer.available)
+            try ClusterFixture.with("cluster-sigterm") { cluster in
+                // A lease far longer than the wait below: only a released lease, announced,
+                // lets the other node take the job in time (a lapsed one would take 30 s, the
+                // other node's own look for work 10 s).
+                try cluster.start("a", leaseSeconds: 30)
+                try cluster.start("b", leaseSeconds: 30)
+                let job = try cluster.node("a").api.createJob(Self.longJob)
+                let holder = try Self.holder(of: job.id, in: cluster, via: cluster.node("a"), afterEpochs: 1)
+                let other = cluster.nodes.first { $0 !== holder }!
+                let stopped = Date()
+                #expect(holder.child.stop() == .exited(0), "node \(holder.name) on SIGTERM")
+                let moved = try eventually(timeout: 5) { try other.api.job(job.id).node == other.name }
+                let seen = try other.api.job(job.id).object
+                #expect(moved, "node \(other.name) did not take the job within 5 s of \(holder.name)'s SIGTERM: \(seen)")
+                let (followed, status) = try other.api.followLosses(job.id, timeout: 180)
+                let final = try other.api.job(job.id).object
+                try #require(status == "completed", "\(final)")
+                #expect(epochNumbers(followed) == Array(1...6), "each epoch exactly once: \(epochNumbers(followed))")
+                #expect(Date().timeIntervalSince(stopped) < 30, "the job finished \(Date().timeIntervalSince(stopped)) s after the SIGTERM")
+            }
+        }
+
         // MARK: - 3. A node stalled past its lease
 
         @Test("SIGSTOP of the node training a job for three leases: the other node takes the job over; after SIGCONT the stalled node logs that it lost its lease and records nothing more; epochs 1–12 once each")
