@@ -40,11 +40,10 @@ struct ImagesAPI: Sendable {
     /// kept — the latest epoch's and the best epoch's are.
     func trainer(_ request: HTTPRequest, job: Job) throws -> GANTrainer {
         let text = request.query("epoch") ?? "latest"
-        let kept = keptEpochs(job)
+        if text == "latest" { return try latestTrainer(job) }
+        let kept = try keptEpochs(job)
         let epoch: Int
         switch text {
-        case "latest":
-            return try latestTrainer(job)
         case "best":
             guard let best = kept.best else {
                 throw APIError(.conflict, .noEvaluationYet,
@@ -79,8 +78,8 @@ struct ImagesAPI: Sendable {
 
     /// The epochs whose generator can be sampled: the best evaluated one (its file is
     /// on disk) and the latest completed one.
-    func keptEpochs(_ job: Job) -> (best: Int?, latest: Int?) {
-        let kept = (try? artifacts.bestGeneratorEpochs(of: job.id)) ?? []
+    func keptEpochs(_ job: Job) throws -> (best: Int?, latest: Int?) {
+        let kept = try artifacts.bestGeneratorEpochs(of: job.id)
         let best = job.best.map(\.epoch).flatMap { kept.contains($0) ? $0 : nil }
         return (best, job.epochsCompleted > 0 ? job.epochsCompleted : nil)
     }

@@ -36,36 +36,22 @@ extension PostgresJobStore: JobArtifacts {
     /// Records and artifacts never run ahead of the checkpoint here (one transaction
     /// each epoch), so this only trims what a future change might leave.
     public func prepareRun(_ id: String, resumingAfter epoch: Int) throws {
-        try run { db in
-            try db.transaction {
-                try checkFence(db, id)
-                try db.execute("DELETE FROM epochs WHERE job_id = $1 AND epoch > $2", [id, "\(epoch)"])
-                try db.execute("DELETE FROM artifacts WHERE job_id = $1 AND kind <> 'checkpoint' AND epoch > $2", [id, "\(epoch)"])
-                try db.execute("UPDATE jobs SET epochs_completed = $1 WHERE id = $2", ["\(epoch)", id])
-                try Self.notify(db, id)
-            }
+        try write(job: id) { db in
+            try Self.discardEpochs(db, id, after: epoch)
+            try db.execute("DELETE FROM artifacts WHERE job_id = $1 AND kind <> 'checkpoint' AND epoch > $2", [id, "\(epoch)"])
         }
     }
 
     public func commit(_ epoch: EpochCommit, job id: String) throws {
-        let fields = EpochRow.values(of: epoch.record)
-        let columns = (["job_id"] + fields.map(\.column)).joined(separator: ", ")
-        let placeholders = (1...fields.count + 1).map { "$\($0)" }.joined(separator: ", ")
         let n = "\(epoch.record.epoch)"
-        try run { db in
-            try db.transaction {
-                try checkFence(db, id)
-                try db.execute("INSERT INTO epochs (\(columns)) VALUES (\(placeholders))", [id] + fields.map { $0.value?.text })
-                try db.execute("UPDATE jobs SET epochs_completed = $1, images_per_second = $2 WHERE id = $3",
-                               [n, "\(epoch.imagesPerSecond)", id])
-                try put(db, id, .samples, n, epoch.samples)
-                try db.execute("DELETE FROM artifacts WHERE job_id = $1 AND kind = 'checkpoint'", [id])
-                try put(db, id, .checkpoint, n, epoch.checkpoint)
-                if let best = epoch.bestGenerator {
-                    try db.execute("DELETE FROM artifacts WHERE job_id = $1 AND kind = 'best'", [id])
-                    try put(db, id, .best, n, best)
-                }
-                try Self.notify(db, id)
+        try write(job: id) { db in
+            try Self.insertEpoch(db, id, epoch.record, imagesPerSecond: epoch.imagesPerSecond)
+            try put(db, id, .samples, n, epoch.samples)
+            try db.execute("DELETE FROM artifacts WHERE job_id = $1 AND kind = 'checkpoint'", [id])
+            try put(db, id, .checkpoint, n, epoch.checkpoint)
+            if let best = epoch.bestGenerator {
+                try db.execute("DELETE FROM artifacts WHERE job_id = $1 AND kind = 'best'", [id])
+                try put(db, id, .best, n, best)
             }
         }
     }

@@ -123,11 +123,13 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         }
     }
 
-    /// A write of job `id`'s row, fenced when this node claimed the job, announced on COMMIT.
-    private func write(job id: String, _ operation: String = #function, _ body: (PostgresConnection) throws -> Void) throws {
+    /// A write of job `id`, in one transaction announced on COMMIT; fenced (unless told
+    /// otherwise) when this node claimed the job.
+    func write(job id: String, fenced: Bool = true, _ operation: String = #function,
+               _ body: (PostgresConnection) throws -> Void) throws {
         try run(operation) { db in
             try db.transaction {
-                try checkFence(db, id)
+                if fenced { try checkFence(db, id) }
                 try body(db)
                 try Self.notify(db, id)
             }
@@ -199,23 +201,12 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         case .completed, .failed: ", lease_expires_at = NULL"
         default: ""
         }
-        let body = { (db: PostgresConnection) throws -> Void in
+        try write(job: id, fenced: status != .cancelled) { db in
             try db.execute("""
                 UPDATE jobs SET status = $1, started_at = COALESCE($2::double precision, started_at),
                     finished_at = $3::double precision, error = $4\(lease)
                 WHERE id = $5
                 """, [status.rawValue, startedAt.map { "\($0.timeIntervalSince1970)" }, finishedAt.map { "\($0.timeIntervalSince1970)" }, error, id])
-        }
-        if status == .cancelled {
-            try run { db in
-                try db.transaction {
-                    try body(db)
-                    try Self.notify(db, id)
-                }
-            }
-            wrote(id)
-        } else {
-            try write(job: id, #function, body)
         }
     }
 
@@ -225,13 +216,7 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
 
     /// Epochs and artifacts go with the row (ON DELETE CASCADE).
     public func delete(_ id: String) throws {
-        try run { db in
-            try db.transaction {
-                try db.execute("DELETE FROM jobs WHERE id = $1", [id])
-                try Self.notify(db, id)
-            }
-        }
-        wrote(id)
+        try write(job: id, fenced: false) { db in try db.execute("DELETE FROM jobs WHERE id = $1", [id]) }
         stateLock.withLock { _ = cached.removeValue(forKey: id) }
     }
 
@@ -240,23 +225,29 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     /// Records epoch `losses.epoch` and the job's progress in one transaction. A
     /// second record of the same epoch fails loudly: each epoch exists exactly once.
     public func recordEpoch(_ id: String, _ losses: EpochLosses, imagesPerSecond: Double) throws {
-        let fields = EpochRow.values(of: losses)
-        let columns = (["job_id"] + fields.map(\.column)).joined(separator: ", ")
-        let placeholders = (1...fields.count + 1).map { "$\($0)" }.joined(separator: ", ")
-        try write(job: id) { db in
-            try db.execute("INSERT INTO epochs (\(columns)) VALUES (\(placeholders))", [id] + fields.map { $0.value?.text })
-            try db.execute("UPDATE jobs SET epochs_completed = $1, images_per_second = $2 WHERE id = $3",
-                           ["\(losses.epoch)", "\(imagesPerSecond)", id])
-        }
+        try write(job: id) { db in try Self.insertEpoch(db, id, losses, imagesPerSecond: imagesPerSecond) }
     }
 
     /// Drops epochs after `epoch`: on resume, records newer than the checkpoint belong
     /// to an epoch that will be trained again.
     public func discardEpochs(of id: String, after epoch: Int) throws {
-        try write(job: id) { db in
-            try db.execute("DELETE FROM epochs WHERE job_id = $1 AND epoch > $2", [id, "\(epoch)"])
-            try db.execute("UPDATE jobs SET epochs_completed = $1 WHERE id = $2", ["\(epoch)", id])
-        }
+        try write(job: id) { db in try Self.discardEpochs(db, id, after: epoch) }
+    }
+
+    /// Inside a write: the epoch's row and the job's progress.
+    static func insertEpoch(_ db: PostgresConnection, _ id: String, _ losses: EpochLosses, imagesPerSecond: Double) throws {
+        let fields = EpochRow.values(of: losses)
+        let columns = (["job_id"] + fields.map(\.column)).joined(separator: ", ")
+        let placeholders = (1...fields.count + 1).map { "$\($0)" }.joined(separator: ", ")
+        try db.execute("INSERT INTO epochs (\(columns)) VALUES (\(placeholders))", [id] + fields.map { $0.value?.text })
+        try db.execute("UPDATE jobs SET epochs_completed = $1, images_per_second = $2 WHERE id = $3",
+                       ["\(losses.epoch)", "\(imagesPerSecond)", id])
+    }
+
+    /// Inside a write: the records after `epoch` go, and the job's progress with them.
+    static func discardEpochs(_ db: PostgresConnection, _ id: String, after epoch: Int) throws {
+        try db.execute("DELETE FROM epochs WHERE job_id = $1 AND epoch > $2", [id, "\(epoch)"])
+        try db.execute("UPDATE jobs SET epochs_completed = $1 WHERE id = $2", ["\(epoch)", id])
     }
 
     public func epochs(of id: String, after since: Int) throws -> [EpochLosses] {
