@@ -30,50 +30,6 @@ extension EndToEndTests {
             ["epochs": 6, "batch_size": 10, "g_hidden": 384, "d_hidden": 384, "seed": 20_240_601, "samples_per_epoch": 1, "eval_every": 0]
         }
 
-        /// The lines of `log` that mention job `id` and contain `phrase`.
-        static func lines(of log: String, mentioning id: String, containing phrase: String) -> [Substring] {
-            log.split(separator: "\n").filter { $0.contains(id) && $0.contains(phrase) }
-        }
-
-        /// Whether `node`'s /metrics has `gantry_job_running{job="ID",node="NAME"} 1`.
-        static func trains(_ node: ClusterFixture.Node, _ id: String) throws -> Bool {
-            try node.api.runningJobs().contains { $0.job == id && $0.node == node.name }
-        }
-
-        /// The node a job is on, waiting until it was claimed and has recorded `epochs`
-        /// epochs (polled through `via`).
-        static func holder(of id: String, in cluster: ClusterFixture, via: ClusterFixture.Node, afterEpochs epochs: Int) throws -> ClusterFixture.Node {
-            let claimed = try via.api.waitFor(id, timeout: 120, every: 0.02, what: "claimed by a node, \(epochs) epoch(s) recorded") {
-                $0.node != nil && $0.status == "running" && $0.epoch >= epochs
-            }
-            guard let name = claimed.node, let node = cluster.nodes.first(where: { $0.name == name }) else {
-                throw HTTPClientError("job \(id) names node \(claimed.node ?? "nil"), not one of \(cluster.nodes.map(\.name))")
-            }
-            return node
-        }
-
-        /// GETs each of `paths` through `api`, all at once; each path with its status
-        /// (-1 without an answer) and what came back.
-        static func concurrentGets(_ api: API, _ paths: [String]) -> [(path: String, status: Int, answer: String)] {
-            final class Results: @unchecked Sendable {
-                // @unchecked: appended to under `lock` only.
-                let lock = NSLock()
-                var all: [(path: String, status: Int, answer: String)] = []
-            }
-            let results = Results()
-            DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-                let outcome: (Int, String)
-                do {
-                    let r = try api.get(paths[i])
-                    outcome = (r.status, r.status == 200 ? "" : r.description)
-                } catch {
-                    outcome = (-1, "\(error)")
-                }
-                results.lock.withLock { results.all.append((paths[i], outcome.0, outcome.1)) }
-            }
-            return results.all
-        }
-
         // MARK: - 1. Three nodes, one queue
 
         @Test("three nodes on one database: 20 jobs posted to one node all complete, every node trains some, each has epochs 1…N once, and every node answers the same for every job")
@@ -181,20 +137,13 @@ extension EndToEndTests {
 
                 // An idempotency key is one job across the cluster: the same request sent to
                 // all three nodes at once makes one job, and another body under the key is a 409.
-                final class Answers: @unchecked Sendable {
-                    // @unchecked: appended to under `lock` only.
-                    let lock = NSLock()
-                    var all: [(status: Int, id: String?)] = []
-                }
-                let answers = Answers(), apis = cluster.nodes.map(\.api), key = ["Idempotency-Key": "sweep-99"]
+                let key = ["Idempotency-Key": "sweep-99"], apis = cluster.nodes.map(\.api)
                 let body = String(decoding: try JSONSerialization.data(withJSONObject: Self.shortJob(seed: 99)), as: UTF8.self)
-                DispatchQueue.concurrentPerform(iterations: 3) { i in
-                    let r = try? apis[i].post("/v1/jobs", rawBody: body, headers: key)
-                    answers.lock.withLock { answers.all.append((r?.status ?? -1, r?.object?["id"] as? String)) }
-                }
-                #expect(Set(answers.all.compactMap(\.id)).count == 1 && answers.all.allSatisfy { [200, 201].contains($0.status) },
-                        "one key posted to three nodes at once: \(answers.all)")
-                #expect(answers.all.filter { $0.status == 201 }.count == 1, "exactly one node created the job: \(answers.all)")
+                let answers = concurrently(apis.count) { try apis[$0].post("/v1/jobs", rawBody: body, headers: key) }
+                    .map { (status: $0.status, id: $0.response?.object?["id"] as? String) }
+                #expect(Set(answers.compactMap(\.id)).count == 1 && answers.allSatisfy { [200, 201].contains($0.status) },
+                        "one key posted to three nodes at once: \(answers)")
+                #expect(answers.filter { $0.status == 201 }.count == 1, "exactly one node created the job: \(answers)")
                 let other = try cluster.node("c").api.post("/v1/jobs", json: Self.shortJob(seed: 98), headers: key)
                 #expect(other.status == 409, "another body under the key through another node: \(other)")
                 for node in cluster.nodes { #expect(node.child.stop() == .exited(0), "node \(node.name) on SIGTERM") }
@@ -214,9 +163,9 @@ extension EndToEndTests {
                 let reference = try a.createJob(Self.longJob)
                 let victim = try a.createJob(Self.longJob)
 
-                let holder = try Self.holder(of: victim.id, in: cluster, via: cluster.node("a"), afterEpochs: 0)
+                let holder = try cluster.holder(of: victim.id, via: cluster.node("a"), afterEpochs: 0)
                 let other = cluster.nodes.first { $0 !== holder }!
-                let shown = try eventually(timeout: 10) { try Self.trains(holder, victim.id) }
+                let shown = try eventually(timeout: 10) { try holder.trains(victim.id) }
                 #expect(shown, "node \(holder.name) trains \(victim.id) but its /metrics says it trains \((try? holder.api.runningJobs()).map { "\($0)" } ?? "?")")
                 let otherRuns = try other.api.runningJobs()
                 #expect(!otherRuns.contains { $0.job == victim.id }, "node \(other.name) also reports training \(victim.id): \(otherRuns)")
@@ -271,7 +220,7 @@ extension EndToEndTests {
                 try cluster.start("a", leaseSeconds: 30)
                 try cluster.start("b", leaseSeconds: 30)
                 let job = try cluster.node("a").api.createJob(Self.longJob)
-                let holder = try Self.holder(of: job.id, in: cluster, via: cluster.node("a"), afterEpochs: 1)
+                let holder = try cluster.holder(of: job.id, via: cluster.node("a"), afterEpochs: 1)
                 let other = cluster.nodes.first { $0 !== holder }!
                 let stopped = Date()
                 #expect(holder.child.stop() == .exited(0), "node \(holder.name) on SIGTERM")
@@ -299,7 +248,7 @@ extension EndToEndTests {
                 var spec = Self.longJob
                 spec["epochs"] = 12
                 let job = try cluster.node("a").api.createJob(spec)
-                let holder = try Self.holder(of: job.id, in: cluster, via: cluster.node("a"), afterEpochs: 1)
+                let holder = try cluster.holder(of: job.id, via: cluster.node("a"), afterEpochs: 1)
                 let other = cluster.nodes.first { $0 !== holder }!
 
                 holder.child.signal(SIGSTOP)
@@ -312,7 +261,7 @@ extension EndToEndTests {
 
                 let logAtContinue = holder.log.utf8.count
                 holder.child.signal(SIGCONT)
-                let lost = try eventually(timeout: 30) { !Self.lines(of: holder.log, mentioning: job.id, containing: "lost its lease").isEmpty }
+                let lost = try eventually(timeout: 30) { !lines(of: holder.log, mentioning: job.id, containing: "lost its lease").isEmpty }
                 #expect(lost, "node \(holder.name) never logged that it lost its lease on \(job.id):\n\(holder.child.stderrTail(lines: 20))")
 
                 let (followed, status) = try other.api.followLosses(job.id, timeout: 180)
@@ -327,14 +276,14 @@ extension EndToEndTests {
                 // The stalled node let the job go: it trains nothing, reported no failure or
                 // completion of it after SIGCONT, and neither node hit an error on its epochs
                 // (an epoch recorded twice would be refused by the store and logged).
-                let released = try eventually(timeout: 10) { try !Self.trains(holder, job.id) }
+                let released = try eventually(timeout: 10) { try !holder.trains(job.id) }
                 #expect(released, "node \(holder.name) still reports training \(job.id)")
                 let afterContinue = String(decoding: Array(holder.log.utf8.dropFirst(logAtContinue)), as: UTF8.self)
                 for phrase in ["completed", "failed", "error:"] {
-                    let found = Self.lines(of: afterContinue, mentioning: job.id, containing: phrase).filter { !$0.contains("lost its lease") }
+                    let found = lines(of: afterContinue, mentioning: job.id, containing: phrase).filter { !$0.contains("lost its lease") }
                     #expect(found.isEmpty, "node \(holder.name) after SIGCONT: \(found)")
                 }
-                let otherErrors = Self.lines(of: other.log, mentioning: job.id, containing: "error:")
+                let otherErrors = lines(of: other.log, mentioning: job.id, containing: "error:")
                 #expect(otherErrors.isEmpty, "node \(other.name): \(otherErrors)")
                 #expect(holder.isRunning && other.isRunning)
                 #expect(try holder.api.get("/healthz").status == 200)
@@ -379,7 +328,9 @@ extension EndToEndTests {
                         let r = try node.api.get(path)
                         #expect(r.status == 200, "after the restart, GET \(path) through \(node.name): \(r)")
                     }
-                    let failed = Self.concurrentGets(node.api, Array(repeating: reads, count: 2).flatMap { $0 }).filter { $0.status != 200 }
+                    let paths = Array(repeating: reads, count: 2).flatMap { $0 }, api = node.api
+                    let failed = concurrently(paths.count) { try api.get(paths[$0]) }.filter { $0.status != 200 }
+                        .map { (path: paths[$0.index], answer: $0.description) }
                     #expect(failed.isEmpty, "after the restart, through \(node.name), eight reads at once: \(failed.map { "GET \($0.path) → \($0.answer)" })")
                 }
                 let (followed, status) = try a.followLosses(job.id, timeout: 180)
