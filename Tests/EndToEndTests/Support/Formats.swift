@@ -56,6 +56,8 @@ struct CheckpointFile {
     var version: UInt32
     var kind: UInt32
     var epochs: UInt64
+    /// The RNG state and both optimizers' step counts and constants, as stored.
+    var trainingState: [UInt8]
     var tensors: [(name: String, rows: Int, columns: Int, bytes: ArraySlice<UInt8>)]
 
     init(_ bytes: [UInt8]) throws {
@@ -77,7 +79,7 @@ struct CheckpointFile {
         epochs = try u(8)
         // Version 2 on: the model recipe, d_dropout, ema_decay and the conditional flag.
         if version >= 2 { _ = try take(4 + 4 + 4 + 4) }
-        _ = try take(4 * 8 + 2 * (8 + 4 + 4))
+        trainingState = Array(try take(4 * 8 + 2 * (8 + 4 + 4)))
         let count = Int(try u(4))
         tensors = []
         for _ in 0..<count {
