@@ -59,6 +59,14 @@ struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
+    /// The literal segments of a static pattern (a gate's prefix).
+    var literalSegments: [String] {
+        segments.map { segment in
+            guard case .literal(let text) = segment else { preconditionFailure("\(description) has a parameter") }
+            return text
+        }
+    }
+
     /// Whether the pattern has no parameters, so it can be looked up by path string.
     var isStatic: Bool {
         segments.allSatisfy { if case .literal = $0 { true } else { false } }

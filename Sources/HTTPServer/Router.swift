@@ -27,7 +27,9 @@ public struct Router: Sendable {
     public typealias Gate = @Sendable (HTTPRequest) -> HTTPResponse?
 
     private var routes: [Route] = []
-    private var gates: [(prefix: String, gate: Gate)] = []
+    /// Each gate's prefix as decoded segments: matched against the segments routing matches,
+    /// so no spelling of a path (`/v%31/jobs`, absolute-form) reaches a route past its gate.
+    private var gates: [(prefix: [String], gate: Gate)] = []
     /// Routes without parameters by raw path, so `/healthz` costs one hash lookup.
     private var staticRoutes: [String: [HTTPMethod: Handler]] = [:]
 
@@ -57,12 +59,12 @@ public struct Router: Sendable {
 
     /// Runs `gate` before routing for every path equal to `prefix` or under `prefix/`.
     public mutating func gate(_ prefix: String, _ gate: @escaping Gate) {
-        gates.append((prefix, gate))
+        gates.append((RoutePattern(prefix).literalSegments, gate))
     }
 
     /// The answer of the first gate whose prefix covers `path` and that refuses the request.
     func refusal(for request: HTTPRequest) -> HTTPResponse? {
-        for (prefix, gate) in gates where request.path == prefix || request.path.hasPrefix(prefix + "/") {
+        for (prefix, gate) in gates where request.pathSegments.starts(with: prefix) {
             if let refusal = gate(request) { return refusal }
         }
         return nil
