@@ -26,7 +26,13 @@ final class Connection: ResponseSink, @unchecked Sendable {
     private let output = OutputQueue()
     private var dateCache = HTTPDateCache()
 
-    private var phase: ConnectionPhase
+    private var phase: ConnectionPhase {
+        didSet { publishIdleness() }
+    }
+    /// What the registry was last told by `publishIdleness`.
+    private var publishedIdleSince: UInt64?
+    /// When the connection was accepted: its idle time starts there.
+    let acceptedAt: UInt64
     private var servedRequests = 0
     private var nextRequestID: UInt64 = 0
     private var inFlight: InFlight?
@@ -61,7 +67,10 @@ final class Connection: ResponseSink, @unchecked Sendable {
         self.registry = registry
         self.parser = RequestParser(limits: limits.parserLimits)
         self.queue = DispatchQueue(label: "gantry.http.connection", target: targetQueue)
-        self.phase = .awaitingRequest(since: Connection.now())
+        let now = Connection.now()
+        self.acceptedAt = now
+        self.phase = .awaitingRequest(since: now)
+        self.publishedIdleSince = now
         self.watch = SocketWatch(fd: fd, queue: queue) { registry.remove(self) }
     }
 
@@ -120,6 +129,28 @@ final class Connection: ResponseSink, @unchecked Sendable {
 
     func forceClose() {
         queue.async { self.closeNow() }
+    }
+
+    /// Gives up the slot to a new client at the connection limit, closing without a
+    /// word, unless a request got through since the registry chose this connection.
+    func evict() {
+        queue.async {
+            if case .closed = self.phase { return } // closing anyway; its removal settles the count
+            if self.inFlight == nil, self.phase.idleSince(outputPending: !self.output.isEmpty) != nil {
+                self.closeNow()
+            } else {
+                self.registry.evictionDeclined(self)
+            }
+        }
+    }
+
+    /// Tells the registry when this connection starts or stops being idle (see
+    /// `ConnectionPhase.idleSince`), only when that changes.
+    private func publishIdleness() {
+        let since = phase.idleSince(outputPending: !output.isEmpty)
+        guard since != publishedIdleSince else { return }
+        publishedIdleSince = since
+        registry.setIdleSince(self, since)
     }
 
     private func closeIfIdle() {
@@ -333,6 +364,7 @@ final class Connection: ResponseSink, @unchecked Sendable {
             case .drained:
                 outputBlockedSince = nil
                 watch.setWriting(false)
+                publishIdleness() // a served keep-alive connection is idle from here
             case .wouldBlock:
                 if outputBlockedSince == nil { outputBlockedSince = Connection.now() }
                 watch.setWriting(true)

@@ -14,6 +14,18 @@ enum ConnectionPhase: Equatable {
     case lingering(since: UInt64)
     case closed
 
+    /// Since when the connection has waited without a complete request head, when it
+    /// is doing nothing else: waiting for a (next) request, or for the rest of its head,
+    /// with no response left to send. Such a connection is the one whose slot a new
+    /// client may take at the connection limit, the one waiting longest first.
+    func idleSince(outputPending: Bool) -> UInt64? {
+        guard !outputPending else { return nil }
+        switch self {
+        case .awaitingRequest(let since), .readingHead(let since): return since
+        case .readingBody, .handling, .lingering, .closed: return nil
+        }
+    }
+
     enum MissedDeadline: Equatable {
         /// Close without a word: an idle or lingering client, or one that stopped reading.
         case close

@@ -39,7 +39,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     private enum State {
         case idle
-        case running(Listener, ports: [UInt16], connectionCap: Int)
+        case running(Listener, ports: [UInt16], descriptors: DescriptorBudget)
         case stopping
         case stopped
     }
@@ -76,12 +76,10 @@ public final class HTTPServer: @unchecked Sendable {
             }
             self.accepted(fd)
         }
-        let cap = Self.connectionCap(configured: configuration.limits.maxConnections)
-        if cap.value < configuration.limits.maxConnections {
-            log?("max_connections \(configuration.limits.maxConnections) is more than the open-file limit allows "
-                 + "(ulimit -n \(cap.softLimit), \(cap.open) open): at most \(cap.value) connections are served at once")
-        }
-        state = .running(listener, ports: sockets.map(\.port), connectionCap: cap.value)
+        // After binding, so the listening sockets are counted as open.
+        let budget = DescriptorBudget.raisingSoftLimit(configured: configuration.limits.maxConnections)
+        log?(budget.summary(configured: configuration.limits.maxConnections))
+        state = .running(listener, ports: sockets.map(\.port), descriptors: budget)
         listener.start()
         return sockets[0].port
     }
@@ -101,44 +99,36 @@ public final class HTTPServer: @unchecked Sendable {
     /// Connections open right now (including ones finishing or lingering).
     public var openConnections: Int { registry.count }
 
-    /// Descriptors kept free for everything but connections. Running out is worse than
-    /// refusing a client: libdispatch's Linux worker monitor opens `/proc/TID/stat` and
-    /// crashes the process (SIGILL) when it cannot, and the daemon opens its database,
-    /// checkpoints and datasets as it goes.
-    static let descriptorReserve = 32
-
-    /// The connections this process can hold: the configured maximum, or fewer when the
-    /// open-file limit minus what is open now and the reserve is lower (at least one).
-    static func connectionCap(configured: Int) -> (value: Int, softLimit: Int, open: Int) {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {
-            return (configured, Int.max, 0)
-        }
-        let soft = Int(clamping: limit.rlim_cur)
-        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 16
-        return (max(1, min(configured, soft - open - descriptorReserve)), soft, open)
-    }
-
-    /// Runs on `acceptQueue`.
+    /// Runs on `acceptQueue`. At the connection limit (or near the open-file limit) the
+    /// connection idle longest without a request head makes way; with none idle, the
+    /// new client is answered 503. See docs/connections.md.
     private func accepted(_ fd: Int32) {
         let limits = configuration.limits
-        let cap: Int = lock.withLock {
-            if case .running(_, _, let cap) = state { return cap }
-            return limits.maxConnections
+        let budget: DescriptorBudget? = lock.withLock {
+            if case .running(_, _, let budget) = state { return budget }
+            return nil
         }
-        if registry.count >= cap {
-            // Refuse cheaply, without a connection object: answer, drop what
-            // the client already sent so the close does not reset the answer away.
-            SocketIO.sendBestEffort(fd, HTTPServer.tooManyConnectionsResponse)
-            SocketIO.shutdownWrite(fd)
-            SocketIO.discardPending(fd)
-            SocketIO.close(fd)
-            return
+        guard let budget, !budget.mustRefuse(descriptor: fd) else { return refuse(fd) }
+        let victim: Connection?
+        switch registry.makeRoom(cap: budget.connectionCap) {
+        case .free: victim = nil
+        case .takenFrom(let connection): victim = connection
+        case .full: return refuse(fd)
         }
         let connection = Connection(fd: fd, limits: limits, router: router, registry: registry,
                                     targetQueue: connectionTarget, accessLog: accessLog)
-        registry.add(connection)
+        registry.add(connection, idleSince: connection.acceptedAt)
         connection.start()
+        victim?.evict()
+    }
+
+    /// Refuses cheaply, without a connection object: answers, drops what the client
+    /// already sent so the close does not reset the answer away.
+    private func refuse(_ fd: Int32) {
+        SocketIO.sendBestEffort(fd, HTTPServer.tooManyConnectionsResponse)
+        SocketIO.shutdownWrite(fd)
+        SocketIO.discardPending(fd)
+        SocketIO.close(fd)
     }
 
     private static let tooManyConnectionsResponse: [UInt8] = {

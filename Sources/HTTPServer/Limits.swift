@@ -14,7 +14,10 @@ extension HTTPServer {
         public var maxHeaderCount: Int = 100
         /// Largest `Content-Length` accepted. Over it: 413, before any body byte is read.
         public var maxBodyBytes: Int = 1024 * 1024
-        /// Open connections at once; the next one is answered 503 and closed.
+        /// Open connections at once (fewer if the open-file limit leaves less room). At
+        /// the limit a new client takes the slot of the connection that has waited
+        /// longest without a complete request head; with every connection in the middle
+        /// of a request, it is answered 503 and closed.
         public var maxConnections: Int = 1024
         /// The whole request head must arrive within this time of its first
         /// byte (and a new connection must send its head within this time of
