@@ -2,10 +2,11 @@ import Foundation
 import HTTPServer
 
 /// `Authorization: Bearer TOKEN` on every `/v1` request, compared in constant time.
-struct BearerAuth: Sendable {
+/// `init(tokenFile:)` is the one check of a token file: `serve` and `--check-config` both make one.
+public struct BearerAuth: Sendable {
     let token: [UInt8]
 
-    init(tokenFile: String) throws {
+    public init(tokenFile: String) throws {
         guard let data = FileManager.default.contents(atPath: tokenFile) else {
             throw ConfigError(key: "auth_token_file", message: "cannot read \(tokenFile)")
         }

@@ -14,9 +14,11 @@ struct JSONValueDecoder {
     /// Look `max_body_bytes` up as `maxBodyBytes` too, for types whose coding keys are
     /// Swift's camelCase names (`HTTPServer.Limits`).
     var convertsSnakeCaseKeys = false
+    /// Handed to the types decoded (`ServiceConfig` takes its defaults from it).
+    var userInfo: [CodingUserInfoKey: any Sendable] = [:]
 
     func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
-        try T(from: JSONValueDecoding(value: value, codingPath: [], convertsSnakeCaseKeys: convertsSnakeCaseKeys))
+        try T(from: JSONValueDecoding(value: value, codingPath: [], convertsSnakeCaseKeys: convertsSnakeCaseKeys, userInfo: userInfo))
     }
 }
 
@@ -24,10 +26,18 @@ private struct JSONValueDecoding: Decoder {
     let value: JSONValue
     let codingPath: [any CodingKey]
     let convertsSnakeCaseKeys: Bool
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    let info: [CodingUserInfoKey: any Sendable]
+    var userInfo: [CodingUserInfoKey: Any] { info }
+
+    init(value: JSONValue, codingPath: [any CodingKey], convertsSnakeCaseKeys: Bool, userInfo: [CodingUserInfoKey: any Sendable]) {
+        self.value = value
+        self.codingPath = codingPath
+        self.convertsSnakeCaseKeys = convertsSnakeCaseKeys
+        info = userInfo
+    }
 
     func child(_ value: JSONValue, _ key: any CodingKey) -> JSONValueDecoding {
-        JSONValueDecoding(value: value, codingPath: codingPath + [key], convertsSnakeCaseKeys: convertsSnakeCaseKeys)
+        JSONValueDecoding(value: value, codingPath: codingPath + [key], convertsSnakeCaseKeys: convertsSnakeCaseKeys, userInfo: info)
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {

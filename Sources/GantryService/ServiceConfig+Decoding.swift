@@ -3,15 +3,17 @@ import Linalg
 import MNIST
 
 /// The config file's form: every key optional over the defaults, snake_case, unknown
-/// keys refused. Read through `JSONValueDecoder`, as job requests are.
+/// keys refused. Read through `JSONValueDecoder`, as job requests are. Every key is
+/// read over the defaults in `userInfo[.serviceDefaults]` (else the built-in ones), and
+/// an absent or `null` key keeps its default.
 extension ServiceConfig: Decodable {
     public init(from decoder: any Decoder) throws {
-        self.init()
+        self = decoder.userInfo[.serviceDefaults] as? ServiceConfig ?? ServiceConfig()
         let c = try decoder.container(keyedBy: ConfigKey.self)
         try c.rejectUnknownKeys(Self.keys)
         listen = try c.decodeIfPresent(Listen.self, snake: "listen") ?? listen
         stateDirectory = try c.decodeIfPresent(String.self, snake: "state_dir") ?? stateDirectory
-        authTokenFile = try c.decodeIfPresent(String.self, snake: "auth_token_file")
+        authTokenFile = try c.decodeIfPresent(String.self, snake: "auth_token_file") ?? authTokenFile
         maxQueuedJobs = try c.decodeIfPresent(Int.self, snake: "max_queued_jobs") ?? maxQueuedJobs
         concurrentJobs = try c.decodeIfPresent(Int.self, snake: "concurrent_jobs") ?? concurrentJobs
         lanes = try c.decodeIfPresent(LaneCountSetting.self, snake: "blas_threads") ?? lanes
@@ -30,9 +32,14 @@ extension ServiceConfig: Decodable {
             // A postgres store without a URL takes it from GANTRY_STORE_URL; validate() checks it came.
             store = section.kind == "postgres" ? .postgres(url: section.url ?? "") : .sqlite
         }
-        node = try c.decodeIfPresent(String.self, snake: "node")
+        node = try c.decodeIfPresent(String.self, snake: "node") ?? node
         leaseSeconds = try c.decodeIfPresent(Double.self, snake: "lease_seconds") ?? leaseSeconds
     }
+}
+
+extension CodingUserInfoKey {
+    /// The `ServiceConfig` a config file is read over.
+    static let serviceDefaults = CodingUserInfoKey(rawValue: "gantry.serviceDefaults")!
 }
 
 extension ServiceConfig.Listen: Decodable {

@@ -7,26 +7,25 @@ extension ServiceConfig {
     /// Reads `path` (if given) over the defaults, then applies `GANTRY_*` variables
     /// from `environment`. Errors name the file and the key.
     public static func load(path: String?, environment: [String: String]) throws -> ServiceConfig {
+        // systemd's state folder is the default a file's `state_dir` overrides; it may
+        // pass several, colon-separated, and the first is ours.
         var config = ServiceConfig()
-        var fileNamesStateDirectory = false
+        if let systemdState = environment["STATE_DIRECTORY"], let first = systemdState.split(separator: ":").first {
+            config.stateDirectory = String(first)
+        }
         if let path {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ConfigError(file: path, key: "", message: Self.unreadable(path))
             }
             do {
                 let document = try JSONValue.parse(Array(data))
-                if case .object(let keys) = document { fileNamesStateDirectory = keys["state_dir"] != nil }
-                config = try JSONValueDecoder(convertsSnakeCaseKeys: true).decode(ServiceConfig.self, from: document)
+                let decoder = JSONValueDecoder(convertsSnakeCaseKeys: true, userInfo: [.serviceDefaults: config])
+                config = try decoder.decode(ServiceConfig.self, from: document)
             } catch let error as JSONValue.SyntaxError {
                 throw ConfigError(file: path, key: "", message: "not valid JSON (\(error))")
             } catch let error as DecodingError {
                 throw ConfigError(file: path, key: error.keyPath, message: error.readableMessage)
             }
-        }
-        // systemd's state folder is the default a file's `state_dir` overrides; it may
-        // pass several, colon-separated, and the first is ours.
-        if !fileNamesStateDirectory, let systemdState = environment["STATE_DIRECTORY"], !systemdState.isEmpty {
-            config.stateDirectory = String(systemdState.split(separator: ":").first ?? "")
         }
         try config.apply(environment: environment)
         do { try config.validate() } catch var error as ConfigError {

@@ -21,6 +21,8 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard images >= 1, epochs >= 1 else { throw ValidationError("--images and --epochs must be at least 1") }
+        // Thrown from validate(), not run(), so the parser shows bench's usage under the message.
+        _ = try model.config(epochs: epochs)
         guard let evalSamples, evalSamples != 0 else { return }
         guard evalSamples >= 500 && data != nil else {
             throw ValidationError("--eval-samples needs --data (for the classifier) and at least 500 samples; 0 skips it")

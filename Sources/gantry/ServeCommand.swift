@@ -24,6 +24,8 @@ struct ServeCommand: ParsableCommand {
             if let port { settings.listen.port = port }
             if let blasCore { settings.blasCore = blasCore }
         }
+        // The files the daemon reads at start, checked here so --check-config refuses what serve refuses, in its words.
+        do { _ = try settings.authTokenFile.map(BearerAuth.init(tokenFile:)) } catch { throw CommandFailure("configuration: \(error)") }
         if checkConfig {
             print("configuration OK\(path.map { " (\($0))" } ?? " (built-in defaults)"): listen \(settings.listen.host):\(settings.listen.port), "
                   + "state_dir \(settings.stateDirectory), datasets \(settings.datasets.keys.sorted().joined(separator: ", "))")

@@ -24,9 +24,16 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         guard (0...10_000).contains(evalEvery) else { throw ValidationError("--eval-every must be between 0 and 10000") }
         guard (500...50_000).contains(evalSamples) else { throw ValidationError("--eval-samples must be between 500 and 50000") }
+        // Thrown from validate(), not run(), so the parser shows train's usage under the message.
+        _ = try model.config(epochs: epochs)
     }
 
     func run() throws {
+        let checkpointPath = (checkpointDir as NSString).appendingPathComponent("checkpoint.gantry")
+        // A resume with nothing to resume would train a new run with a new seed under the old name.
+        if resume, !FileManager.default.fileExists(atPath: checkpointPath) {
+            throw CommandFailure("--resume: there is no checkpoint at \(checkpointPath); leave out --resume to start a new run")
+        }
         let core = try BLASCoreLauncher.select(blas.blasCore)
         print("blas: \(core.summary)")
         // Lanes split a step; OpenBLAS itself runs each lane's products on that lane's thread.
@@ -36,14 +43,12 @@ struct TrainCommand: ParsableCommand {
         let set = digits.repeating(to: self.images)
         let images = set.images
         try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
-        let checkpointPath = (checkpointDir as NSString).appendingPathComponent("checkpoint.gantry")
         var trainer: GANTrainer
-        if resume, FileManager.default.fileExists(atPath: checkpointPath) {
+        if resume {
             do { trainer = try Checkpoint.read(from: checkpointPath).trainer } catch { throw CommandFailure("\(checkpointPath): \(error)") }
             trainer.extend(toEpochs: max(epochs, trainer.epochsCompleted))
             print("Resuming from \(checkpointPath) after epoch \(trainer.epochsCompleted) (seed \(trainer.config.seed))")
         } else {
-            if resume { print("No checkpoint at \(checkpointPath): starting from scratch") }
             trainer = GANTrainer(config: try model.config(epochs: epochs))
             let c = trainer.config
             print("Training from scratch, seed \(c.seed): model \(c.model.rawValue)\(c.conditional ? ", conditional" : "") "

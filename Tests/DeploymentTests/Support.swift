@@ -121,3 +121,17 @@ final class NotifySocket {
     /// All `KEY=value` lines of every message, in order.
     var lines: [String] { messages.flatMap { $0.split(separator: "\n").map(String.init) } }
 }
+
+/// A unit file's `[Service]` assignments, in order (a key may repeat).
+func unitServiceSettings(_ unit: URL) throws -> [(key: String, value: String)] {
+    var section = ""
+    var settings: [(String, String)] = []
+    for raw in try String(contentsOf: unit, encoding: .utf8).split(separator: "\n") {
+        let line = raw.trimmingCharacters(in: .whitespaces)
+        if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+        if line.hasPrefix("[") { section = line; continue }
+        guard section == "[Service]", let equals = line.firstIndex(of: "=") else { continue }
+        settings.append((String(line[..<equals]), String(line[line.index(after: equals)...])))
+    }
+    return settings
+}

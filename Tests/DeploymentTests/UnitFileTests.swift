@@ -6,19 +6,7 @@ import Testing
 /// `systemd-analyze` thinks of it when it is installed here.
 @Suite("systemd unit")
 struct UnitFileTests {
-    /// `[Service]` assignments, in order (a key may repeat).
-    func serviceSettings() throws -> [(key: String, value: String)] {
-        var section = ""
-        var settings: [(String, String)] = []
-        for raw in try String(contentsOf: Paths.unitFile, encoding: .utf8).split(separator: "\n") {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
-            if line.hasPrefix("[") { section = line; continue }
-            guard section == "[Service]", let equals = line.firstIndex(of: "=") else { continue }
-            settings.append((String(line[..<equals]), String(line[line.index(after: equals)...])))
-        }
-        return settings
-    }
+    func serviceSettings() throws -> [(key: String, value: String)] { try unitServiceSettings(Paths.unitFile) }
 
     @Test("has the settings the daemon and the hardening rely on")
     func settings() throws {

@@ -66,6 +66,45 @@ import Testing
         #expect(config.listen.port == 9100 && config.concurrentJobs == 2 && config.stateDirectory == "/tmp/y")
     }
 
+    /// `null` is "the default" for every key, in every section: a file that names each
+    /// key with `null` reads as an empty file does, whatever the environment holds.
+    @Test func nullMeansTheDefaultForEveryKey() throws {
+        func nulls(_ keys: [String]) -> String { "{" + keys.map { "\"\($0)\": null" }.joined(separator: ", ") + "}" }
+        let sections = ["listen": nulls(["host", "port"]),
+                        "limits": nulls(["max_request_line_bytes", "max_header_bytes", "max_header_count", "max_body_bytes", "max_connections",
+                                         "head_timeout_seconds", "idle_timeout_seconds", "body_timeout_seconds", "write_timeout_seconds",
+                                         "max_output_buffer_bytes", "linger_seconds"]),
+                        "download": nulls(["connect_timeout_seconds", "low_speed_limit_bytes_per_second", "low_speed_time_seconds",
+                                           "attempts_per_mirror", "retry_base_delay_seconds", "retry_max_delay_seconds"])]
+        let everyKeyNull = "{" + ServiceConfig.keys.map { "\"\($0)\": null" }.joined(separator: ", ") + "}"
+        let nestedNulls = "{" + sections.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+        let empty = try write("{}")
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        for environment in [[:], ["STATE_DIRECTORY": "/var/lib/gantry:/var/lib/other"], ["GANTRY_STATE_DIR": "/srv/g", "STATE_DIRECTORY": "/var/lib/gantry"]] {
+            let defaults = try ServiceConfig.load(path: empty, environment: environment)
+            for json in [everyKeyNull, nestedNulls] {
+                let path = try write(json)
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                #expect(try ServiceConfig.load(path: path, environment: environment) == defaults, "\(json) under \(environment)")
+            }
+        }
+    }
+
+    /// `state_dir`: systemd's `STATE_DIRECTORY` (its first folder) is the default, which
+    /// the file overrides, then `GANTRY_STATE_DIR` (and `--state-dir`, in the command).
+    @Test func stateDirectoryPrecedence() throws {
+        let systemd = ["STATE_DIRECTORY": "/var/lib/gantry:/var/lib/extra"]
+        #expect(try ServiceConfig.load(path: nil, environment: [:]).stateDirectory == "state")
+        #expect(try ServiceConfig.load(path: nil, environment: systemd).stateDirectory == "/var/lib/gantry")
+        let null = try write(#"{"state_dir": null}"#)
+        defer { try? FileManager.default.removeItem(atPath: null) }
+        #expect(try ServiceConfig.load(path: null, environment: systemd).stateDirectory == "/var/lib/gantry")
+        let named = try write(#"{"state_dir": "/srv/file"}"#)
+        defer { try? FileManager.default.removeItem(atPath: named) }
+        #expect(try ServiceConfig.load(path: named, environment: systemd).stateDirectory == "/srv/file")
+        #expect(try ServiceConfig.load(path: named, environment: systemd.merging(["GANTRY_STATE_DIR": "/srv/env"]) { $1 }).stateDirectory == "/srv/env")
+    }
+
     @Test(arguments: [
         (#"{"listne": {}}"#, "listne"), (#"{"listen": {"prot": 1}}"#, "listen.prot"), (#"{"concurrent_jobs": 0}"#, "concurrent_jobs"),
         (#"{"store": {"kind": "mysql"}}"#, "store.kind"), (#"{"store": {"kind": "postgres"}}"#, "store.url"),
