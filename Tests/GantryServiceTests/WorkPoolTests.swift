@@ -10,9 +10,15 @@ import Testing
         let gate = DispatchSemaphore(value: 0)
         let done = DispatchGroup()
         let count = Counter()
-        // Let both threads pick up their first piece before counting the line.
-        Thread.sleep(forTimeInterval: 0.05)
-        for _ in 0..<5 {
+        // Both threads first take a piece each and hold it (waited for, not slept on: a
+        // loaded host may start the threads late); then the line holds exactly three.
+        let started = DispatchSemaphore(value: 0)
+        for _ in 0..<2 {
+            done.enter()
+            #expect(pool.submit { started.signal(); gate.wait(); count.add(); done.leave() })
+        }
+        for _ in 0..<2 { #expect(started.wait(timeout: .now() + 10) == .success) }
+        for _ in 0..<3 {
             done.enter()
             #expect(pool.submit { gate.wait(); count.add(); done.leave() })
         }
