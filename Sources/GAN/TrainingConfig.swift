@@ -89,15 +89,18 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         try check(emaDecay.isFinite && emaDecay >= 0 && emaDecay < 1, "ema_decay", "ema_decay must be at least 0 (off) and below 1")
     }
 
-    /// Floats a step needs to hold, to refuse jobs that would not fit before queueing them.
-    public var estimatedTrainingBytes: Int {
+    /// Bytes of the two networks' weights, gradients and Adam moments (and the averaged generator).
+    public var parameterBytes: Int {
         let p = Self.imagePixels
         let gParameters = generatorInputs * gHidden + gHidden + gHidden * p + p
         let dParameters = discriminatorInputs * dHidden + dHidden + dHidden + 1
-        // Weights, gradients and two Adam moments (and the averaged generator), plus the per-step activations.
-        let parameters = 4 * (gParameters + dParameters) + (emaDecay > 0 ? gParameters : 0)
-        let activations = batchSize * (zSize + 3 * gHidden + 4 * p + 6 * dHidden + 8) + 2 * batchSize * p
-        return 4 * (parameters + activations)
+        return 4 * (4 * (gParameters + dParameters) + (emaDecay > 0 ? gParameters : 0))
+    }
+
+    /// Bytes of one step's layer activations, counted once each.
+    public var activationBytes: Int {
+        let p = Self.imagePixels
+        return 4 * (batchSize * (zSize + 3 * gHidden + 4 * p + 6 * dHidden + 8) + 2 * batchSize * p)
     }
 }
 

@@ -39,11 +39,21 @@ public struct JobConfig: Sendable, Equatable, Codable {
         QualityReference.evaluates(epoch: epoch, every: evaluationInterval(imagesPerEpoch: imagesPerEpoch), last: training.epochs)
     }
 
-    /// Training's estimate plus evaluation's: the kept features and class probabilities
-    /// of every sample, and one 1,000-image chunk's activations.
-    public var estimatedBytes: Int {
-        guard !evalEvery.isOff else { return training.estimatedTrainingBytes }
-        return training.estimatedTrainingBytes + 4 * (evalSamples * (128 + 10) + 1_000 * (784 + 2 * (256 + 128 + 10) + training.gHidden))
+    /// What the daemon's process holds at its peak while it trains this job on a dataset
+    /// of `datasetImages` images (both splits), so `memory_budget_bytes` bounds the
+    /// process, not one part of it. Each term is a part the process really holds; the
+    /// factors were measured with scripts/bench-memory (peak RSS over a grid of models,
+    /// docs/measurements/memory-estimate-2026-12-04.md), within 20% at every point:
+    /// - the idle daemon with its quality classifier and OpenBLAS's buffers, 64 MiB;
+    /// - the dataset, kept as one byte a pixel;
+    /// - the parameters ×1.75: weights, gradients and moments, and the checkpoint
+    ///   encoded in memory (weights and both moments) while it is written;
+    /// - the activations ×2.5: the step also holds each activation's gradient, the
+    ///   lanes' partial products, and evaluation generates in chunks beside it.
+    public func estimatedBytes(datasetImages: Int) -> Int {
+        let baseline = 64 << 20
+        let dataset = datasetImages * TrainingConfig.imagePixels
+        return baseline + dataset + training.parameterBytes * 7 / 4 + training.activationBytes * 5 / 2
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -11,11 +11,13 @@ public enum JobRequest {
     /// Seeds drawn for the user stay below 2^53 so a JavaScript client reads them exactly.
     static let maxDrawnSeed: UInt64 = (1 << 53) - 1
 
-    public static func parse(_ body: [UInt8], datasets: Set<String>, memoryBudgetBytes: Int) throws -> JobConfig {
+    /// `datasetImages` gives each dataset's image count for the memory estimate (absent: MNIST's).
+    public static func parse(_ body: [UInt8], datasets: Set<String>, memoryBudgetBytes: Int,
+                             datasetImages: [String: Int] = [:]) throws -> JobConfig {
         var config = JobConfig()
         config.training.seed = UInt64.random(in: 1...maxDrawnSeed)
         let trimmed = body.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
-        guard !trimmed.isEmpty else { return try checked(config, datasets: datasets, budget: memoryBudgetBytes) }
+        guard !trimmed.isEmpty else { return try checked(config, datasets: datasets, budget: memoryBudgetBytes, datasetImages: datasetImages) }
 
         let document: JSONValue
         do { document = try JSONValue.parse(body) } catch let error as JSONValue.SyntaxError {
@@ -35,7 +37,7 @@ public enum JobRequest {
             }
             throw APIError(.badRequest, .invalidParameter, "\(error.keyPath) \(error.readableMessage)")
         }
-        return try checked(config, datasets: datasets, budget: memoryBudgetBytes)
+        return try checked(config, datasets: datasets, budget: memoryBudgetBytes, datasetImages: datasetImages)
     }
 
     /// A request's fields over the defaults, each read by `JSONValueDecoder`'s rule for
@@ -73,7 +75,7 @@ public enum JobRequest {
         }
     }
 
-    static func checked(_ config: JobConfig, datasets: Set<String>, budget: Int) throws -> JobConfig {
+    static func checked(_ config: JobConfig, datasets: Set<String>, budget: Int, datasetImages: [String: Int]) throws -> JobConfig {
         guard datasets.contains(config.dataset) else {
             throw APIError(.badRequest, .invalidParameter,
                            "dataset \"\(config.dataset)\" is not configured; the configured datasets are \(datasets.sorted().joined(separator: ", "))")
@@ -90,10 +92,10 @@ public enum JobRequest {
         guard (500...50_000).contains(config.evalSamples) else {
             throw APIError(.badRequest, .invalidParameter, "eval_samples must be between 500 and 50000")
         }
-        let estimate = config.estimatedBytes
+        let estimate = config.estimatedBytes(datasetImages: datasetImages[config.dataset] ?? DatasetSpec.assumedImages)
         guard estimate <= budget else {
             throw APIError(.badRequest, .overBudget,
-                           "this job needs about \(estimate >> 20) MiB to train, over the configured memory_budget_bytes of \(budget >> 20) MiB")
+                           "this job needs about \(estimate >> 20) MiB to train (the daemon's peak memory while it trains), over the configured memory_budget_bytes of \(budget >> 20) MiB")
         }
         return config
     }

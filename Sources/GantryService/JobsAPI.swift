@@ -10,6 +10,8 @@ struct JobsAPI: Sendable {
     let notifier: EpochNotifier
     let datasets: Set<String>
     let memoryBudgetBytes: Int
+    /// Each dataset's image count, for the memory estimate.
+    var datasetImages: [String: Int] = [:]
     /// Encoded loss lists: polled over and over between epochs, they change only when an epoch lands.
     let lossResponses = ResponseCache()
     let viewResponses = ResponseCache()
@@ -26,7 +28,8 @@ struct JobsAPI: Sendable {
     }
 
     func create(_ request: HTTPRequest) throws -> HTTPResponse {
-        let config = try JobRequest.parse(request.body, datasets: datasets, memoryBudgetBytes: memoryBudgetBytes)
+        let config = try JobRequest.parse(request.body, datasets: datasets, memoryBudgetBytes: memoryBudgetBytes,
+                                            datasetImages: datasetImages)
         let key = request.headers["Idempotency-Key"]
         if let key, key.isEmpty || key.utf8.count > 255 {
             throw APIError(.badRequest, .invalidParameter, "Idempotency-Key must be 1 to 255 characters")

@@ -19,7 +19,8 @@ extension DatasetSpec {
                                     sha256: "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", size: 1_648_877),
             testLabels: DatasetFile(name: "t10k-labels-idx1-ubyte.gz",
                                     sha256: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", size: 4_542)
-        )
+        ),
+        images: 70_000
     )
 
     /// Zalando's Fashion-MNIST, upstream's files: Keras's HTTPS copy first,
@@ -38,7 +39,8 @@ extension DatasetSpec {
                                     sha256: "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229", size: 4_422_102),
             testLabels: DatasetFile(name: "t10k-labels-idx1-ubyte.gz",
                                     sha256: "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf", size: 5_148)
-        )
+        ),
+        images: 70_000
     )
 
     /// 5,000 of MNIST's digits (4,000 training, 1,000 test, 400 and 100 of each class),
@@ -56,6 +58,7 @@ extension DatasetSpec {
                                     sha256: "d6147023a1b75822c16a76d0ef631d099033596dfa677a9537dcd2948732c2fb", size: 162_823),
             testLabels: DatasetFile(name: "t10k-labels-idx1-ubyte.gz",
                                     sha256: "162d11e7a798e7d8dec532d63a1b12d4fb040bc5292ffdeae1fe5e4cb243ad2e", size: 524)
-        )
+        ),
+        images: 5_000
     )
 }

@@ -18,6 +18,9 @@ extension DatasetSpec {
         for url in baseURLs {
             if let problem = Self.problem(withBaseURL: url) { problems.append("dataset \(name): \(problem)") }
         }
+        if let images, !(1...10_000_000).contains(images) {
+            problems.append("dataset \(name): images must be between 1 and 10000000")
+        }
         var seen: Set<String> = []
         for file in files.all {
             if !seen.insert(file.name).inserted {

@@ -8,22 +8,33 @@ public struct DatasetSpec: Sendable, Equatable, Codable {
     /// base URL followed by the file's name.
     public var baseURLs: [String]
     public var files: DatasetFiles
+    /// Images in both splits, when the config says: what a job's memory estimate
+    /// counts before the files are fetched (MNIST's 70,000 when not given).
+    public var images: Int?
 
-    public init(baseURLs: [String], files: DatasetFiles) {
+    public init(baseURLs: [String], files: DatasetFiles, images: Int? = nil) {
         self.baseURLs = baseURLs
         self.files = files
+        self.images = images
     }
+
+    /// MNIST's training and test images: the estimate's count for a dataset whose config gives none.
+    public static let assumedImages = 70_000
+
+    /// `images`, or MNIST's count.
+    public var imagesForEstimate: Int { images ?? Self.assumedImages }
 
     enum CodingKeys: String, CodingKey {
         case baseURLs = "base_urls"
-        case files
+        case files, images
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: ConfigKey.self)
-        try c.rejectUnknownKeys(["base_urls", "files"])
+        try c.rejectUnknownKeys(["base_urls", "files", "images"])
         baseURLs = try c.decode([String].self, snake: "base_urls")
         files = try c.decode(DatasetFiles.self, snake: "files")
+        images = try c.decodeIfPresent(Int.self, snake: "images")
     }
 }
 

@@ -129,6 +129,19 @@ extension EndToEndTests {
         }
     }
 
+    /// The largest model peaks near 2,000 MiB of RSS (docs/measurements/memory-estimate-2026-12-04.md):
+    /// the daemon must refuse it under 858 MiB, and accept it when the budget covers that peak.
+    @Test("the memory estimate counts the whole process: the largest model is refused under 858 MiB")
+    func theLargestModelIsOverASmallBudget() throws {
+        let largest = #"{"g_hidden": 4096, "d_hidden": 4096, "batch_size": 4000, "z_size": 1024, "epochs": 1}"#
+        try Fixture.with("budget") { f in
+            try f.start(["memory_budget_bytes": 858 << 20])
+            let r = try f.api.post("/v1/jobs", rawBody: largest)
+            #expect(r.status == 400 && r.errorCode == "over_budget", "\(r)")
+            #expect(r.errorMessage?.contains("858 MiB") == true, "\(r)")
+        }
+    }
+
     @Test("--check-config accepts a good file and names the bad key and the file; environment and flags override")
     func configuration() throws {
         try Fixture.with("config") { f in

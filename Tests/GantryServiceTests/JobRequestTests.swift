@@ -56,7 +56,16 @@ import Testing
     @Test func aJobOverTheMemoryBudgetIsRefusedBeforeQueueing() {
         let error = refusal(#"{"g_hidden": 4096, "d_hidden": 4096, "batch_size": 10000}"#, budget: 64 << 20)
         #expect(error?.code == .overBudget)
-        #expect(refusal("{}", budget: 64 << 20) == nil)
+        #expect(refusal("{}", budget: 256 << 20) == nil)
+    }
+
+    /// The largest model peaks near 2,000 MiB of RSS (scripts/bench-memory): a budget of
+    /// 858 MiB must refuse it, as the estimate counts the dataset, the step's buffers and
+    /// the checkpoint being written, not the activations alone.
+    @Test func theLargestModelIsRefusedUnderABudgetItsPeakExceeds() {
+        let largest = #"{"g_hidden": 4096, "d_hidden": 4096, "batch_size": 4000, "z_size": 1024}"#
+        #expect(refusal(largest, budget: 858 << 20)?.code == .overBudget)
+        #expect(refusal(largest, budget: 2_400 << 20) == nil)
     }
 
     @Test func evaluationDefaultsToAutoAndCanBeTurnedOff() throws {
