@@ -7,7 +7,7 @@ public enum AtomicFile {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CheckpointError.io("cannot create \(temporary): \(errnoText())") }
+        guard fd >= 0 else { throw CheckpointError.file(action: "cannot create", path: temporary, reason: errnoText()) }
         var ok = false
         defer {
             if !ok { unlink(temporary) }
@@ -20,14 +20,14 @@ public enum AtomicFile {
                     let n = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
                     if n < 0 {
                         if errno == EINTR { continue }
-                        throw CheckpointError.io("cannot write \(path): \(errnoText())")
+                        throw CheckpointError.file(action: "cannot write", path: path, reason: errnoText())
                     }
                     written += n
                 }
             }
-            guard fsync(fd) == 0 else { throw CheckpointError.io("cannot sync \(path): \(errnoText())") }
+            guard fsync(fd) == 0 else { throw CheckpointError.file(action: "cannot sync", path: path, reason: errnoText()) }
         }
-        guard rename(temporary, path) == 0 else { throw CheckpointError.io("cannot rename into \(path): \(errnoText())") }
+        guard rename(temporary, path) == 0 else { throw CheckpointError.file(action: "cannot rename into", path: path, reason: errnoText()) }
         ok = true
         let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
         if dirFD >= 0 {
@@ -38,7 +38,7 @@ public enum AtomicFile {
 
     public static func read(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CheckpointError.io("cannot read \(path): \(errnoText())")
+            throw CheckpointError.file(action: "cannot read", path: path, reason: errnoText())
         }
         return [UInt8](data)
     }

@@ -6,6 +6,8 @@ public enum CheckpointError: Error, Sendable, CustomStringConvertible, Equatable
     case checksumMismatch(expected: UInt32, computed: UInt32)
     case inconsistent(String)
     case io(String)
+    /// A file operation that failed: `action` ("cannot write"), the file, and the system's reason.
+    case file(action: String, path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,16 @@ public enum CheckpointError: Error, Sendable, CustomStringConvertible, Equatable
             "checkpoint is corrupted: its CRC-32 says \(hex(expected)) but the contents hash to \(hex(computed))"
         case .inconsistent(let detail): "checkpoint does not match its own configuration: \(detail)"
         case .io(let detail): detail
+        case .file(let action, let path, let reason): "\(action) \(path): \(reason)"
+        }
+    }
+
+    /// The sentence for a client: what happened without the server's file layout
+    /// (the full `description`, with the path, is for the log).
+    public var clientDescription: String {
+        switch self {
+        case .file(let action, _, let reason): "\(action) one of the job's files: \(reason) (the server log names the file)"
+        default: description
         }
     }
 }

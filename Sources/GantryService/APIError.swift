@@ -24,6 +24,9 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case queueFull = "queue_full"
         case jobNotFinished = "job_not_finished"
         case jobStopping = "job_stopping"
+        case hostNotAllowed = "host_not_allowed"
+        case crossOrigin = "cross_origin"
+        case unsupportedMediaType = "unsupported_media_type"
     }
 
     public var status: HTTPStatus

@@ -67,7 +67,7 @@ public struct FileArtifacts: JobArtifacts {
         do {
             return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw CheckpointError.io("cannot read \(path): \(error.localizedDescription)")
+            throw CheckpointError.file(action: "cannot read", path: path, reason: error.localizedDescription)
         }
     }
 }

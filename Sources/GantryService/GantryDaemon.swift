@@ -64,6 +64,7 @@ public final class GantryDaemon: Sendable {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let routes = Routes(
             jobs: jobs, images: images, datasets: datasets, metrics: metrics, auth: auth,
+            browserGuard: BrowserGuard(listen: config.listen, allowedHosts: config.allowedHosts),
             requests: WorkPool(name: "API", width: 8, queueLimit: 512),
             heavy: WorkPool(name: "sampling", width: cores, queueLimit: 4 * cores),
             problem: { Self.problem(scheduler: scheduler, store: store) }, logger: logger

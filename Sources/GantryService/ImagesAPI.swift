@@ -21,7 +21,7 @@ struct ImagesAPI: Sendable {
         if let live = scheduler.activeJob(job.id)?.latestSnapshot { return live }
         let bytes: [UInt8]?
         do { bytes = job.epochsCompleted > 0 ? try artifacts.checkpoint(of: job.id) : nil } catch {
-            throw APIError(.internalServerError, .checkpointUnreadable, "job \(job.id)'s checkpoint cannot be read: \(error)")
+            throw APIError(.internalServerError, .checkpointUnreadable, "job \(job.id)'s checkpoint cannot be read: \(Scheduler.sentence(for: error))")
         }
         guard let bytes else {
             if job.status == .failed || job.status == .cancelled {
@@ -31,7 +31,7 @@ struct ImagesAPI: Sendable {
             throw APIError(.conflict, .noEpochYet, "job \(job.id) has not completed an epoch yet; retry when progress.epoch is at least 1")
         }
         do { return try Checkpoint.decode(bytes).trainer } catch {
-            throw APIError(.internalServerError, .checkpointUnreadable, "job \(job.id)'s checkpoint cannot be read: \(error)")
+            throw APIError(.internalServerError, .checkpointUnreadable, "job \(job.id)'s checkpoint cannot be read: \(Scheduler.sentence(for: error))")
         }
     }
 
@@ -72,7 +72,7 @@ struct ImagesAPI: Sendable {
             guard let bytes = try artifacts.bestGenerator(of: job.id, epoch: epoch) else { throw CheckpointError.io("it is missing") }
             return try Checkpoint.decode(bytes).trainer
         } catch {
-            throw APIError(.internalServerError, .checkpointUnreadable, "job \(job.id)'s best generator (epoch \(epoch)) cannot be read: \(error)")
+            throw APIError(.internalServerError, .checkpointUnreadable, "job \(job.id)'s best generator (epoch \(epoch)) cannot be read: \(Scheduler.sentence(for: error))")
         }
     }
 

@@ -17,7 +17,7 @@ extension JobFiles {
         line.append(0x0A)
         let path = epochLog(id)
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CheckpointError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw CheckpointError.file(action: "cannot open", path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == line.count else {
@@ -26,9 +26,9 @@ extension JobFiles {
             if written > 0, let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int {
                 _ = ftruncate(fd, off_t(size - written))
             }
-            throw CheckpointError.io("cannot write \(path): \(reason)")
+            throw CheckpointError.file(action: "cannot write", path: path, reason: reason)
         }
-        guard fsync(fd) == 0 else { throw CheckpointError.io("cannot sync \(path): \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else { throw CheckpointError.file(action: "cannot sync", path: path, reason: String(cString: strerror(errno))) }
     }
 
     /// The logged records by epoch; a later line for an epoch (a replay after a crash)

@@ -45,7 +45,7 @@ public struct JobFiles: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: epochsDirectory(id), withIntermediateDirectories: true)
         } catch {
-            throw CheckpointError.io("cannot create \(epochsDirectory(id)): \(error.localizedDescription)")
+            throw CheckpointError.file(action: "cannot create", path: epochsDirectory(id), reason: error.localizedDescription)
         }
     }
 

@@ -11,6 +11,7 @@ struct Routes {
     let datasets: DatasetsAPI
     let metrics: Metrics
     let auth: BearerAuth?
+    let browserGuard: BrowserGuard
     /// API calls that read or write the store.
     let requests: WorkPool
     /// Sampling, grids and checkpoint downloads: products under the BLAS gate, or large files.
@@ -23,8 +24,16 @@ struct Routes {
     func router() -> Router {
         var router = Router()
         let metrics = self.metrics, failures = ErrorResponses(logger: logger)
-        let jobs = self.jobs, images = self.images, datasets = self.datasets
+        let jobs = self.jobs, images = self.images, datasets = self.datasets, browserGuard = self.browserGuard
 
+        router.gate("/") { request in
+            do { try browserGuard.check(request) } catch {
+                let response = failures.response(for: error, to: request)
+                metrics.countRequest(status: response.status.code)
+                return response
+            }
+            return nil
+        }
         if let auth {
             router.gate("/v1") { request in
                 do { try auth.check(request) } catch {

@@ -66,7 +66,7 @@ extension Scheduler {
             logger.warning("job \(id): stopped after losing its lease (\(Self.sentence(for: error))); nothing is recorded", metadata: ["job": "\(id)"])
         } catch {
             let message = Self.sentence(for: error)
-            logger.error("job \(id) failed: \(message)", metadata: ["job": "\(id)"])
+            logger.error("job \(id) failed: \(error)", metadata: ["job": "\(id)"])
             do {
                 try transition(id, active, to: .failed, finishedAt: Date(), error: message)
             } catch {
@@ -169,8 +169,9 @@ extension Scheduler {
         return trainer
     }
 
-    /// The error a person reads on the job: the error's own sentence, not a type dump.
+    /// The error a person reads on the job: the error's own sentence, not a type dump,
+    /// and no path of the server's state folder (the log line names it).
     static func sentence(for error: any Error) -> String {
-        String(describing: error)
+        (error as? CheckpointError)?.clientDescription ?? String(describing: error)
     }
 }

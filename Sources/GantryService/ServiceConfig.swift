@@ -19,6 +19,9 @@ public struct ServiceConfig: Sendable, Equatable {
     public var stateDirectory = "state"
     /// A file holding the bearer token every `/v1` request must present. `nil`: no auth.
     public var authTokenFile: String?
+    /// Names besides the listen address and loopback that a request's `Host` may give
+    /// (a DNS name or address the daemon is reached by).
+    public var allowedHosts: [String] = []
     public var maxQueuedJobs = 64
     /// Jobs that train at once. One job owns OpenBLAS's threads at a time, so 1 is the default.
     public var concurrentJobs = 1
@@ -50,7 +53,7 @@ public struct ServiceConfig: Sendable, Equatable {
 
     static let keys = ["listen", "state_dir", "auth_token_file", "max_queued_jobs", "concurrent_jobs",
                        "blas_threads", "blas_core", "memory_budget_bytes", "limits", "download", "datasets",
-                       "store", "node", "lease_seconds"]
+                       "store", "node", "lease_seconds", "allowed_hosts"]
 
     /// `node`, or the host's name and the listening port.
     public var nodeName: String { node ?? "\(ProcessInfo.processInfo.hostName):\(listen.port)" }

@@ -46,4 +46,58 @@ extension EndToEndTests {
             #expect(try authed.get("/v1/jobs/\(job.id)").status == 404)
         }
     }
+
+    @Test("cross-site: a foreign Host is a 400, a cross-site POST/DELETE a 403, a body not declared JSON a 415; the daemon's own names and origin still work")
+    func aWebPageCannotDriveTheDaemon() throws {
+        try Fixture.with("crosssite") { f in
+            try f.start(["allowed_hosts": ["gantry.example"]])
+            let api = f.api
+            let body = Array(#"{"epochs": 1}"#.utf8)
+            func request(_ method: String, _ path: String, _ headers: [String: String], body: [UInt8]? = nil) throws -> Response {
+                try HTTPClient.request(port: f.port, method: method, path: path, headers: headers, body: body)
+            }
+
+            // DNS rebinding: the page's name reaches the port, and names itself in Host.
+            for host in ["evil.example", "evil.example:\(f.port)", "127.0.0.2:\(f.port)", ""] {
+                for (method, path) in [("GET", "/v1/jobs"), ("GET", "/healthz"), ("GET", "/"), ("DELETE", "/v1/jobs/x")] {
+                    let r = try request(method, path, ["Host": host])
+                    #expect(r.status == 400 && r.errorCode == "host_not_allowed", "\(method) \(path) Host \(host) → \(r)")
+                }
+            }
+            for host in ["localhost", "LOCALHOST:\(f.port)", "127.0.0.1", "127.0.0.1:\(f.port)", "[::1]:\(f.port)", "gantry.example", "gantry.example:\(f.port)"] {
+                let r = try request("GET", "/v1/jobs", ["Host": host])
+                #expect(r.status == 200, "GET with Host \(host) → \(r)")
+            }
+
+            // A "simple" cross-site form post: text/plain, or no type at all, with a JSON body.
+            for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", nil] {
+                let r = try request("POST", "/v1/jobs", type.map { ["Content-Type": $0] } ?? [:], body: body)
+                #expect(r.status == 415 && r.errorCode == "unsupported_media_type", "POST with \(type ?? "no type") → \(r)")
+            }
+            #expect(listedJobs(try api.get("/v1/jobs")).isEmpty, "no refused POST created a job")
+
+            // State changes another site starts, whatever they carry.
+            let json = ["Content-Type": "application/json"]
+            for extra in [["Origin": "http://evil.example"], ["Origin": "null"], ["Origin": "http://127.0.0.1:\(f.port + 1)"],
+                          ["Sec-Fetch-Site": "cross-site"], ["Origin": "http://127.0.0.1:\(f.port)", "Sec-Fetch-Site": "cross-site"]] {
+                let post = try request("POST", "/v1/jobs", json.merging(extra) { $1 }, body: body)
+                #expect(post.status == 403 && post.errorCode == "cross_origin", "POST with \(extra) → \(post)")
+            }
+            #expect(listedJobs(try api.get("/v1/jobs")).isEmpty, "no cross-site POST created a job")
+
+            // The dashboard's own requests: same origin, JSON typed, cancel and delete with no body.
+            let own = ["Origin": "http://127.0.0.1:\(f.port)", "Sec-Fetch-Site": "same-origin"]
+            let created = try request("POST", "/v1/jobs", json.merging(own) { $1 }, body: body)
+            #expect(created.status == 201, "\(created)")
+            let id = try #require(created.object?["id"] as? String)
+            let crossCancel = try request("POST", "/v1/jobs/\(id)/cancel", ["Origin": "http://evil.example"])
+            #expect(crossCancel.status == 403, "\(crossCancel)")
+            let crossDelete = try request("DELETE", "/v1/jobs/\(id)", ["Sec-Fetch-Site": "cross-site"])
+            #expect(crossDelete.status == 403, "\(crossDelete)")
+            #expect(try request("POST", "/v1/jobs/\(id)/cancel", own).status == 200)
+            #expect(try request("DELETE", "/v1/jobs/\(id)", own).status == 204)
+            // A cross-site GET is not a state change: it still reads (its answer is not the page's to read).
+            #expect(try request("GET", "/v1/jobs", ["Sec-Fetch-Site": "cross-site"]).status == 200)
+        }
+    }
 }

@@ -51,7 +51,7 @@ extension EndToEndTests {
             #expect(try authed.get("/v1/nonexistent").status == 404)
             #expect(try authed.send("PUT", "/v1/jobs").status == 405)
             for pair in [(token, "wrong-token-0123456789"), (token, token)] {
-                let head = "GET /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(pair.0)\r\nAuthorization: Bearer \(pair.1)\r\nConnection: close\r\n\r\n"
+                let head = "GET /v1/jobs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(pair.0)\r\nAuthorization: Bearer \(pair.1)\r\nConnection: close\r\n\r\n"
                 let r = try HTTPClient.raw(port: f.port, bytes: Array(head.utf8))
                 #expect(r.status == 401 && r.errorMessage?.contains("2 Authorization headers") == true, "\(r)")
             }
@@ -65,7 +65,7 @@ extension EndToEndTests {
             let api = f.api
             let job = try api.createJob(["epochs": 1, "eval_every": 0, "samples_per_epoch": 1, "seed": 4])
             #expect(try api.waitForStatus(job.id, ["completed", "failed"], timeout: 60).status == "completed")
-            let request = "GET /v1/jobs/\(job.id)/samples?count=256 HTTP/1.1\r\nHost: x\r\n\r\n"
+            let request = "GET /v1/jobs/\(job.id)/samples?count=256 HTTP/1.1\r\nHost: localhost\r\n\r\n"
             let burst = Array(String(repeating: request, count: 50).utf8)
             var sockets: [Int32] = []
             defer { for fd in sockets { close(fd) } }

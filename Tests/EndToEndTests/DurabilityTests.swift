@@ -137,6 +137,8 @@ extension EndToEndTests {
             #expect(!message.contains("Error Domain") && !message.contains("Optional("), "not readable: \(message)")
             #expect(message.lowercased().contains("space") || message.lowercased().contains("write"),
                     "the error should say what went wrong (no space / cannot write): \(message)")
+            // What a client reads names no file of the server's layout; the log keeps the path.
+            #expect(!message.contains(small.path) && !message.contains("/jobs/"), "the error shows the state folder's layout: \(message)")
 
             let health = try api.get("/healthz")
             #expect(health.status == 200 && health.object?["status"] as? String == "ok", "\(health)")

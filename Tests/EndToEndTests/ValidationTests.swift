@@ -74,7 +74,7 @@ extension EndToEndTests {
             }
             // A body over the limit is refused from its Content-Length alone.
             let tooLarge = try HTTPClient.raw(port: f.port, bytes: Array(
-                "POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n{".utf8))
+                "POST /v1/jobs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n{".utf8))
             #expect(tooLarge.status == 413, "\(tooLarge)")
 
             // Idempotency-Key: same key and body → the same job; another body → 409.

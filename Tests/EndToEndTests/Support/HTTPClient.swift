@@ -42,7 +42,9 @@ struct HTTPClientError: Error, CustomStringConvertible {
 enum HTTPClient {
     static func request(port: Int, method: String, path: String, headers: [String: String] = [:],
                         body: [UInt8]? = nil, timeout: Double = 15) throws -> Response {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\n"
+        if headers["Host"] == nil { head += "Host: 127.0.0.1:\(port)\r\n" }
+        head += "Connection: close\r\n"
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
