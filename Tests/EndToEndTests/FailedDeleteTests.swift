@@ -41,4 +41,22 @@ extension EndToEndTests {
             #expect(!left.contains { $0.contains(job.id) }, "left in jobs/: \(left)")
         }
     }
+
+    @Test("a delete interrupted by a stop (its folder retired, its row kept) is finished by the next start: no row, no folder")
+    func anInterruptedDeleteIsFinishedAtStart() throws {
+        try Fixture.with("interrupteddelete") { f in
+            try f.start()
+            let job = try f.api.createJob(["epochs": 1, "g_hidden": 8, "d_hidden": 8, "samples_per_epoch": 1, "eval_every": 0, "seed": 5])
+            #expect(try f.api.waitForStatus(job.id, ["completed", "failed"], timeout: 60).status == "completed")
+            #expect(f.daemon?.stop(grace: 10) == .exited(0))
+            // What a stop between the folder's retirement and the database's forget leaves.
+            let jobs = f.stateDir.appendingPathComponent("jobs")
+            try FileManager.default.moveItem(at: jobs.appendingPathComponent(job.id), to: jobs.appendingPathComponent(".deleting-\(job.id)"))
+            try f.restart()
+            let shown = try f.api.get("/v1/jobs/\(job.id)")
+            #expect(shown.status == 404, "after the restart: \(shown)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: jobs.path)
+            #expect(!left.contains { $0.contains(job.id) }, "left in jobs/: \(left)")
+        }
+    }
 }
