@@ -59,4 +59,28 @@ extension EndToEndTests {
             #expect(!left.contains { $0.contains(job.id) }, "left in jobs/: \(left)")
         }
     }
+
+    @Test("DELETE on an immutable state folder (chattr -R +i) answers 503 saying what to do and keeps the job; after chattr -R -i it deletes (204)",
+          .needs(Fixture.ext4Need, Fixture.ext4Available))
+    func aDeleteOnAReadOnlyStateFolderIs503() throws {
+        try requireResource(Fixture.ext4Need, Fixture.ext4Available)
+        try Fixture.with("deletero") { f in
+            let state = f.root.appendingPathComponent("ext4-state")
+            try f.mountExt4(at: state, megabytes: 64)
+            f.stateDir = state
+            try f.start()
+            let api = f.api
+            let job = try api.createJob(["epochs": 1, "g_hidden": 8, "d_hidden": 8, "samples_per_epoch": 1, "eval_every": 0, "seed": 6])
+            #expect(try api.waitForStatus(job.id, ["completed", "failed"], timeout: 60).status == "completed")
+            #expect(Fixture.run("/usr/bin/chattr", ["-R", "+i", state.path]) == 0)
+            defer { Fixture.run("/usr/bin/chattr", ["-R", "-i", state.path]) }
+            let refused = try api.delete("/v1/jobs/\(job.id)")
+            #expect(refused.status == 503 && refused.header("Retry-After") != nil, "DELETE on a read-only state folder: \(refused)")
+            #expect(refused.errorMessage?.contains("writable") == true && !refused.text.contains("/ext4-state/"), "\(refused)")
+            #expect(try api.get("/v1/jobs/\(job.id)/checkpoint").status == 200)
+            #expect(Fixture.run("/usr/bin/chattr", ["-R", "-i", state.path]) == 0)
+            let retried = try api.delete("/v1/jobs/\(job.id)")
+            #expect(retried.status == 204, "DELETE once writable: \(retried)")
+        }
+    }
 }
