@@ -56,7 +56,11 @@ extension JobFiles {
         guard FileManager.default.fileExists(atPath: from) else { return }
         let to = retiredDirectory(id)
         try? FileManager.default.removeItem(atPath: to)
-        try FileManager.default.moveItem(atPath: from, toPath: to)
+        do {
+            try FileManager.default.moveItem(atPath: from, toPath: to)
+        } catch {
+            throw StateFolderUnwritable.classify(error, doing: "retire \(from)")
+        }
     }
 
     /// Puts back a folder `retire` took away, when the delete it began was refused.
