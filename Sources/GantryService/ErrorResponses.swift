@@ -18,6 +18,11 @@ struct ErrorResponses: Sendable {
             failure = APIError(.serviceUnavailable, .storeUnavailable,
                                "the job store failed to answer (request \(id); the daemon's log has the details); retry later")
             failure.headers = [("Retry-After", "5")]
+        } else if error is StateFolderUnwritable {
+            failure = APIError(.serviceUnavailable, .storeUnavailable,
+                               "the state folder refused the change (read-only, immutable or without permission; request \(id), "
+                               + "the daemon's log has the details): make it writable, then retry")
+            failure.headers = [("Retry-After", "5")]
         } else {
             failure = APIError(.internalServerError, .internal, "internal error (request \(id); the daemon's log has the details)")
         }

@@ -55,10 +55,18 @@ public struct FileArtifacts: JobArtifacts {
     }
 
     public func delete(_ id: String, forget: () throws -> Void) throws {
-        // The folder goes out of sight first: a crash after it leaves a row whose files
-        // are gone, never a folder the database does not know.
+        // The folder goes out of sight first, so a crash never leaves a folder the
+        // database does not know; a crash before the database forgets the job leaves the
+        // retired folder as the mark the next start finishes the delete by (StateCheck).
+        // A forget that fails (a full disk) puts the folder back: a refused delete leaves
+        // the job as it was, and a retry starts over.
         try files.retire(id)
-        try forget()
+        do {
+            try forget()
+        } catch {
+            try? files.unretire(id)
+            throw error
+        }
         files.removeRetired(id)
     }
 

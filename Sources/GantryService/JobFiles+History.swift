@@ -54,10 +54,29 @@ extension JobFiles {
     public func retire(_ id: String) throws {
         let from = directory(id)
         guard FileManager.default.fileExists(atPath: from) else { return }
-        let to = (root as NSString).appendingPathComponent(".deleting-\(id)")
+        let to = retiredDirectory(id)
         try? FileManager.default.removeItem(atPath: to)
-        try FileManager.default.moveItem(atPath: from, toPath: to)
+        do {
+            try FileManager.default.moveItem(atPath: from, toPath: to)
+        } catch {
+            throw StateFolderUnwritable.classify(error, doing: "retire \(from)")
+        }
     }
+
+    /// Puts back a folder `retire` took away, when the delete it began was refused.
+    public func unretire(_ id: String) throws {
+        let retired = retiredDirectory(id)
+        guard FileManager.default.fileExists(atPath: retired) else { return }
+        try FileManager.default.moveItem(atPath: retired, toPath: directory(id))
+    }
+
+    /// The ids of the jobs whose folders a delete retired and did not get to remove.
+    public func retiredJobs() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.filter { $0.hasPrefix(".deleting-") }.map { String($0.dropFirst(".deleting-".count)) }.sorted()
+    }
+
+    func retiredDirectory(_ id: String) -> String { (root as NSString).appendingPathComponent(".deleting-\(id)") }
 
     /// Removes folders a delete retired, whether or not it got to remove them.
     public func removeRetired(_ id: String? = nil) {

@@ -27,6 +27,19 @@ struct JobsAPI: Sendable {
         return scheduler.effective(job)
     }
 
+    /// Answers with `body` about the job `request` names. A job deleted while `body` read
+    /// its files (which then were missing, or half there) answers 404, whatever `body` made
+    /// of the missing files: the row lookup came first, the delete won the race.
+    func aboutJob(_ request: HTTPRequest, _ body: (Job) throws -> HTTPResponse) throws -> HTTPResponse {
+        let job = try job(request)
+        do {
+            return try body(job)
+        } catch {
+            if scheduler.isDeletedOrDeleting(job.id) { throw APIError(.notFound, .notFound, "job \(job.id) was deleted") }
+            throw error
+        }
+    }
+
     func create(_ request: HTTPRequest) throws -> HTTPResponse {
         let config = try JobRequest.parse(request.body, datasets: datasets, memoryBudgetBytes: memoryBudgetBytes,
                                             datasetImages: datasetImages)

@@ -85,10 +85,10 @@ struct Routes {
         api(requests, .get, "/v1/jobs/{id}", fast: { jobs.showIfCached($0) }) { try jobs.show($0) }
         api(requests, .delete, "/v1/jobs/{id}") { try jobs.delete($0) }
         api(requests, .post, "/v1/jobs/{id}/cancel") { try jobs.cancel($0) }
-        api(heavy, .get, "/v1/jobs/{id}/samples") { try images.samples($0, job: jobs.job($0)) }
-        api(heavy, .get, "/v1/jobs/{id}/epochs/{n}/samples") { try images.epochSamples($0, job: jobs.job($0)) }
-        api(heavy, .get, "/v1/jobs/{id}/progression") { try images.progression($0, job: jobs.job($0)) }
-        api(heavy, .get, "/v1/jobs/{id}/checkpoint") { try images.checkpoint($0, job: jobs.job($0)) }
+        api(heavy, .get, "/v1/jobs/{id}/samples") { request in try jobs.aboutJob(request) { try images.samples(request, job: $0) } }
+        api(heavy, .get, "/v1/jobs/{id}/epochs/{n}/samples") { request in try jobs.aboutJob(request) { try images.epochSamples(request, job: $0) } }
+        api(heavy, .get, "/v1/jobs/{id}/progression") { request in try jobs.aboutJob(request) { try images.progression(request, job: $0) } }
+        api(heavy, .get, "/v1/jobs/{id}/checkpoint") { request in try jobs.aboutJob(request) { try images.checkpoint(request, job: $0) } }
         api(requests, .get, "/v1/datasets") { try datasets.list($0) }
         api(requests, .get, "/v1/datasets/{name}") { try datasets.show($0) }
         on(requests, .get, "/v1/jobs/{id}/losses", fast: { jobs.lossesIfCached($0) }) { request, responder in

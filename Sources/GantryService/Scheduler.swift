@@ -38,6 +38,8 @@ public final class Scheduler: @unchecked Sendable {
     /// Statuses the store could not record (a full disk fails the database write
     /// too): the API shows them until a restart, which sees the job as stored.
     var unrecorded: [String: UnrecordedStatus] = [:]
+    /// Jobs a delete is taking apart: their files may already be out of sight.
+    private var deleting: Set<String> = []
     /// Held across a creation's store calls, so one idempotency key makes one job.
     private let creating = NSLock()
     private let running = DispatchGroup()
@@ -183,6 +185,8 @@ public final class Scheduler: @unchecked Sendable {
                 throw SchedulerRefusal.notFinished(job: id, status: job.status)
             }
             guard let stopping = lock.withLock({ active[id] }) else {
+                lock.withLock { _ = deleting.insert(id) }
+                defer { lock.withLock { _ = deleting.remove(id) } }
                 try artifacts.delete(id) { try store.delete(id) }
                 lock.withLock { _ = unrecorded.removeValue(forKey: id) }
                 return
@@ -190,6 +194,13 @@ public final class Scheduler: @unchecked Sendable {
             if attempt == 0 { _ = stopping.waitUntilFinished(seconds: 5) }
         }
         throw SchedulerRefusal.stillStopping(job: id)
+    }
+
+    /// Whether job `id` is gone or going: deleted since a reader looked it up, or being
+    /// deleted now. A read that found its files missing answers 404 then, not a 500.
+    public func isDeletedOrDeleting(_ id: String) -> Bool {
+        if lock.withLock({ deleting.contains(id) }) { return true }
+        do { return try store.job(id: id) == nil } catch { return false }
     }
 
     /// The job as the API shows it: the store's record, unless a status the store could

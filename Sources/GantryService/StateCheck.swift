@@ -4,6 +4,8 @@ import GAN
 
 /// Checks the database against the job folders before the daemon serves anything.
 ///
+/// - A folder a delete retired (`jobs/.deleting-ID`) is a delete a stop interrupted:
+///   the job's row is forgotten and the folder removed.
 /// - A job folder the database does not know means the database was replaced, emptied
 ///   or rolled back past the job's creation: the daemon refuses to start, naming the
 ///   folders, rather than start empty beside them.
@@ -23,6 +25,12 @@ public struct StateCheck {
     let logger: Logger
 
     public func run() throws {
+        // A retired folder is a delete that was under way when the daemon stopped: the
+        // client got no answer, so it is finished (the row goes, then the folder).
+        for id in files.retiredJobs() {
+            try store.delete(id)
+            logger.notice("job \(id): a delete interrupted by the last stop is finished", metadata: ["job": "\(id)"])
+        }
         files.removeRetired()
         let jobs = try store.jobs()
         let known = Set(jobs.map(\.id))
