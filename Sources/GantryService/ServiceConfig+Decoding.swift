@@ -14,7 +14,7 @@ extension ServiceConfig: Decodable {
         listen = try c.decodeIfPresent(Listen.self, snake: "listen") ?? listen
         stateDirectory = try c.decodeIfPresent(String.self, snake: "state_dir") ?? stateDirectory
         authTokenFile = try c.decodeIfPresent(String.self, snake: "auth_token_file") ?? authTokenFile
-        allowedHosts = try c.decodeIfPresent([String].self, snake: \"allowed_hosts\") ?? allowedHosts
+        allowedHosts = try c.decodeIfPresent([String].self, snake: "allowed_hosts") ?? allowedHosts
         maxQueuedJobs = try c.decodeIfPresent(Int.self, snake: "max_queued_jobs") ?? maxQueuedJobs
         concurrentJobs = try c.decodeIfPresent(Int.self, snake: "concurrent_jobs") ?? concurrentJobs
         lanes = try c.decodeIfPresent(LaneCountSetting.self, snake: "blas_threads") ?? lanes
