@@ -10,6 +10,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case invalidJson = "invalid_json"
         case checkpointUnreadable = "checkpoint_unreadable"
         case unknownField = "unknown_field"
+        case unknownParameter = "unknown_parameter"
         case unauthorized
         case storeUnavailable = "store_unavailable"
         case samplesMissing = "samples_missing"

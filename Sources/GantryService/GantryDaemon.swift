@@ -57,7 +57,10 @@ public final class GantryDaemon: Sendable {
         let auth = try config.authTokenFile.map(BearerAuth.init(tokenFile:))
         let jobs = JobsAPI(scheduler: scheduler, references: references, store: store, notifier: notifier, datasets: Set(config.datasets.keys),
                            memoryBudgetBytes: config.memoryBudgetBytes,
-                           datasetImages: config.datasets.mapValues(\.imagesForEstimate))
+                           datasetImages: config.datasets.mapValues(\.imagesForEstimate),
+                           trainingSets: TrainingSetSizes(specs: config.datasets, directory: { [provider = references.datasets] in
+                               provider.directory(for: $0)
+                           }))
         let images = ImagesAPI(scheduler: scheduler, store: store, artifacts: artifacts, gate: gate)
         let (store, scheduler, notifier) = (self.store, self.scheduler, self.notifier)
         let datasets = DatasetsAPI(specs: config.datasets, references: references)

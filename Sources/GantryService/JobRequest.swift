@@ -14,10 +14,27 @@ public enum JobRequest {
     /// `datasetImages` gives each dataset's image count for the memory estimate (absent: MNIST's).
     public static func parse(_ body: [UInt8], datasets: Set<String>, memoryBudgetBytes: Int,
                              datasetImages: [String: Int] = [:]) throws -> JobConfig {
+        try parseRequest(body, datasets: datasets, memoryBudgetBytes: memoryBudgetBytes, datasetImages: datasetImages).config
+    }
+
+    /// A request's job and its canonical form: what the idempotency check compares, so
+    /// the same fields in another order, spacing or number spelling are the same request.
+    struct Parsed {
+        var config: JobConfig
+        var canonical: [UInt8]
+    }
+
+    static func parseRequest(_ body: [UInt8], datasets: Set<String>, memoryBudgetBytes: Int,
+                             datasetImages: [String: Int] = [:]) throws -> Parsed {
         var config = JobConfig()
+        var requestedSeed: UInt64?
         config.training.seed = UInt64.random(in: 1...maxDrawnSeed)
+        func parsed() throws -> Parsed {
+            let checkedConfig = try checked(config, datasets: datasets, budget: memoryBudgetBytes, datasetImages: datasetImages)
+            return Parsed(config: checkedConfig, canonical: try canonical(checkedConfig, requestedSeed: requestedSeed))
+        }
         let trimmed = body.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
-        guard !trimmed.isEmpty else { return try checked(config, datasets: datasets, budget: memoryBudgetBytes, datasetImages: datasetImages) }
+        guard !trimmed.isEmpty else { return try parsed() }
 
         let document: JSONValue
         do { document = try JSONValue.parse(body) } catch let error as JSONValue.SyntaxError {
@@ -31,13 +48,28 @@ public enum JobRequest {
             let drawn = config.training.seed
             config = fields.config
             config.training.seed = fields.seed ?? drawn
+            requestedSeed = fields.seed
         } catch let error as DecodingError {
             if let unknown = error.unknownKey {
                 throw APIError(.badRequest, .unknownField, "unknown field \"\(unknown.prefix(64))\"; the fields are \(Self.fields.joined(separator: ", "))")
             }
             throw APIError(.badRequest, .invalidParameter, "\(error.keyPath) \(error.readableMessage)")
         }
-        return try checked(config, datasets: datasets, budget: memoryBudgetBytes, datasetImages: datasetImages)
+        return try parsed()
+    }
+
+    /// The job a request asks for, every field resolved (a default written out or left
+    /// out is the same request), with the seed as asked: a drawn seed is not part of it.
+    static func canonical(_ config: JobConfig, requestedSeed: UInt64?) throws -> [UInt8] {
+        struct Canonical: Encodable {
+            let config: JobConfig
+            let seed: UInt64?
+        }
+        var asked = config
+        asked.training.seed = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(Canonical(config: asked, seed: requestedSeed)))
     }
 
     /// A request's fields over the defaults, each read by `JSONValueDecoder`'s rule for

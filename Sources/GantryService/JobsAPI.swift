@@ -12,6 +12,8 @@ struct JobsAPI: Sendable {
     let memoryBudgetBytes: Int
     /// Each dataset's image count, for the memory estimate.
     var datasetImages: [String: Int] = [:]
+    /// The training sets on disk, to refuse a batch larger than its set at once.
+    var trainingSets: TrainingSetSizes?
     /// Encoded loss lists: polled over and over between epochs, they change only when an epoch lands.
     let lossResponses = ResponseCache()
     let viewResponses = ResponseCache()
@@ -41,13 +43,18 @@ struct JobsAPI: Sendable {
     }
 
     func create(_ request: HTTPRequest) throws -> HTTPResponse {
-        let config = try JobRequest.parse(request.body, datasets: datasets, memoryBudgetBytes: memoryBudgetBytes,
-                                            datasetImages: datasetImages)
+        let parsed = try JobRequest.parseRequest(request.body, datasets: datasets, memoryBudgetBytes: memoryBudgetBytes,
+                                                 datasetImages: datasetImages)
+        let config = parsed.config
+        if let images = trainingSets?.trainingImages(of: config.dataset), config.training.batchSize > images {
+            throw APIError(.badRequest, .invalidParameter,
+                           "batch_size \(config.training.batchSize) is larger than the \(images) training images of \(config.dataset)")
+        }
         let key = request.headers["Idempotency-Key"]
         if let key, key.isEmpty || key.utf8.count > 255 {
             throw APIError(.badRequest, .invalidParameter, "Idempotency-Key must be 1 to 255 characters")
         }
-        let (job, created) = try scheduler.create(config: config, body: request.body, idempotencyKey: key)
+        let (job, created) = try scheduler.create(config: config, request: parsed.canonical, idempotencyKey: key)
         var response = try APIJSON.response(view(job), status: created ? .created : .ok)
         response.headers.set("Location", "/v1/jobs/\(job.id)")
         if !created { response.headers.set("Idempotent-Replayed", "true") }

@@ -47,10 +47,15 @@ struct Routes {
 
         /// Runs `handler` on `pool`, answering 503 at once when the pool is full; `fast`
         /// answers first, on the connection's queue, when it can without the disk.
-        func on(_ pool: WorkPool, _ method: HTTPMethod, _ pattern: String,
+        func on(_ pool: WorkPool, _ method: HTTPMethod, _ pattern: String, query: QueryParameters = [],
                 fast: (@Sendable (HTTPRequest) -> HTTPResponse?)? = nil,
                 _ handler: @escaping @Sendable (HTTPRequest, Responder) throws -> Void) {
             router.add(method, pattern) { request, responder in
+                do { try query.check(request) } catch {
+                    let response = failures.response(for: error, to: request)
+                    metrics.countRequest(status: response.status.code)
+                    return responder.respond(response)
+                }
                 if let response = fast?(request) {
                     metrics.countRequest(status: response.status.code)
                     return responder.respond(response)
@@ -70,28 +75,39 @@ struct Routes {
             }
         }
 
-        func api(_ pool: WorkPool, _ method: HTTPMethod, _ pattern: String,
+        func api(_ pool: WorkPool, _ method: HTTPMethod, _ pattern: String, query: QueryParameters = [],
                  fast: (@Sendable (HTTPRequest) -> HTTPResponse?)? = nil,
                  _ handler: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) {
-            on(pool, method, pattern, fast: fast) { request, responder in
+            on(pool, method, pattern, query: query, fast: fast) { request, responder in
                 let response = try handler(request)
                 metrics.countRequest(status: response.status.code)
                 responder.respond(response)
             }
         }
 
+        // Each route names the query parameters it reads: any other, or one given twice, is a
+        // 400, as an unknown body field is (a typo like `cout=64` must not pass for the default).
+        let samplesQuery: QueryParameters = ["count", "columns", "pad", "seed", "epoch", "digit", "digits"]
         api(requests, .post, "/v1/jobs") { try jobs.create($0) }
-        api(requests, .get, "/v1/jobs") { try jobs.list($0) }
+        api(requests, .get, "/v1/jobs", query: ["status"]) { try jobs.list($0) }
         api(requests, .get, "/v1/jobs/{id}", fast: { jobs.showIfCached($0) }) { try jobs.show($0) }
         api(requests, .delete, "/v1/jobs/{id}") { try jobs.delete($0) }
         api(requests, .post, "/v1/jobs/{id}/cancel") { try jobs.cancel($0) }
-        api(heavy, .get, "/v1/jobs/{id}/samples") { request in try jobs.aboutJob(request) { try images.samples(request, job: $0) } }
-        api(heavy, .get, "/v1/jobs/{id}/epochs/{n}/samples") { request in try jobs.aboutJob(request) { try images.epochSamples(request, job: $0) } }
-        api(heavy, .get, "/v1/jobs/{id}/progression") { request in try jobs.aboutJob(request) { try images.progression(request, job: $0) } }
-        api(heavy, .get, "/v1/jobs/{id}/checkpoint") { request in try jobs.aboutJob(request) { try images.checkpoint(request, job: $0) } }
+        api(heavy, .get, "/v1/jobs/{id}/samples", query: samplesQuery) { request in
+            try jobs.aboutJob(request) { try images.samples(request, job: $0) }
+        }
+        api(heavy, .get, "/v1/jobs/{id}/epochs/{n}/samples", query: ["columns", "pad"]) { request in
+            try jobs.aboutJob(request) { try images.epochSamples(request, job: $0) }
+        }
+        api(heavy, .get, "/v1/jobs/{id}/progression", query: ["rows", "columns", "pad"]) { request in
+            try jobs.aboutJob(request) { try images.progression(request, job: $0) }
+        }
+        api(heavy, .get, "/v1/jobs/{id}/checkpoint", query: ["epoch"]) { request in
+            try jobs.aboutJob(request) { try images.checkpoint(request, job: $0) }
+        }
         api(requests, .get, "/v1/datasets") { try datasets.list($0) }
         api(requests, .get, "/v1/datasets/{name}") { try datasets.show($0) }
-        on(requests, .get, "/v1/jobs/{id}/losses", fast: { jobs.lossesIfCached($0) }) { request, responder in
+        on(requests, .get, "/v1/jobs/{id}/losses", query: ["since", "wait"], fast: { jobs.lossesIfCached($0) }) { request, responder in
             try jobs.losses(request, responder, failure: { failures.response(for: $0, to: request) }) {
                 metrics.countRequest(status: $0.status.code)
             }

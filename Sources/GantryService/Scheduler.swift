@@ -82,13 +82,15 @@ public final class Scheduler: @unchecked Sendable {
 
     // MARK: Requests
 
-    /// Creates a job, or with an idempotency key returns the job a previous identical request made.
+    /// Creates a job, or with an idempotency key returns the job a previous identical request
+    /// made; `request` is the request's canonical form (`JobRequest.canonical`), whose hash
+    /// the job keeps.
     ///
     /// `creating` orders creations (two requests with one key make one job; across
     /// nodes, the key's unique index does); the scheduler's `lock` is held only around the
     /// in-memory queue, never across a store call.
-    public func create(config: JobConfig, body: [UInt8], idempotencyKey: String?) throws -> (job: Job, created: Bool) {
-        let hash = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+    public func create(config: JobConfig, request: [UInt8], idempotencyKey: String?) throws -> (job: Job, created: Bool) {
+        let hash = SHA256.hash(data: request).map { String(format: "%02x", $0) }.joined()
         return try creating.withLock {
             if let key = idempotencyKey, let existing = try store.job(idempotencyKey: key) {
                 guard existing.requestHash == hash else {

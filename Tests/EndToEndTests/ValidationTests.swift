@@ -41,7 +41,7 @@ extension EndToEndTests {
     @Test("every bad job field or body is a 400 naming the field; bad routes, methods, ids and queries are 4xx; the daemon keeps serving")
     func badInputs() throws {
         try Fixture.with("validation") { f in
-            try f.start(["memory_budget_bytes": 256 << 20])
+            try f.start(["memory_budget_bytes": 512 << 20])
             let api = f.api
 
             for c in Self.badBodies {
@@ -82,13 +82,25 @@ extension EndToEndTests {
             #expect(first.status == 201, "\(first)")
             let firstID = Job(first.object ?? [:]).id
             let again = try api.post("/v1/jobs", json: tinyJob, headers: ["Idempotency-Key": "key-1"])
-            #expect([200, 201].contains(again.status), "\(again)")
+            #expect(again.status == 200 && again.header("Idempotent-Replayed") == "true", "\(again)")
             #expect(Job(again.object ?? [:]).id == firstID)
             var other = tinyJob
             other["seed"] = 99
             let conflict = try api.post("/v1/jobs", json: other, headers: ["Idempotency-Key": "key-1"])
             #expect(conflict.status == 409, "\(conflict)")
             #expect(listedJobs(try api.get("/v1/jobs")).count == 1)
+            // The same request with its keys reordered, other spacing and a number spelt
+            // otherwise is the same request: the same job, not a 409.
+            let ordered = try api.post("/v1/jobs", rawBody: #"{"epochs": 1, "g_hidden": 8, "d_hidden": 8, "samples_per_epoch": 1, "seed": 5, "learning_rate": 0.002}"#,
+                                       headers: ["Idempotency-Key": "key-2"])
+            #expect(ordered.status == 201, "\(ordered)")
+            let reordered = try api.post("/v1/jobs", rawBody: #"{ "seed":5,"learning_rate":2e-3,"samples_per_epoch":1,"d_hidden":8,"g_hidden":8,"epochs":1 }"#,
+                                         headers: ["Idempotency-Key": "key-2"])
+            #expect(reordered.status == 200 && reordered.header("Idempotent-Replayed") == "true", "\(reordered)")
+            #expect(Job(reordered.object ?? [:]).id == Job(ordered.object ?? [:]).id)
+            let otherSeed = try api.post("/v1/jobs", rawBody: #"{"epochs": 1, "g_hidden": 8, "d_hidden": 8, "samples_per_epoch": 1, "seed": 6, "learning_rate": 0.002}"#,
+                                         headers: ["Idempotency-Key": "key-2"])
+            #expect(otherSeed.status == 409, "\(otherSeed)")
 
             // Query parameters, on a finished job.
             try api.waitForStatus(firstID, ["completed"], timeout: 60)
@@ -104,6 +116,23 @@ extension EndToEndTests {
             for query in ["samples?count=256&columns=16&pad=8", "samples?count=1&pad=0", "losses?since=0&wait=0"] {
                 #expect(try api.get("\(base)/\(query)").status == 200, "GET \(query)")
             }
+            // A parameter the route does not read, or one given twice, is refused and named,
+            // as an unknown body field is: `cout=64` must not pass for the default 16.
+            for (query, named) in [("/samples?cout=64", "cout"), ("/samples?count=4&count=64", "count"), ("/losses?since=0&since=1", "since"),
+                                   ("/progression?row=3", "row"), ("/checkpoint?epochs=best", "epochs"), ("?verbose=1", "verbose"),
+                                   ("/epochs/1/samples?count=4", "count")] {
+                let r = try api.get("\(base)\(query)")
+                #expect(r.status == 400 && r.errorMessage?.contains(named) == true, "GET \(query) → \(r)")
+            }
+            let listTypo = try api.get("/v1/jobs?stat=running")
+            #expect(listTypo.status == 400 && listTypo.errorCode == "unknown_parameter", "\(listTypo)")
+
+            // Once the dataset is on disk, a batch larger than its training set (mnist5k's
+            // 4,000) is refused at POST, not left to fail when its training starts.
+            let overTrainingSet = try api.post("/v1/jobs", json: ["epochs": 1, "g_hidden": 8, "d_hidden": 8, "batch_size": 4001])
+            #expect(overTrainingSet.status == 400 && overTrainingSet.errorMessage?.contains("4000 training images") == true, "\(overTrainingSet.text)")
+            let whole = try api.post("/v1/jobs", json: ["epochs": 1, "g_hidden": 8, "d_hidden": 8, "batch_size": 4000, "samples_per_epoch": 1])
+            #expect(whole.status == 201, "\(whole) \(whole.text)")
 
             // Ranges' edges are accepted, and a huge seed comes back exactly.
             let edges = try api.post("/v1/jobs", rawBody: """
