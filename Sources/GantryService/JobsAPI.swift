@@ -63,8 +63,20 @@ struct JobsAPI: Sendable {
             }
             status = value
         }
-        let jobs = scheduler.effective(try store.jobs(), status: status)
-        return try APIJSON.response(["jobs": jobs.map(view)])
+        let limit = try request.integer("limit", in: JobListView.limits, default: JobListView.defaultLimit)
+        var before: Int64?
+        if let text = request.query("cursor") {
+            guard let cursor = JobListCursor(text) else {
+                throw APIError(.badRequest, .invalidParameter, "cursor is not one this server gave; start again without it")
+            }
+            before = cursor.before
+        }
+        // A status kept in memory (the store could not record it) is the one shown: those
+        // jobs are read whatever the store says, and filtered by what is shown, so a page
+        // may hold fewer than `limit` jobs; only a null next_cursor ends the list.
+        let page = try store.jobPage(status: status, orIDs: status.map(scheduler.idsKept) ?? [], before: before, limit: limit)
+        let jobs = scheduler.effective(page.jobs, status: status)
+        return try APIJSON.response(JobListView(jobs: jobs.map(view), nextCursor: page.next.map { JobListCursor(before: $0).text }))
     }
 
     /// Encoded once per state of the job: its store generation (bumped by every write
