@@ -71,12 +71,8 @@ struct JobsAPI: Sendable {
             }
             before = cursor.before
         }
-        // A status kept in memory (the store could not record it) is the one shown: those
-        // jobs are read whatever the store says, and filtered by what is shown, so a page
-        // may hold fewer than `limit` jobs; only a null next_cursor ends the list.
-        let page = try store.jobPage(status: status, orIDs: status.map(scheduler.idsKept) ?? [], before: before, limit: limit)
-        let jobs = scheduler.effective(page.jobs, status: status)
-        return try APIJSON.response(JobListView(jobs: jobs.map(view), nextCursor: page.next.map { JobListCursor(before: $0).text }))
+        let page = try scheduler.jobPage(status: status, before: before, limit: limit)
+        return try APIJSON.response(JobListView(jobs: page.jobs.map(view), nextCursor: page.next.map { JobListCursor(before: $0).text }))
     }
 
     /// Encoded once per state of the job: its store generation (bumped by every write

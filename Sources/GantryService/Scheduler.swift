@@ -232,12 +232,6 @@ public final class Scheduler: @unchecked Sendable {
         return shown.filter { $0.status == status }
     }
 
-    /// The jobs whose status kept in memory is `status`: a page of the list filtered by
-    /// `status` asks the store for them too, since the store holds another status.
-    public func idsKept(as status: JobStatus) -> [String] {
-        lock.withLock { unrecorded.filter { $0.value.status == status }.map(\.key).sorted() }
-    }
-
     /// Whether the scheduler's lock can be taken within `seconds`: a liveness check.
     public func responds(within seconds: Double) -> Bool {
         guard lock.lock(before: Date().addingTimeInterval(seconds)) else { return false }
