@@ -43,7 +43,7 @@ public final class GantryDaemon: Sendable {
         let references = QualityReferences(datasets: cache, gate: gate, logger: logger)
         scheduler = Scheduler(store: store, artifacts: artifacts, datasets: cache, references: references, gate: gate, notifier: notifier,
                               maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, lanes: config.lanes,
-                              logger: logger, status: status)
+                              retainFinishedJobs: config.retainFinishedJobs, logger: logger, status: status)
         let metrics = Metrics(blas: blas, node: config.nodeName, store: config.store)
         if let shared = store as? PostgresJobStore {
             // Another node's write: wake this node's long-polls on the job, and look for

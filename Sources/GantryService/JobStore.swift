@@ -15,6 +15,13 @@ public protocol JobStore: Sendable {
     func job(idempotencyKey key: String) throws -> Job?
     /// Jobs newest first, all or those with `status`.
     func jobs(status: JobStatus?) throws -> [Job]
+    /// Up to `limit` jobs newest first, inserted before position `before` (from the newest
+    /// when nil): all of them, or those with `status` or an id in `orIDs`. One query with
+    /// its LIMIT in SQL; `next` is the position after the last job when more follow.
+    func jobPage(status: JobStatus?, orIDs: [String], before: Int64?, limit: Int) throws -> JobPage
+    /// The ids of the finished jobs (completed, failed, cancelled) beyond the `keep` that
+    /// finished last, oldest finish first, at most `limit` of them.
+    func finishedJobs(beyondNewest keep: Int, limit: Int) throws -> [String]
     /// Jobs queued, downloading or running, oldest first.
     func unfinishedJobs() throws -> [Job]
     func setStatus(_ id: String, _ status: JobStatus, startedAt: Date?, finishedAt: Date?, error: String?) throws
@@ -41,6 +48,25 @@ extension JobStore {
         try setStatus(id, status, startedAt: startedAt, finishedAt: finishedAt, error: error)
     }
     public func epochs(of id: String) throws -> [EpochLosses] { try epochs(of: id, after: 0) }
+}
+
+/// One page of the job list: its jobs, newest first, and where the next page starts
+/// (nil on the last page).
+public struct JobPage: Sendable {
+    public var jobs: [Job]
+    public var next: Int64?
+
+    public init(jobs: [Job], next: Int64?) {
+        self.jobs = jobs
+        self.next = next
+    }
+
+    /// The page of `limit` out of rows read with one more than `limit` (so whether more
+    /// follow is known without a second query), each with its insertion number.
+    init(rows: [(seq: Int64, job: Job)], limit: Int) {
+        jobs = rows.prefix(limit).map(\.job)
+        next = rows.count > limit ? rows[limit - 1].seq : nil
+    }
 }
 
 /// A store call that failed: which call, and the database's reason in a few words

@@ -70,8 +70,16 @@ struct JobsAPI: Sendable {
             }
             status = value
         }
-        let jobs = scheduler.effective(try store.jobs(), status: status)
-        return try APIJSON.response(["jobs": jobs.map(view)])
+        let limit = try request.integer("limit", in: JobListView.limits, default: JobListView.defaultLimit)
+        var before: Int64?
+        if let text = request.query("cursor") {
+            guard let cursor = JobListCursor(text) else {
+                throw APIError(.badRequest, .invalidParameter, "cursor is not one this server gave; start again without it")
+            }
+            before = cursor.before
+        }
+        let page = try scheduler.jobPage(status: status, before: before, limit: limit)
+        return try APIJSON.response(JobListView(jobs: page.jobs.map(view), nextCursor: page.next.map { JobListCursor(before: $0).text }))
     }
 
     /// Encoded once per state of the job: its store generation (bumped by every write

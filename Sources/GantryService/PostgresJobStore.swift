@@ -185,6 +185,22 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    public func jobPage(status: JobStatus?, orIDs: [String], before: Int64?, limit: Int) throws -> JobPage {
+        let query = JobPageQuery(status: status, orIDs: orIDs, before: before, limit: limit) { "$\($0)" }
+        let rows = try run { db in
+            try db.execute(query.sql, query.arguments.map(\.text)).map { row in
+                guard let seq = row["seq"].flatMap({ Int64($0) }) else { throw PostgresError("a job row without its seq") }
+                return (seq: seq, job: try Self.job(row))
+            }
+        }
+        return JobPage(rows: rows, limit: limit)
+    }
+
+    public func finishedJobs(beyondNewest keep: Int, limit: Int) throws -> [String] {
+        let query = JobPageQuery.finished(beyondNewest: keep, limit: limit) { "$\($0)" }
+        return try run { db in try db.execute(query.sql, query.arguments.map(\.text)).compactMap { $0["id"] } }
+    }
+
     /// Jobs queued or in flight, oldest first.
     public func unfinishedJobs() throws -> [Job] {
         try run { db in

@@ -135,6 +135,31 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    public func jobPage(status: JobStatus?, orIDs: [String], before: Int64?, limit: Int) throws -> JobPage {
+        let query = JobPageQuery(status: status, orIDs: orIDs, before: before, limit: limit) { _ in "?" }
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: query.sql, arguments: Self.arguments(query.arguments)).map { row in
+                (seq: row["seq"] as Int64, job: try Job(joined: row))
+            }
+        }
+        return JobPage(rows: rows, limit: limit)
+    }
+
+    public func finishedJobs(beyondNewest keep: Int, limit: Int) throws -> [String] {
+        let query = JobPageQuery.finished(beyondNewest: keep, limit: limit) { _ in "?" }
+        return try read { db in try String.fetchAll(db, sql: query.sql, arguments: Self.arguments(query.arguments)) }
+    }
+
+    private static func arguments(_ values: [ColumnValue]) -> StatementArguments {
+        StatementArguments(values.map { value -> (any DatabaseValueConvertible)? in
+            switch value {
+            case .integer(let n): n
+            case .real(let x): x
+            case .text(let text): text
+            }
+        })
+    }
+
     /// Jobs that were queued or in flight when the daemon last stopped, oldest first.
     public func unfinishedJobs() throws -> [Job] {
         try read { db in

@@ -45,11 +45,13 @@ public final class Scheduler: @unchecked Sendable {
     private let running = DispatchGroup()
     /// Called with a status line for the service manager ("training job … epoch 3/100").
     let status: @Sendable (String) -> Void
+    /// `retain_finished_jobs`, when set: how many finished jobs stay, and their sweeps.
+    private(set) var retention: FinishedJobRetention?
 
     public init(store: any JobStore, artifacts: any JobArtifacts, datasets: any DatasetProvider, references: QualityReferences,
                 gate: BLASGate, notifier: EpochNotifier,
-                maxQueuedJobs: Int, concurrentJobs: Int, lanes: LaneCountSetting = .fixed(1), logger: Logger = .silent,
-                status: @escaping @Sendable (String) -> Void = { _ in }) {
+                maxQueuedJobs: Int, concurrentJobs: Int, lanes: LaneCountSetting = .fixed(1), retainFinishedJobs: Int? = nil,
+                logger: Logger = .silent, status: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.artifacts = artifacts
         leases = store as? any JobLeases
@@ -62,11 +64,18 @@ public final class Scheduler: @unchecked Sendable {
         self.lanes = lanes
         self.logger = logger
         self.status = status
+        if let keep = retainFinishedJobs {
+            // Set once here, before the scheduler is shared: the trigger holds it weakly.
+            retention = FinishedJobRetention(keep: keep, trigger: CoalescingTrigger(label: "gantry.retention") { [weak self] in
+                self?.sweepFinishedJobs(keep: keep)
+            })
+        }
         if let leases { startRenewing(leases) }
     }
 
     /// Puts back in line every job the last process left queued or in flight, oldest first.
     public func restore() throws {
+        sweepFinishedJobsSoon()
         guard leases == nil else { return pump() }
         let unfinished = try store.unfinishedJobs()
         // In-flight jobs resume before jobs that never started.
@@ -144,6 +153,7 @@ public final class Scheduler: @unchecked Sendable {
         let job = effective(stored)
         guard !job.status.isFinished else { return job }
         let running = try stop(id)
+        defer { sweepFinishedJobsSoon() }
         // Training stops at its next step (milliseconds); answering after that means a
         // DELETE that follows the cancel finds the job at rest. (A download cannot be
         // interrupted, so a downloading job is not waited for.)
@@ -299,6 +309,7 @@ public final class Scheduler: @unchecked Sendable {
                 job.markFinished()
                 self.notifier.notify(id)
                 self.running.leave()
+                self.sweepFinishedJobsSoon()
                 self.pump()
             }
         }

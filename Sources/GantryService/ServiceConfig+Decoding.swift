@@ -35,6 +35,7 @@ extension ServiceConfig: Decodable {
         }
         node = try c.decodeIfPresent(String.self, snake: "node") ?? node
         leaseSeconds = try c.decodeIfPresent(Double.self, snake: "lease_seconds") ?? leaseSeconds
+        retainFinishedJobs = try c.decodeIfPresent(Int.self, snake: "retain_finished_jobs") ?? retainFinishedJobs
     }
 }
 

@@ -48,12 +48,15 @@ public struct ServiceConfig: Sendable, Equatable {
     /// How long a node's claim on a job lasts without renewal (renewed every third of
     /// it): how soon another node resumes the jobs of one that died.
     public var leaseSeconds = 15.0
+    /// How many finished jobs (completed, failed, cancelled) to keep, the ones that
+    /// finished last; older ones are deleted with their files. `nil`: keep them all.
+    public var retainFinishedJobs: Int?
 
     public init() {}
 
     static let keys = ["listen", "state_dir", "auth_token_file", "max_queued_jobs", "concurrent_jobs",
                        "blas_threads", "blas_core", "memory_budget_bytes", "limits", "download", "datasets",
-                       "store", "node", "lease_seconds", "allowed_hosts"]
+                       "store", "node", "lease_seconds", "allowed_hosts", "retain_finished_jobs"]
 
     /// `node`, or the host's name and the listening port.
     public var nodeName: String { node ?? "\(ProcessInfo.processInfo.hostName):\(listen.port)" }
@@ -84,6 +87,10 @@ public struct ServiceConfig: Sendable, Equatable {
         }
         if let node { try check((1...128).contains(node.utf8.count), "node", "must be 1 to 128 characters") }
         try check((1...600).contains(leaseSeconds), "lease_seconds", "must be between 1 and 600")
+        if let retainFinishedJobs {
+            try check((1...1_000_000).contains(retainFinishedJobs), "retain_finished_jobs",
+                      "must be between 1 and 1000000, or null to keep every finished job")
+        }
     }
 }
 

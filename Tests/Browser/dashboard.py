@@ -5,6 +5,7 @@ Run by Tests/EndToEndTests/DashboardTests.swift against a real daemon:
 
   dashboard.py --url http://127.0.0.1:PORT --screenshots DIR main
   dashboard.py --url http://127.0.0.1:PORT --screenshots DIR auth --token TOKEN --job-id ID
+  dashboard.py --url http://127.0.0.1:PORT --screenshots DIR pages
 
 Prints one "ok:" line per check; a failed check raises, and the exit status is 1.
 Every console message the page logged is printed, and an error fails the run
@@ -112,8 +113,11 @@ class Page:
         self.wait("the confirmation dialog to close", lambda: not self.js("return document.getElementById('confirm-dialog').open"), 10)
 
 
-def api(base, path, token=None, method="GET"):
-    request = urllib.request.Request(base + path, method=method)
+def api(base, path, token=None, method="GET", body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, method=method, data=data)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", "Bearer " + token)
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -428,11 +432,71 @@ def auth_flow(page, token, job_id):
     ok(f"no console errors besides the refused calls' 401s ({len(page.console)} message(s) in all)")
 
 
+def pages_flow(page):
+    """More jobs than one page (the daemon holds them, made by the test): the list
+    shows 50 a page, Older follows the cursor, Newer comes back, and a later page
+    stays put while a job is created."""
+    base = page.base
+
+    def walk():
+        pages, cursor = [], None
+        while True:
+            answer = api(base, "/v1/jobs?limit=50" + (f"&cursor={cursor}" if cursor else ""))
+            pages.append([j["id"] for j in answer["jobs"]])
+            cursor = answer["next_cursor"]
+            if cursor is None:
+                return pages
+
+    def shown():
+        return page.js("return [...document.querySelectorAll('#jobs-table tbody tr')].map((r) => r.dataset.job)")
+
+    def showing(ids, label):
+        page.wait(f"{label} ({len(ids)} rows)", lambda: shown() == ids and page.text("#jobs-page") == label, 15)
+
+    expected = walk()
+    if [len(p) for p in expected] != [50, 50, 20]:
+        raise Check(f"the API's pages of 50 hold {[len(p) for p in expected]} jobs, not 50, 50, 20")
+    page.driver.get(base + "/")
+    showing(expected[0], "Page 1")
+    if not page.find("#jobs-newer").get_attribute("disabled") or page.find("#jobs-older").get_attribute("disabled"):
+        raise Check("on the first page Newer should be disabled and Older enabled")
+    ok("the list shows the newest 50 of 120 jobs, Page 1, with Older enabled and Newer disabled")
+    page.shot("11-jobs-page-1")
+
+    page.find("#jobs-older").click()
+    showing(expected[1], "Page 2")
+    # A job created now is newer than every page: page 2 stays as it was over a poll.
+    created = api(base, "/v1/jobs", method="POST", body={"epochs": 1000, "eval_every": 0})
+    api(base, f"/v1/jobs/{created['id']}/cancel", method="POST")
+    time.sleep(2.5)
+    if shown() != expected[1]:
+        raise Check("page 2 changed when a newer job was created")
+    ok("Older shows the next 50; a job created meanwhile leaves page 2 as it was after a poll")
+    page.find("#jobs-older").click()
+    showing(expected[2], "Page 3")
+    if not page.find("#jobs-older").get_attribute("disabled"):
+        raise Check("Older is still enabled on the last page")
+    ok("the last page holds the oldest 20 and disables Older")
+    page.shot("12-jobs-page-3")
+
+    page.find("#jobs-newer").click()
+    showing(expected[1], "Page 2")
+    page.find("#jobs-newer").click()
+    showing([created["id"]] + expected[0][:49], "Page 1")
+    ok("Newer goes back page by page; the first page shows the job created meanwhile at the top")
+
+    page.drain_console()
+    errors = [e for e in page.console if e["level"] == "SEVERE"]
+    if errors:
+        raise Check(f"{len(errors)} console error(s): " + "; ".join(e["message"] for e in errors))
+    ok(f"no console errors ({len(page.console)} message(s) in all)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--screenshots", required=True)
-    parser.add_argument("mode", choices=["main", "auth"])
+    parser.add_argument("mode", choices=["main", "auth", "pages"])
     parser.add_argument("--token")
     parser.add_argument("--job-id")
     parser.add_argument("--epochs", type=int, default=200, help="the first job's epochs (at least 20)")
@@ -446,6 +510,8 @@ def main():
     try:
         if args.mode == "main":
             main_flow(page, downloads, args.dataset, args.epochs)
+        elif args.mode == "pages":
+            pages_flow(page)
         else:
             auth_flow(page, args.token, args.job_id)
     except Check as failure:

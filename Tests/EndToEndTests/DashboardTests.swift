@@ -54,6 +54,20 @@ extension EndToEndTests {
         }
     }
 
+    @Test("dashboard pages: 120 jobs show 50 a page, Older follows the cursor to the last 20, Newer comes back, a later page stays put while a job is created",
+          .needs(browserNeed, browserAvailable))
+    func dashboardPagesTheJobList() throws {
+        try requireResource(Self.browserNeed, Self.browserAvailable)
+        try Fixture.with("dashboard-pages") { f in
+            try f.start()
+            for _ in 0..<120 {
+                let job = try f.api.createJob(["epochs": 1000, "eval_every": 0, "samples_per_epoch": 1])
+                #expect(try f.api.post("/v1/jobs/\(job.id)/cancel").status == 200)
+            }
+            try runBrowser(f, ["pages"], label: "browser-pages", timeout: 300)
+        }
+    }
+
     /// Runs the Selenium script against `f`'s daemon; throws with its output unless it exits 0.
     private func runBrowser(_ f: Fixture, _ arguments: [String], label: String, timeout: Double) throws {
         let folder = Self.screenshotFolder(in: f)

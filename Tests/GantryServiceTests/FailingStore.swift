@@ -38,6 +38,14 @@ final class FailingStore: JobStore, @unchecked Sendable {
     func generation(of id: String) -> Int { real.generation(of: id) }
     func job(idempotencyKey key: String) throws -> Job? { try check("jobByKey"); return try real.job(idempotencyKey: key) }
     func jobs(status: JobStatus?) throws -> [Job] { try check("jobs"); return try real.jobs(status: status) }
+    func jobPage(status: JobStatus?, orIDs: [String], before: Int64?, limit: Int) throws -> JobPage {
+        try check("jobPage")
+        return try real.jobPage(status: status, orIDs: orIDs, before: before, limit: limit)
+    }
+    func finishedJobs(beyondNewest keep: Int, limit: Int) throws -> [String] {
+        try check("finishedJobs")
+        return try real.finishedJobs(beyondNewest: keep, limit: limit)
+    }
     func unfinishedJobs() throws -> [Job] { try check("unfinishedJobs"); return try real.unfinishedJobs() }
     func setStatus(_ id: String, _ status: JobStatus, startedAt: Date?, finishedAt: Date?, error: String?) throws {
         try check("setStatus")

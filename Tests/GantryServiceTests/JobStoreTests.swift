@@ -127,3 +127,99 @@ import Testing
         #expect(try store.job(id: "aaa") == stored)
     }
 }
+
+/// The job list's pages and the retention sweep's query, against every store.
+@Suite struct JobPageTests {
+    func job(_ id: String, status: JobStatus = .queued, finishedAt: Double? = nil) -> Job {
+        Job(id: id, status: status, createdAt: Date(timeIntervalSince1970: 1_700_000_000), startedAt: nil,
+            finishedAt: finishedAt.map { Date(timeIntervalSince1970: $0) }, config: JobConfig(), epochsCompleted: 0,
+            stepsPerEpoch: nil, imagesPerSecond: nil, latest: nil, error: nil, idempotencyKey: nil, requestHash: "h")
+    }
+
+    /// Walks the list `limit` at a time; `between` runs after each page.
+    func walk(_ store: any JobStore, status: JobStatus? = nil, orIDs: [String] = [], limit: Int,
+              between: ([String]) throws -> Void = { _ in }) throws -> [[String]] {
+        var pages: [[String]] = []
+        var before: Int64?
+        repeat {
+            let page = try store.jobPage(status: status, orIDs: orIDs, before: before, limit: limit)
+            pages.append(page.jobs.map(\.id))
+            before = page.next
+            try between(pages[pages.count - 1])
+        } while before != nil && pages.count < 100
+        return pages
+    }
+
+    @Test(arguments: StoreKind.allCases) func pagesAreNewestFirstAndTheLastHasNoNext(kind: StoreKind) throws {
+        let made = try kind.make()
+        defer { made.cleanup() }
+        let store = try made.open()
+        let ids = (0..<20).map { String(format: "job%02d", $0) }
+        for id in ids { try store.insert(job(id)) }
+        let newestFirst = Array(ids.reversed())
+        #expect(try walk(store, limit: 10) == [Array(newestFirst[0..<10]), Array(newestFirst[10..<20])])
+        #expect(try walk(store, limit: 7) == [Array(newestFirst[0..<7]), Array(newestFirst[7..<14]), Array(newestFirst[14..<20])])
+        #expect(try walk(store, limit: 1000) == [newestFirst])
+    }
+
+    /// Every job that existed throughout a walk is shown exactly once, whatever was
+    /// inserted or deleted between pages, including the job the cursor points after.
+    @Test(arguments: StoreKind.allCases) func aWalkShowsEachJobThatStayedOnceDespiteInsertsAndDeletes(kind: StoreKind) throws {
+        let made = try kind.make()
+        defer { made.cleanup() }
+        let store = try made.open()
+        let ids = (0..<30).map { String(format: "old%02d", $0) }
+        for id in ids { try store.insert(job(id)) }
+        var deleted: Set<String> = []
+        var inserted = 0
+        let pages = try walk(store, limit: 8) { page in
+            guard let lastShown = page.last, let position = ids.firstIndex(of: lastShown) else { return }
+            // Newer jobs arrive, the last one shown goes (the cursor's own job), and one
+            // not yet shown goes.
+            for _ in 0..<3 {
+                try store.insert(job(String(format: "new%02d", inserted)))
+                inserted += 1
+            }
+            for id in [lastShown, ids[max(0, position - 2)]] where !deleted.contains(id) {
+                try store.delete(id)
+                deleted.insert(id)
+            }
+        }
+        let shown = pages.flatMap { $0 }
+        let stayed = ids.reversed().filter { !deleted.contains($0) }
+        #expect(shown.filter { $0.hasPrefix("old") && !deleted.contains($0) } == stayed)
+        #expect(Set(shown).count == shown.count)
+        #expect(shown.allSatisfy { $0.hasPrefix("old") })  // newer jobs wait for a walk from the start
+    }
+
+    @Test(arguments: StoreKind.allCases) func aStatusPageHoldsThatStatusAndTheIDsAskedFor(kind: StoreKind) throws {
+        let made = try kind.make()
+        defer { made.cleanup() }
+        let store = try made.open()
+        for n in 0..<12 { try store.insert(job("job\(n)", status: n % 3 == 0 ? .running : .completed, finishedAt: 1)) }
+        #expect(try walk(store, status: .running, limit: 3) == [["job9", "job6", "job3"], ["job0"]])
+        #expect(try walk(store, status: .running, orIDs: ["job4"], limit: 3) == [["job9", "job6", "job4"], ["job3", "job0"]])
+        #expect(try walk(store, status: .failed, limit: 3) == [[]])
+    }
+
+    /// The sweep's query: finished jobs past the `keep` that finished last, oldest
+    /// finish first; queued, downloading and running jobs never, however old.
+    @Test(arguments: StoreKind.allCases) func finishedJobsBeyondTheNewestAreTheOldestFinishes(kind: StoreKind) throws {
+        let made = try kind.make()
+        defer { made.cleanup() }
+        let store = try made.open()
+        try store.insert(job("queued0"))
+        try store.insert(job("running0", status: .running))
+        try store.insert(job("downloading0", status: .downloading))
+        // Inserted in an order unlike their finishes: retention goes by finish time.
+        try store.insert(job("done30", status: .completed, finishedAt: 30))
+        try store.insert(job("failed10", status: .failed, finishedAt: 10))
+        try store.insert(job("cancelled50", status: .cancelled, finishedAt: 50))
+        try store.insert(job("done20", status: .completed, finishedAt: 20))
+        try store.insert(job("done40", status: .completed, finishedAt: 40))
+        #expect(try store.finishedJobs(beyondNewest: 2, limit: 100) == ["failed10", "done20", "done30"])
+        #expect(try store.finishedJobs(beyondNewest: 0, limit: 100) == ["failed10", "done20", "done30", "done40", "cancelled50"])
+        #expect(try store.finishedJobs(beyondNewest: 5, limit: 100) == [])
+        #expect(try store.finishedJobs(beyondNewest: 1, limit: 2).count == 2)
+    }
+}

@@ -68,6 +68,10 @@ import Testing
         let all = try store.real.jobs()
         #expect(scheduler.effective(all, status: .running).isEmpty)
         #expect(scheduler.effective(all, status: .cancelled).map(\.id) == [job.id])
+        // The list's pages too: the store holds it running, the pages show it cancelled.
+        #expect(try scheduler.jobPage(status: .running, before: nil, limit: 10).jobs.isEmpty)
+        #expect(try scheduler.jobPage(status: .cancelled, before: nil, limit: 10).jobs.map(\.id) == [job.id])
+        #expect(try scheduler.jobPage(status: nil, before: nil, limit: 10).jobs.map(\.status) == [.cancelled])
         #expect(try scheduler.cancel(job.id).status == .cancelled, "a second cancel answers with the job as shown")
         // Deletable, being finished as shown; the store's delete works.
         store.heal()

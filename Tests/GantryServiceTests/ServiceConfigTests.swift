@@ -60,10 +60,11 @@ import Testing
     }
 
     @Test func fileThenEnvironment() throws {
-        let path = try write(#"{"listen": {"port": 9000}, "concurrent_jobs": 2, "state_dir": "/tmp/x"}"#)
+        let path = try write(#"{"listen": {"port": 9000}, "concurrent_jobs": 2, "state_dir": "/tmp/x", "retain_finished_jobs": 500}"#)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let config = try ServiceConfig.load(path: path, environment: ["GANTRY_PORT": "9100", "GANTRY_STATE_DIR": "/tmp/y"])
         #expect(config.listen.port == 9100 && config.concurrentJobs == 2 && config.stateDirectory == "/tmp/y")
+        #expect(config.retainFinishedJobs == 500 && ServiceConfig().retainFinishedJobs == nil)
     }
 
     /// `null` is "the default" for every key, in every section: a file that names each
@@ -109,7 +110,7 @@ import Testing
         (#"{"listne": {}}"#, "listne"), (#"{"listen": {"prot": 1}}"#, "listen.prot"), (#"{"concurrent_jobs": 0}"#, "concurrent_jobs"),
         (#"{"store": {"kind": "mysql"}}"#, "store.kind"), (#"{"store": {"kind": "postgres"}}"#, "store.url"),
         (#"{"store": {"kind": "postgres", "url": "mysql://x"}}"#, "store.url"), (#"{"store": {"kind": "sqlite", "url": "postgres://x"}}"#, "store.url"),
-        (#"{"lease_seconds": 0}"#, "lease_seconds"), (#"{"node": ""}"#, "node"),
+        (#"{"lease_seconds": 0}"#, "lease_seconds"), (#"{"node": ""}"#, "node"), (#"{"retain_finished_jobs": 0}"#, "retain_finished_jobs"),
         (#"{"blas_threads": "two"}"#, "blas_threads"), (#"{"blas_core": "fast"}"#, "blas_core"), (#"{"limits": {"max_body_bytes": -1}}"#, "limits"), (#"not json"#, "JSON"),
     ])
     func errorsNameTheFileAndTheKey(json: String, key: String) throws {

@@ -1,15 +1,19 @@
 // `jobs.js` of the browser dashboard, served as `/ui/jobs.js`. Edit it here: the
 // binary carries this text, and there is no build step.
 extension DashboardFiles {
-    /// The jobs list, refreshed by one GET /v1/jobs every two seconds.
+    /// The jobs list, a page at a time, refreshed by one GET /v1/jobs every two seconds.
     static let jobsJS = ##"""
-// The jobs list: one GET /v1/jobs every two seconds refreshes every row, however
-// many jobs there are; rows are updated in place so keyboard focus stays put.
+// The jobs list, PAGE_SIZE jobs a page: one GET /v1/jobs every two seconds refreshes
+// the page shown, however many jobs there are; rows are updated in place so keyboard
+// focus stays put. "Older" follows the page's next_cursor; "Newer" goes back along the
+// cursors already followed. The first page is always the newest jobs; a later page
+// starts at its cursor's position, so it stays put while new jobs arrive.
 
 import { h, num, age, sleep, isAbort, FINISHED } from './dom.js';
 import { jobForm } from './job-form.js';
 
 const POLL_MS = 2000;
+const PAGE_SIZE = 50;
 
 export function jobsView({ api, main, signal, confirm, navigate, notify, problem }) {
   const body = h('tbody');
@@ -20,8 +24,26 @@ export function jobsView({ api, main, signal, confirm, navigate, notify, problem
       .map((label) => h('th', { scope: 'col' }, label)))),
     body);
   const form = jobForm(api, { onCreated: (job) => navigate(`#/jobs/${job.id}`) });
+  // cursors[i] is where page i starts (null: the newest); the last one shown is `page`.
+  const cursors = [null];
+  let page = 0, nextCursor = null;
+  const newer = h('button', { type: 'button', id: 'jobs-newer', onclick: () => turn(page - 1) }, 'Newer');
+  const older = h('button', { type: 'button', id: 'jobs-older', onclick: () => turn(page + 1) }, 'Older');
+  const pageLabel = h('span', { id: 'jobs-page', 'aria-live': 'polite' });
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Job pages', hidden: true }, newer, pageLabel, older);
   main.append(h('section', { 'aria-labelledby': 'jobs-title' }, h('h2', { id: 'jobs-title' }, 'Jobs'),
-    h('div', { class: 'table-scroll' }, table), empty), form.element);
+    h('div', { class: 'table-scroll' }, table), empty, pager), form.element);
+
+  function turn(to) {
+    if (to < 0) return;
+    if (to > page) {
+      if (!nextCursor) return;
+      cursors[to] = nextCursor;
+    }
+    page = to;
+    cursors.length = page + 1;
+    refresh().catch((error) => { if (!isAbort(error)) notify(`Cannot list jobs: ${error.message}`, true); });
+  }
 
   const rows = new Map();
 
@@ -74,7 +96,17 @@ export function jobsView({ api, main, signal, confirm, navigate, notify, problem
   }
 
   async function refresh() {
-    const { jobs } = await api.json('/v1/jobs', { signal });
+    const shown = page, cursor = cursors[page];
+    const query = `?limit=${PAGE_SIZE}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
+    const { jobs, next_cursor } = await api.json(`/v1/jobs${query}`, { signal });
+    if (shown !== page) return; // the page was turned while this one was asked for
+    nextCursor = next_cursor ?? null;
+    // A later page emptied by deletes: back to the one before it.
+    if (jobs.length === 0 && page > 0) return turn(page - 1);
+    older.disabled = !nextCursor;
+    newer.disabled = page === 0;
+    pageLabel.textContent = `Page ${page + 1}`;
+    pager.hidden = page === 0 && !nextCursor;
     const seen = new Set(jobs.map((job) => job.id));
     for (const [id, entry] of rows) if (!seen.has(id)) { entry.element.remove(); rows.delete(id); }
     // Appending an element already in the body moves it: the rows end in the API's order.

@@ -49,6 +49,7 @@ button.danger { color: var(--danger); }
 .buttons { display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 0.5rem 0; }
 
 .table-scroll { overflow-x: auto; }
+.pager { display: flex; align-items: center; gap: 0.75rem; margin: 0.5rem 0; }
 table.jobs { border-collapse: collapse; width: 100%; }
 table.jobs th, table.jobs td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
 table.jobs thead th { font-size: 0.85rem; color: var(--muted); font-weight: 600; }

@@ -1,0 +1,51 @@
+import Dispatch
+import Foundation
+
+/// Runs `work` on its own queue when asked, one run at a time: requests that arrive
+/// during a run make one more run after it, not one each (3,000 cancels in a burst
+/// make a few sweeps, not 3,000).
+final class CoalescingTrigger: @unchecked Sendable {
+    // @unchecked: `running` and `requested` are only touched under `lock`.
+    private let lock = NSLock()
+    private var running = false
+    private var requested = false
+    private let queue: DispatchQueue
+    private let work: @Sendable () -> Void
+    private let idle = DispatchGroup()
+
+    init(label: String, work: @escaping @Sendable () -> Void) {
+        queue = DispatchQueue(label: label, qos: .utility)
+        self.work = work
+    }
+
+    func request() {
+        let start: Bool = lock.withLock {
+            requested = true
+            guard !running else { return false }
+            running = true
+            idle.enter()
+            return true
+        }
+        guard start else { return }
+        queue.async { self.drain() }
+    }
+
+    private func drain() {
+        while lock.withLock({ () -> Bool in
+            guard requested else {
+                running = false
+                return false
+            }
+            requested = false
+            return true
+        }) {
+            work()
+        }
+        idle.leave()
+    }
+
+    /// Waits until no run is under way or asked for, up to `seconds`; true if so.
+    func waitUntilIdle(seconds: Double) -> Bool {
+        idle.wait(timeout: .now() + seconds) == .success
+    }
+}
