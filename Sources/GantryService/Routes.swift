@@ -89,7 +89,7 @@ struct Routes {
         // 400, as an unknown body field is (a typo like `cout=64` must not pass for the default).
         let samplesQuery: QueryParameters = ["count", "columns", "pad", "seed", "epoch", "digit", "digits"]
         api(requests, .post, "/v1/jobs") { try jobs.create($0) }
-        api(requests, .get, "/v1/jobs", query: ["status"]) { try jobs.list($0) }
+        api(requests, .get, "/v1/jobs", query: ["status", "limit", "cursor"]) { try jobs.list($0) }
         api(requests, .get, "/v1/jobs/{id}", fast: { jobs.showIfCached($0) }) { try jobs.show($0) }
         api(requests, .delete, "/v1/jobs/{id}") { try jobs.delete($0) }
         api(requests, .post, "/v1/jobs/{id}/cancel") { try jobs.cancel($0) }
