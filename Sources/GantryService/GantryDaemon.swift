@@ -61,7 +61,8 @@ public final class GantryDaemon: Sendable {
                            trainingSets: TrainingSetSizes(specs: config.datasets, directory: { [provider = references.datasets] in
                                provider.directory(for: $0)
                            }))
-        let images = ImagesAPI(scheduler: scheduler, store: store, artifacts: artifacts, gate: gate)
+        let images = ImagesAPI(scheduler: scheduler, store: store, artifacts: artifacts, gate: gate,
+                               downloads: DownloadBuffers(limitBytes: config.effectiveDownloadBufferBytes))
         let (store, scheduler, notifier) = (self.store, self.scheduler, self.notifier)
         let datasets = DatasetsAPI(specs: config.datasets, references: references)
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)

@@ -9,6 +9,8 @@ struct ImagesAPI: Sendable {
     let store: any JobStore
     let artifacts: any JobArtifacts
     let gate: BLASGate
+    /// Checkpoint downloads' bodies: shared per job and epoch, bounded in bytes.
+    let downloads: DownloadBuffers
 
     static let pgm = "image/x-portable-graymap"
 
@@ -152,9 +154,10 @@ struct ImagesAPI: Sendable {
     /// epoch the `epoch` query names (as for samples).
     func checkpoint(_ request: HTTPRequest, job: Job) throws -> HTTPResponse {
         let trainer = try trainer(request, job: job)
+        let body = try downloads.body(for: "\(job.id)/\(trainer.epochsCompleted)") { Checkpoint.encode(trainer, kind: .generatorOnly) }
         return HTTPResponse(status: .ok, headers: [
             "Content-Type": "application/octet-stream",
             "Content-Disposition": "attachment; filename=\"\(job.id)-epoch\(trainer.epochsCompleted).gantry\"",
-        ], body: Checkpoint.encode(trainer, kind: .generatorOnly))
+        ], body: body.bytes, bodyOwner: body)
     }
 }

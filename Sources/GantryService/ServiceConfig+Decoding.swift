@@ -26,6 +26,7 @@ extension ServiceConfig: Decodable {
             blasCore = setting
         }
         memoryBudgetBytes = try c.decodeIfPresent(Int.self, snake: "memory_budget_bytes") ?? memoryBudgetBytes
+        downloadBufferBytes = try c.decodeIfPresent(Int.self, snake: "download_buffer_bytes") ?? downloadBufferBytes
         limits = try c.decodeIfPresent(LimitsSection.self, snake: "limits")?.limits ?? limits
         download = try c.decodeIfPresent(DownloadOptions.self, snake: "download") ?? download
         datasets = try c.decodeIfPresent([String: DatasetSpec].self, snake: "datasets") ?? datasets

@@ -352,7 +352,7 @@ final class Connection: ResponseSink, @unchecked Sendable {
                           message: "the handler produced an invalid status line or header").response,
                 omitBody: omitBody, keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, dateLine: dateLine)!
         output.append(wire.head)
-        if let body = wire.separateBody { output.append(body) }
+        if let body = wire.separateBody { output.append(body, owner: response.bodyOwner) }
     }
 
     // MARK: - Writing

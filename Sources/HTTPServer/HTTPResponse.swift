@@ -4,11 +4,17 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// Kept alive by the server until the body's last byte is written or its connection
+    /// closes, then let go: a handler that bounds the memory of large bodies in flight
+    /// hands one over and learns from its `deinit` that the bytes are no longer held.
+    public var bodyOwner: (any AnyObject & Sendable)?
 
-    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
+                bodyOwner: (any AnyObject & Sendable)? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.bodyOwner = bodyOwner
     }
 
     /// A plain-text response (`text/plain; charset=utf-8`).

@@ -12,6 +12,8 @@ import Darwin
 /// Confined to its connection's queue.
 final class OutputQueue {
     private var chunks: [[UInt8]] = []
+    /// What each chunk keeps alive until it is sent (`HTTPResponse.bodyOwner`).
+    private var owners: [AnyObject?] = []
     private var firstChunk = 0 // chunks before it are sent
     private var firstOffset = 0 // bytes of chunks[firstChunk] already sent
     private(set) var byteCount = 0
@@ -22,14 +24,16 @@ final class OutputQueue {
 
     var isEmpty: Bool { byteCount == 0 }
 
-    func append(_ bytes: [UInt8]) {
+    func append(_ bytes: [UInt8], owner: AnyObject? = nil) {
         guard !bytes.isEmpty else { return }
         chunks.append(bytes)
+        owners.append(owner)
         byteCount += bytes.count
     }
 
     func removeAll() {
         chunks.removeAll()
+        owners.removeAll()
         firstChunk = 0
         firstOffset = 0
         byteCount = 0
@@ -78,6 +82,9 @@ final class OutputQueue {
             let left = chunks[firstChunk].count - firstOffset
             if remaining >= left {
                 remaining -= left
+                // A sent chunk lets go of its bytes and its owner now, not when the queue drains.
+                chunks[firstChunk] = []
+                owners[firstChunk] = nil
                 firstChunk += 1
                 firstOffset = 0
             } else {
@@ -87,10 +94,12 @@ final class OutputQueue {
         }
         if firstChunk == chunks.count {
             chunks.removeAll(keepingCapacity: true)
+            owners.removeAll(keepingCapacity: true)
             firstChunk = 0
             firstOffset = 0
         } else if firstChunk > 32 {
             chunks.removeFirst(firstChunk)
+            owners.removeFirst(firstChunk)
             firstChunk = 0
         }
     }

@@ -14,7 +14,7 @@ import Testing
     init() throws {
         fixture = try ServiceFixture()
         api = ImagesAPI(scheduler: fixture.scheduler, store: fixture.store,
-                        artifacts: FileArtifacts(files: fixture.files, store: fixture.store), gate: fixture.gate)
+                        artifacts: FileArtifacts(files: fixture.files, store: fixture.store), gate: fixture.gate, downloads: DownloadBuffers(limitBytes: 64 << 20))
     }
 
     /// A 3-epoch job with 4 fixed-noise samples an epoch and no scoring, trained to the end.
