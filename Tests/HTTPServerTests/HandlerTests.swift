@@ -89,16 +89,21 @@ struct HandlerTests {
     }
 
     @Test func onlyTheFirstAnswerCounts() throws {
+        let thirdTried = DispatchSemaphore(value: 0)
         let server = try TestServer { router in
             router.add(.get, "/twice") { _, responder in
                 responder.respond(.text("first"))
                 responder.respond(.text("second"))
-                DispatchQueue.global().async { responder.respond(.text("third")) }
+                DispatchQueue.global().async {
+                    responder.respond(.text("third"))
+                    thirdTried.signal()
+                }
             }
         }
         let client = try server.client()
         #expect(try client.roundTrip(get("/twice")).bodyText == "first")
-        usleep(50_000)
+        // The late third answer has been tried before the next request: it must not be its answer.
+        #expect(thirdTried.wait(timeout: .now() + 10) == .success)
         #expect(try client.roundTrip(get("/hello")).bodyText == "hello")
     }
 
@@ -124,9 +129,12 @@ struct HandlerTests {
             let client = try server.client()
             try client.send(get("/wait"))
             #expect(server.eventually { box.count == 1 })
+            // Reset rather than FIN, so the server's read fails and it closes the connection.
+            var hard = linger(l_onoff: 1, l_linger: 0)
+            setsockopt(client.fd, SOL_SOCKET, SO_LINGER, &hard, socklen_t(MemoryLayout<linger>.size))
         }
-        // The client is gone (closed); the answer goes nowhere, quietly.
-        usleep(50_000)
+        // The connection is closed before the answer comes; the answer goes nowhere, quietly.
+        #expect(server.eventually { server.server.openConnections == 0 })
         box.answerAll(.text("too late"))
         #expect(server.eventually { server.server.openConnections == 0 })
         #expect(try server.client().roundTrip(get("/hello")).status == 200)
