@@ -37,9 +37,6 @@ final class DownloadBuffers: @unchecked Sendable {
         weak var body: Body?
     }
 
-    /// The bytes in flight now: what `/metrics` and the tests read.
-    var bytesInFlight: Int { lock.withLock { heldBytes } }
-
     /// The copy being sent for `key`, or a new one from `make` if the bound allows it.
     func body(for key: String, make: () throws -> [UInt8]) throws -> Body {
         if let shared = lock.withLock({ live[key]?.body }) { return shared }

@@ -26,23 +26,19 @@ struct Routes {
         let metrics = self.metrics, failures = ErrorResponses(logger: logger)
         let jobs = self.jobs, images = self.images, datasets = self.datasets, browserGuard = self.browserGuard
 
-        router.gate("/") { request in
-            do { try browserGuard.check(request) } catch {
+        /// The counted error answer when `check` refuses `request`, nil when it passes.
+        @Sendable func refusal(_ request: HTTPRequest, _ check: (HTTPRequest) throws -> Void) -> HTTPResponse? {
+            do { try check(request) } catch {
                 let response = failures.response(for: error, to: request)
                 metrics.countRequest(status: response.status.code)
                 return response
             }
             return nil
         }
+
+        router.gate("/") { refusal($0, browserGuard.check) }
         if let auth {
-            router.gate("/v1") { request in
-                do { try auth.check(request) } catch {
-                    let response = failures.response(for: error, to: request)
-                    metrics.countRequest(status: response.status.code)
-                    return response
-                }
-                return nil
-            }
+            router.gate("/v1") { refusal($0, auth.check) }
         }
 
         /// Runs `handler` on `pool`, answering 503 at once when the pool is full; `fast`
@@ -51,11 +47,7 @@ struct Routes {
                 fast: (@Sendable (HTTPRequest) -> HTTPResponse?)? = nil,
                 _ handler: @escaping @Sendable (HTTPRequest, Responder) throws -> Void) {
             router.add(method, pattern) { request, responder in
-                do { try query.check(request) } catch {
-                    let response = failures.response(for: error, to: request)
-                    metrics.countRequest(status: response.status.code)
-                    return responder.respond(response)
-                }
+                if let refused = refusal(request, query.check) { return responder.respond(refused) }
                 if let response = fast?(request) {
                     metrics.countRequest(status: response.status.code)
                     return responder.respond(response)
