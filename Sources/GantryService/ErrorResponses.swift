@@ -14,7 +14,10 @@ struct ErrorResponses: Sendable {
         let id = Self.requestID()
         logger.error("request failed: \(error)", metadata: ["request": "\(id)", "route": "\(request.method.rawValue) \(request.path)"])
         var failure: APIError
-        if error is StoreFailure {
+        if let lost = error as? DatabaseFileLost {
+            // No Retry-After: retrying cannot help until an operator restores the database.
+            failure = APIError(.serviceUnavailable, .storeUnavailable, "\(lost.description) (request \(id))")
+        } else if error is StoreFailure {
             failure = APIError(.serviceUnavailable, .storeUnavailable,
                                "the job store failed to answer (request \(id); the daemon's log has the details); retry later")
             failure.headers = [("Retry-After", "5")]

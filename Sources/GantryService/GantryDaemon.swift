@@ -29,8 +29,9 @@ public final class GantryDaemon: Sendable {
         switch config.store {
         case .sqlite:
             let databasePath = (state as NSString).appendingPathComponent("gantry.sqlite")
-            store = try SQLiteJobStore(path: databasePath)
             let files = JobFiles(stateDirectory: state)
+            try StateCheck.beforeOpening(databasePath: databasePath, files: files)
+            store = try SQLiteJobStore(path: databasePath, logger: logger)
             try StateCheck(store: store, files: files, databasePath: databasePath, logger: logger).run()
             artifacts = FileArtifacts(files: files, store: store)
         case .postgres:
@@ -132,7 +133,9 @@ public final class GantryDaemon: Sendable {
     /// free within half a second, or the store failing a trivial read.
     static func problem(scheduler: Scheduler, store: any JobStore) -> String? {
         guard scheduler.responds(within: 0.5) else { return "the scheduler did not respond within 0.5 s" }
-        do { try store.ping() } catch { return "the job store failed a trivial read (the daemon's log has the details)" }
+        do { try store.ping() } catch let lost as DatabaseFileLost { return lost.description } catch {
+            return "the job store failed a trivial read (the daemon's log has the details)"
+        }
         return nil
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GAN
 import GRDB
+import Logging
 
 /// Jobs and their per-epoch losses in SQLite (WAL mode, through GRDB).
 ///
@@ -13,8 +14,10 @@ import GRDB
 public final class SQLiteJobStore: JobStore {
     let database: DatabaseQueue
     private let cache = ReadCache()
+    /// Refuses writes once the path no longer names the file opened (see `DatabaseFile`).
+    private let watch: DatabaseFileWatch
 
-    public init(path: String) throws {
+    public init(path: String, logger: Logger = .silent) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
@@ -36,6 +39,10 @@ public final class SQLiteJobStore: JobStore {
         } catch {
             throw Self.failure("open \(path)", error)
         }
+        guard let file = DatabaseFile(path: path) else {
+            throw StoreFailure(operation: "open \(path)", reason: "the database file vanished as it was opened")
+        }
+        watch = DatabaseFileWatch(file: file, logger: logger)
     }
 
     static var migrator: DatabaseMigrator {
@@ -90,8 +97,24 @@ public final class SQLiteJobStore: JobStore {
         do { return try database.read(body) } catch { throw Self.failure(operation, error) }
     }
 
+    /// Runs a write in a transaction, after checking (on the same connection, so in line
+    /// with every other write) that the path still names the database file opened.
     private func write<T>(_ operation: String = #function, _ body: (Database) throws -> T) throws -> T {
-        do { return try database.write(body) } catch { throw Self.failure(operation, error) }
+        do {
+            return try database.writeWithoutTransaction { db in
+                try watch.check(db)
+                var result: T?
+                try db.inTransaction {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let lost as DatabaseFileLost {
+            throw lost
+        } catch {
+            throw Self.failure(operation, error)
+        }
     }
 
     /// SQLite's own sentence for its result code ("database or disk is full"), not the statement.
@@ -241,7 +264,16 @@ public final class SQLiteJobStore: JobStore {
     public func cachedJob(id: String) -> Job? { cache.job(id) }
     public func cachedEpochs(of id: String) -> [EpochLosses]? { cache.epochs(id) }
 
+    /// A trivial read, after checking that the database file is still the one opened:
+    /// `/healthz` reports a removed or replaced database as unavailable.
     public func ping() throws {
+        do {
+            try database.writeWithoutTransaction { db in try watch.check(db) }
+        } catch let lost as DatabaseFileLost {
+            throw lost
+        } catch {
+            throw Self.failure(#function, error)
+        }
         _ = try read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 

@@ -24,6 +24,34 @@ public struct StateCheck {
     let databasePath: String
     let logger: Logger
 
+    /// Refuses, changing nothing, a state folder whose database is missing or empty while
+    /// jobs or a write-ahead log say it held something: opening would create an empty
+    /// database, and SQLite would then reset the log, which may hold the only copy.
+    static func beforeOpening(databasePath: String, files: JobFiles) throws {
+        guard DatabaseFile.isMissingOrEmpty(databasePath) else { return }
+        let log = databasePath + "-wal"
+        let hasLog = !DatabaseFile.isMissingOrEmpty(log)
+        let folders = files.jobFolders() + files.retiredJobs()
+        guard hasLog || !folders.isEmpty else { return }
+        let state = FileManager.default.fileExists(atPath: databasePath) ? "is empty" : "is missing"
+        var held: [String] = []
+        if !folders.isEmpty {
+            let shown = folders.prefix(5).joined(separator: ", ") + (folders.count > 5 ? ", …" : "")
+            held.append("\(folders.count) job folder\(folders.count == 1 ? "" : "s") (\(shown))")
+        }
+        if hasLog { held.append("a write-ahead log \(log) with commits in it") }
+        let folder = (databasePath as NSString).deletingLastPathComponent, name = (databasePath as NSString).lastPathComponent
+        let saved = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { $0.hasPrefix(name + ".saved-") }.sorted().last
+        let restore = saved.map { "move \((folder as NSString).appendingPathComponent($0)) (the copy the daemon saved when it noticed) to \(databasePath)" }
+            ?? "restore \(databasePath) from a backup"
+        throw Refusal(description: """
+            the database \(databasePath) \(state), but \(files.root) holds \(held.joined(separator: " and ")): the database \
+            was removed or replaced. Nothing was changed. To go on, \(restore) and start again, or move the job folders \
+            (and the log) away to start without them.
+            """)
+    }
+
     public func run() throws {
         // A retired folder is a delete that was under way when the daemon stopped: the
         // client got no answer, so it is finished (the row goes, then the folder).

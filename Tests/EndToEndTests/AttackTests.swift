@@ -163,26 +163,6 @@ extension EndToEndTests {
             #expect(epochNumbers(records) == Array(1...14), "epochs \(epochNumbers(records)) (database copied at epoch \(atCopy ?? -1))")
         }
     }
-
-    @Test("an emptied database beside job folders is refused at start, naming the folders; the state is left as it was")
-    func emptiedDatabaseIsRefused() throws {
-        try Fixture.with("dbempty") { f in
-            try f.start()
-            let api = f.api
-            let job = try api.createJob(["epochs": 1, "eval_every": 0, "samples_per_epoch": 1, "seed": 8])
-            #expect(try api.waitForStatus(job.id, ["completed"], timeout: 60).status == "completed")
-            #expect(f.daemon?.stop() == .exited(0))
-            let database = f.stateDir.appendingPathComponent("gantry.sqlite")
-            try Data().write(to: database)
-            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.path + suffix) }
-            let config = try #require(f.daemon?.process.arguments?.dropFirst(2).first)
-            let refused = try Child(label: "refused", executable: Paths.gantry, arguments: ["serve", "--config", config, "--port", "0"],
-                                    environment: [:], logDirectory: f.root)
-            #expect(refused.waitForExit(timeout: 30) == .exited(1))
-            #expect(refused.stderr.contains("knows 0 jobs, but") && refused.stderr.contains(job.id), "\(refused.stderr)")
-            #expect(FileManager.default.fileExists(atPath: f.stateDir.appendingPathComponent("jobs/\(job.id)/checkpoint.gantry").path))
-        }
-    }
 }
 
 /// A blocking TCP socket connected to 127.0.0.1:`port`; the caller closes it.

@@ -67,3 +67,38 @@ import Testing
         #expect(createdAt?.storage == .double(1_700_000_000.25))
     }
 }
+
+/// The store's file replaced or removed under an open store.
+@Suite struct DatabaseFileWatchTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-watch-\(UUID())").path
+    private let records = JobStoreTests()
+
+    @Test("a database file replaced under the store: writes and ping throw DatabaseFileLost(.replaced); a saved copy holds every commit")
+    func replacedFileIsRefusedAndSaved() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/gantry.sqlite"
+        var store: SQLiteJobStore? = try SQLiteJobStore(path: path)
+        try store!.insert(records.job("kept"))
+        try store!.recordEpoch("kept", records.losses(1), imagesPerSecond: 1)
+        try store!.ping()
+        // Another database moved over the path, as a restore from a backup would.
+        _ = try SQLiteJobStore(path: directory + "/other.sqlite")
+        #expect(rename(directory + "/other.sqlite", path) == 0)
+
+        #expect(throws: DatabaseFileLost(change: .replaced)) { try store!.insert(records.job("lost")) }
+        #expect(throws: DatabaseFileLost(change: .replaced)) { try store!.ping() }
+        #expect(throws: DatabaseFileLost(change: .replaced)) { try store!.setStepsPerEpoch("kept", 9) }
+        let saved = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("gantry.sqlite.saved-") }
+        #expect(saved.count == 1, "saved copies: \(saved)")
+        let copy = try SQLiteJobStore(path: directory + "/" + (saved.first ?? ""))
+        #expect(try copy.job(id: "kept")?.epochsCompleted == 1)
+        #expect(try copy.job(id: "lost") == nil)
+        // The refused store's write-ahead log went into the file it opened, so nothing of it
+        // is replayed into the replacement, which holds no job of it.
+        var log = stat()
+        #expect(stat(path + "-wal", &log) != 0 || log.st_size == 0, "a write-ahead log of \(log.st_size) bytes is left at the path")
+        #expect(try SQLiteJobStore(path: path).jobs(status: nil).isEmpty)
+        store = nil
+    }
+}

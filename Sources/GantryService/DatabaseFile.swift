@@ -1,0 +1,55 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which file a path named when the store opened it (device and inode), so the store
+/// can tell when the path stops naming the file it writes.
+///
+/// SQLite keeps its descriptor: a database unlinked or replaced under a running daemon
+/// goes on taking commits into a file no one can open again, and the next start finds
+/// nothing, or another database, at the path. Checking the path's identity before each
+/// write costs one `stat` (about a microsecond) and turns that silent loss into a refusal.
+struct DatabaseFile: Sendable, Equatable {
+    let path: String
+    private let device: UInt64
+    private let inode: UInt64
+
+    /// The identity of the file at `path` now; nil if there is none.
+    init?(path: String) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        self.path = path
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
+    }
+
+    /// What happened to the file since `self` was taken, or nil if the path still names it.
+    func change() -> DatabaseFileLost.Change? {
+        guard let now = DatabaseFile(path: path) else { return .removed }
+        return now == self ? nil : .replaced
+    }
+
+    /// Whether the file at `path` holds nothing: absent, or zero bytes long (`: > file`).
+    static func isMissingOrEmpty(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) != 0 || status.st_size == 0
+    }
+}
+
+/// The store's database file was removed or replaced while the daemon ran: every write
+/// is refused (503) and `/healthz` answers unavailable until it is restored and the
+/// daemon restarted. The description names no path: clients see it.
+public struct DatabaseFileLost: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Change: String, Sendable {
+        case removed
+        case replaced = "replaced by another file"
+    }
+
+    public let change: Change
+
+    public var description: String {
+        "the database file was \(change.rawValue) while the daemon ran; changes are refused until it is restored "
+            + "and the daemon restarted (the daemon's log says where it saved what it had)"
+    }
+}
