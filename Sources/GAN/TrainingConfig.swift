@@ -89,12 +89,15 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         try check(emaDecay.isFinite && emaDecay >= 0 && emaDecay < 1, "ema_decay", "ema_decay must be at least 0 (off) and below 1")
     }
 
+    /// Weights and biases of the generator (one copy; the averaged generator is another).
+    public var generatorParameters: Int { generatorInputs * gHidden + gHidden + gHidden * Self.imagePixels + Self.imagePixels }
+    /// Weights and biases of the discriminator.
+    public var discriminatorParameters: Int { discriminatorInputs * dHidden + dHidden + dHidden + 1 }
+
     /// Bytes of the two networks' weights, gradients and Adam moments (and the averaged generator).
     public var parameterBytes: Int {
-        let p = Self.imagePixels
-        let gParameters = generatorInputs * gHidden + gHidden + gHidden * p + p
-        let dParameters = discriminatorInputs * dHidden + dHidden + dHidden + 1
-        return 4 * (4 * (gParameters + dParameters) + (emaDecay > 0 ? gParameters : 0))
+        let g = generatorParameters, d = discriminatorParameters
+        return 4 * (4 * (g + d) + (emaDecay > 0 ? g : 0))
     }
 
     /// Bytes of one step's layer activations, counted once each.

@@ -23,6 +23,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case idempotencyConflict = "idempotency_conflict"
         case shuttingDown = "shutting_down"
         case queueFull = "queue_full"
+        case insufficientStorage = "insufficient_storage"
         case jobNotFinished = "job_not_finished"
         case jobStopping = "job_stopping"
         case hostNotAllowed = "host_not_allowed"

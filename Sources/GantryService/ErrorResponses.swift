@@ -49,6 +49,8 @@ struct ErrorResponses: Sendable {
             var error = APIError(.tooManyRequests, .queueFull, message)
             error.headers = [("Retry-After", "30")]
             return error
+        // No Retry-After: space returns when someone frees it, not after a delay.
+        case .insufficientStorage: return APIError(.insufficientStorage, .insufficientStorage, message)
         case .notFinished: return APIError(.conflict, .jobNotFinished, message)
         case .stillStopping: return APIError(.conflict, .jobStopping, message)
         }

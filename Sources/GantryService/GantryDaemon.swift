@@ -26,6 +26,9 @@ public final class GantryDaemon: Sendable {
         BLASThreads.set(1)
         notifier = EpochNotifier()
         let artifacts: any JobArtifacts
+        // Artifacts in the shared database take its disk, not this one: only a local
+        // store's jobs are admitted against the state folder's free space.
+        let diskSpace: DiskSpace?
         switch config.store {
         case .sqlite:
             let databasePath = (state as NSString).appendingPathComponent("gantry.sqlite")
@@ -34,17 +37,19 @@ public final class GantryDaemon: Sendable {
             store = try SQLiteJobStore(path: databasePath, logger: logger)
             try StateCheck(store: store, files: files, databasePath: databasePath, logger: logger).run()
             artifacts = FileArtifacts(files: files, store: store)
+            diskSpace = DiskSpace(path: state)
         case .postgres:
             let shared = Self.connect(config, logger: logger, status: status)
             store = shared
             artifacts = shared
+            diskSpace = nil
         }
         let cache = DatasetCache(stateDirectory: state, datasets: config.datasets, downloader: Downloader(options: config.download))
         let gate = BLASGate()
         let references = QualityReferences(datasets: cache, gate: gate, logger: logger)
         scheduler = Scheduler(store: store, artifacts: artifacts, datasets: cache, references: references, gate: gate, notifier: notifier,
                               maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, lanes: config.lanes,
-                              retainFinishedJobs: config.retainFinishedJobs, logger: logger, status: status)
+                              retainFinishedJobs: config.retainFinishedJobs, diskSpace: diskSpace, logger: logger, status: status)
         let metrics = Metrics(blas: blas, node: config.nodeName, store: config.store)
         if let shared = store as? PostgresJobStore {
             // Another node's write: wake this node's long-polls on the job, and look for
@@ -57,7 +62,7 @@ public final class GantryDaemon: Sendable {
         }
         let auth = try config.authTokenFile.map(BearerAuth.init(tokenFile:))
         let jobs = JobsAPI(scheduler: scheduler, references: references, store: store, notifier: notifier, datasets: Set(config.datasets.keys),
-                           memoryBudgetBytes: config.memoryBudgetBytes,
+                           memoryBudgetBytes: config.memoryBudgetBytes, diskBudgetBytes: config.diskBudgetBytes,
                            datasetImages: config.datasets.mapValues(\.imagesForEstimate),
                            trainingSets: TrainingSetSizes(specs: config.datasets, directory: { [provider = references.datasets] in
                                provider.directory(for: $0)

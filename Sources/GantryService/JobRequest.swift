@@ -12,9 +12,10 @@ public enum JobRequest {
     static let maxDrawnSeed: UInt64 = (1 << 53) - 1
 
     /// `datasetImages` gives each dataset's image count for the memory estimate (absent: MNIST's).
-    public static func parse(_ body: [UInt8], datasets: Set<String>, memoryBudgetBytes: Int,
+    public static func parse(_ body: [UInt8], datasets: Set<String>, memoryBudgetBytes: Int, diskBudgetBytes: Int = .max,
                              datasetImages: [String: Int] = [:]) throws -> JobConfig {
-        try parseRequest(body, datasets: datasets, memoryBudgetBytes: memoryBudgetBytes, datasetImages: datasetImages).config
+        try parseRequest(body, datasets: datasets, memoryBudgetBytes: memoryBudgetBytes, diskBudgetBytes: diskBudgetBytes,
+                         datasetImages: datasetImages).config
     }
 
     /// A request's job and its canonical form: what the idempotency check compares, so
@@ -24,13 +25,14 @@ public enum JobRequest {
         var canonical: [UInt8]
     }
 
-    static func parseRequest(_ body: [UInt8], datasets: Set<String>, memoryBudgetBytes: Int,
+    static func parseRequest(_ body: [UInt8], datasets: Set<String>, memoryBudgetBytes: Int, diskBudgetBytes: Int = .max,
                              datasetImages: [String: Int] = [:]) throws -> Parsed {
         var config = JobConfig()
         var requestedSeed: UInt64?
         config.training.seed = UInt64.random(in: 1...maxDrawnSeed)
         func parsed() throws -> Parsed {
-            let checkedConfig = try checked(config, datasets: datasets, budget: memoryBudgetBytes, datasetImages: datasetImages)
+            let checkedConfig = try checked(config, datasets: datasets, budget: memoryBudgetBytes, diskBudget: diskBudgetBytes,
+                                            datasetImages: datasetImages)
             return Parsed(config: checkedConfig, canonical: try canonical(checkedConfig, requestedSeed: requestedSeed))
         }
         let trimmed = body.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
@@ -107,7 +109,8 @@ public enum JobRequest {
         }
     }
 
-    static func checked(_ config: JobConfig, datasets: Set<String>, budget: Int, datasetImages: [String: Int]) throws -> JobConfig {
+    static func checked(_ config: JobConfig, datasets: Set<String>, budget: Int, diskBudget: Int = .max,
+                        datasetImages: [String: Int]) throws -> JobConfig {
         guard datasets.contains(config.dataset) else {
             throw APIError(.badRequest, .invalidParameter,
                            "dataset \"\(config.dataset)\" is not configured; the configured datasets are \(datasets.sorted().joined(separator: ", "))")
@@ -128,6 +131,13 @@ public enum JobRequest {
         guard estimate <= budget else {
             throw APIError(.badRequest, .overBudget,
                            "this job needs about \(estimate >> 20) MiB to train (the daemon's peak memory while it trains), over the configured memory_budget_bytes of \(budget >> 20) MiB")
+        }
+        let disk = config.diskEstimateBytes
+        guard disk <= diskBudget else {
+            throw APIError(.badRequest, .overBudget,
+                           "this job may write up to \(SchedulerRefusal.mebibytes(disk)) MiB to the state folder (\(config.training.epochs) epochs of "
+                           + "\(config.samplesPerEpoch) samples and a loss record, and its checkpoints), over the configured disk_budget_bytes of "
+                           + "\(diskBudget >> 20) MiB; ask for fewer epochs or samples_per_epoch")
         }
         return config
     }

@@ -10,6 +10,8 @@ struct JobsAPI: Sendable {
     let notifier: EpochNotifier
     let datasets: Set<String>
     let memoryBudgetBytes: Int
+    /// `disk_budget_bytes`: the most one job's disk estimate may be.
+    var diskBudgetBytes = Int.max
     /// Each dataset's image count, for the memory estimate.
     var datasetImages: [String: Int] = [:]
     /// The training sets on disk, to refuse a batch larger than its set at once.
@@ -44,7 +46,7 @@ struct JobsAPI: Sendable {
 
     func create(_ request: HTTPRequest) throws -> HTTPResponse {
         let parsed = try JobRequest.parseRequest(request.body, datasets: datasets, memoryBudgetBytes: memoryBudgetBytes,
-                                                 datasetImages: datasetImages)
+                                                 diskBudgetBytes: diskBudgetBytes, datasetImages: datasetImages)
         let config = parsed.config
         if let images = trainingSets?.trainingImages(of: config.dataset), config.training.batchSize > images {
             throw APIError(.badRequest, .invalidParameter,

@@ -25,6 +25,9 @@ public final class Scheduler: @unchecked Sendable {
     let maxQueuedJobs: Int
     let concurrentJobs: Int
     let lanes: LaneCountSetting
+    /// The state folder's filesystem, when artifacts are files there: a job is admitted
+    /// only if its disk estimate fits the free space left by the unfinished jobs'.
+    let diskSpace: DiskSpace?
     let logger: Logger
     let lock = NSLock()
     private var pending: [String] = []
@@ -51,7 +54,7 @@ public final class Scheduler: @unchecked Sendable {
     public init(store: any JobStore, artifacts: any JobArtifacts, datasets: any DatasetProvider, references: QualityReferences,
                 gate: BLASGate, notifier: EpochNotifier,
                 maxQueuedJobs: Int, concurrentJobs: Int, lanes: LaneCountSetting = .fixed(1), retainFinishedJobs: Int? = nil,
-                logger: Logger = .silent, status: @escaping @Sendable (String) -> Void = { _ in }) {
+                diskSpace: DiskSpace? = nil, logger: Logger = .silent, status: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.artifacts = artifacts
         leases = store as? any JobLeases
@@ -62,6 +65,7 @@ public final class Scheduler: @unchecked Sendable {
         self.maxQueuedJobs = maxQueuedJobs
         self.concurrentJobs = concurrentJobs
         self.lanes = lanes
+        self.diskSpace = diskSpace
         self.logger = logger
         self.status = status
         if let keep = retainFinishedJobs {
@@ -113,6 +117,7 @@ public final class Scheduler: @unchecked Sendable {
                 let waiting = queued ?? pending.count
                 guard waiting < maxQueuedJobs else { throw SchedulerRefusal.queueFull(queued: waiting, limit: maxQueuedJobs) }
             }
+            try admitOnDisk(config)
             let job = Job(id: Job.newID(), status: .queued, createdAt: Date(), startedAt: nil, finishedAt: nil, config: config,
                           epochsCompleted: 0, stepsPerEpoch: nil, imagesPerSecond: nil, latest: nil, error: nil,
                           idempotencyKey: idempotencyKey, requestHash: hash)
@@ -130,6 +135,19 @@ public final class Scheduler: @unchecked Sendable {
             if leases == nil { lock.withLock { pending.append(job.id) } }
             DispatchQueue.global().async { self.pump() }
             return (job, true)
+        }
+    }
+
+    /// Refuses a job whose disk estimate does not fit the state folder's free space beside
+    /// what the unfinished jobs may still write. Called under `creating`, so two requests
+    /// cannot both count the same free space.
+    private func admitOnDisk(_ config: JobConfig) throws {
+        guard let diskSpace, let available = diskSpace.availableBytes() else { return }
+        let unfinished = try store.unfinishedJobs()
+        let promised = unfinished.reduce(0) { $0 + $1.config.diskBytesStillToWrite(epochsCompleted: $1.epochsCompleted) }
+        let needed = config.diskEstimateBytes
+        guard needed <= available - promised else {
+            throw SchedulerRefusal.insufficientStorage(needed: needed, available: available, promised: promised, jobs: unfinished.count)
         }
     }
 

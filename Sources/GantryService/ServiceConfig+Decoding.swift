@@ -26,6 +26,7 @@ extension ServiceConfig: Decodable {
             blasCore = setting
         }
         memoryBudgetBytes = try c.decodeIfPresent(Int.self, snake: "memory_budget_bytes") ?? memoryBudgetBytes
+        diskBudgetBytes = try c.decodeIfPresent(Int.self, snake: "disk_budget_bytes") ?? diskBudgetBytes
         downloadBufferBytes = try c.decodeIfPresent(Int.self, snake: "download_buffer_bytes") ?? downloadBufferBytes
         limits = try c.decodeIfPresent(LimitsSection.self, snake: "limits")?.limits ?? limits
         download = try c.decodeIfPresent(DownloadOptions.self, snake: "download") ?? download

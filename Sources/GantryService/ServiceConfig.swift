@@ -36,6 +36,10 @@ public struct ServiceConfig: Sendable, Equatable {
     public var blasCore = BLASCoreChoice.Setting.auto
     /// A job whose estimated training memory exceeds this is refused before it is queued.
     public var memoryBudgetBytes = 2 << 30
+    /// A job whose disk estimate (every epoch's samples and loss record, and its checkpoints
+    /// at their largest) exceeds this is refused before it is queued. Besides it, a job
+    /// is admitted only if the estimate fits the state folder's free space.
+    public var diskBudgetBytes = 1 << 30
     /// The most memory the checkpoint downloads being sent may hold (every download of
     /// one epoch shares a copy); nil: a quarter of `memoryBudgetBytes`, at least 64 MiB.
     public var downloadBufferBytes: Int?
@@ -60,7 +64,7 @@ public struct ServiceConfig: Sendable, Equatable {
     public init() {}
 
     static let keys = ["listen", "state_dir", "auth_token_file", "max_queued_jobs", "concurrent_jobs",
-                       "blas_threads", "blas_core", "memory_budget_bytes", "download_buffer_bytes", "limits", "download", "datasets",
+                       "blas_threads", "blas_core", "memory_budget_bytes", "disk_budget_bytes", "download_buffer_bytes", "limits", "download", "datasets",
                        "store", "node", "lease_seconds", "allowed_hosts", "retain_finished_jobs"]
 
     /// `node`, or the host's name and the listening port.
@@ -79,6 +83,7 @@ public struct ServiceConfig: Sendable, Equatable {
             try check(LaneCountSetting.range.contains(n), "blas_threads", "must be \"auto\" or between 1 and 64")
         }
         try check(memoryBudgetBytes >= 1 << 20, "memory_budget_bytes", "must be at least 1 MiB")
+        try check(diskBudgetBytes >= 1 << 20, "disk_budget_bytes", "must be at least 1 MiB")
         try check((downloadBufferBytes ?? 1) >= 1, "download_buffer_bytes", "must be at least 1 (one download is always sent, whatever its size)")
         if let problem = limits.validationErrors().first { throw ConfigError(key: "limits", message: problem) }
         for (name, spec) in datasets.sorted(by: { $0.key < $1.key }) {

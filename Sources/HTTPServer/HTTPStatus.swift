@@ -41,6 +41,7 @@ public struct HTTPStatus: Hashable, Sendable, CustomStringConvertible {
     public static let notImplemented = HTTPStatus(code: 501)
     public static let serviceUnavailable = HTTPStatus(code: 503)
     public static let httpVersionNotSupported = HTTPStatus(code: 505)
+    public static let insufficientStorage = HTTPStatus(code: 507)
 
     static func standardReason(for code: Int) -> String {
         switch code {
@@ -81,6 +82,7 @@ public struct HTTPStatus: Hashable, Sendable, CustomStringConvertible {
         case 503: "Service Unavailable"
         case 504: "Gateway Timeout"
         case 505: "HTTP Version Not Supported"
+        case 507: "Insufficient Storage"
         default: "Status \(code)"
         }
     }

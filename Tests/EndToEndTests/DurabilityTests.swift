@@ -123,13 +123,18 @@ extension EndToEndTests {
     func diskFull() throws {
         try requireResource(Fixture.tmpfsNeed, Fixture.tmpfsAvailable)
         try Fixture.with("diskfull") { f in
-            // 6 MiB holds the dataset (0.8 MB) and the database, not this job's ~10 MB checkpoint.
+            // The job is admitted to a disk that holds its estimate (~100 MB); once it trains
+            // (its epochs take seconds at 2,048 hidden units) the disk shrinks to 6 MB, as
+            // when another program fills it: enough for the dataset (0.8 MB) and the
+            // database, not for the job's ~41 MB checkpoint.
             let small = f.root.appendingPathComponent("small-state")
-            try f.mountTmpfs(at: small, size: "6m")
+            try f.mountTmpfs(at: small, size: "256m")
             f.stateDir = small
             try f.start()
             let api = f.api
-            let big = try api.createJob(["epochs": 2, "g_hidden": 512, "d_hidden": 512, "seed": 7, "samples_per_epoch": 1])
+            let big = try api.createJob(["epochs": 2, "g_hidden": 2048, "d_hidden": 2048, "seed": 7, "samples_per_epoch": 1, "eval_every": 0])
+            try api.waitFor(big.id, timeout: 60, what: "training") { $0.progress["phase"] as? String == "training" }
+            try f.resizeTmpfs(at: small, size: "6m")
             let failed = try api.waitForStatus(big.id, ["completed", "failed", "cancelled"], timeout: 120)
             #expect(failed.status == "failed", "\(failed.object)")
             let message = failed.error ?? ""

@@ -68,6 +68,37 @@ import Testing
         #expect(refusal(largest, budget: 2_400 << 20) == nil)
     }
 
+    /// 10,000 epochs of 256 samples write about 2 GB of samples: over the default 1 GiB
+    /// budget, refused before queueing with a message naming the key; the same job
+    /// with 16 samples an epoch, or under a larger budget, is taken.
+    @Test func aJobOverTheDiskBudgetIsRefusedBeforeQueueing() throws {
+        func diskRefusal(_ json: String, disk: Int) -> APIError? {
+            do {
+                _ = try JobRequest.parse(Array(json.utf8), datasets: datasets, memoryBudgetBytes: 1 << 31, diskBudgetBytes: disk)
+                return nil
+            } catch { return error as? APIError }
+        }
+        let long = #"{"epochs": 10000, "samples_per_epoch": 256}"#
+        let error = try #require(diskRefusal(long, disk: 1 << 30))
+        #expect(error.code == .overBudget && error.status == .badRequest)
+        #expect(error.message.contains("disk_budget_bytes") && error.message.contains("1941 MiB"), "\(error.message)")
+        #expect(diskRefusal(long, disk: 3 << 30) == nil)
+        #expect(diskRefusal(#"{"epochs": 10000, "samples_per_epoch": 16}"#, disk: 1 << 30) == nil)
+    }
+
+    /// The estimate, term by term, for a job of the notebook's model: what the refusals
+    /// and docs/api.md state.
+    @Test func theDiskEstimateAddsEpochsAndTwoCopiesOfEachRewrittenFile() throws {
+        let config = try parse(#"{"epochs": 10000, "samples_per_epoch": 256}"#)
+        #expect(config.diskBytesPerEpoch == 256 * 784 + 2048)
+        let rewritten = 2 * (Checkpoint.sizeBound(of: config.training, kind: .full) + Checkpoint.sizeBound(of: config.training, kind: .generatorOnly))
+        #expect(config.diskEstimateBytes == 10_000 * (256 * 784 + 2048) + rewritten + (1 << 20))
+        // A job part-way through still promises its remaining epochs and one copy of each file.
+        #expect(config.diskBytesStillToWrite(epochsCompleted: 0) == config.diskEstimateBytes)
+        #expect(config.diskBytesStillToWrite(epochsCompleted: 9_000) == 1_000 * (256 * 784 + 2048) + rewritten / 2)
+        #expect(config.diskBytesStillToWrite(epochsCompleted: 10_000) == rewritten / 2)
+    }
+
     @Test func evaluationDefaultsToAutoAndCanBeTurnedOff() throws {
         let defaults = try parse("{}")
         #expect(defaults.evalEvery == .auto && defaults.evalSamples == 10_000)

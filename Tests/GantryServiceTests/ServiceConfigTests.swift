@@ -65,6 +65,10 @@ import Testing
         let config = try ServiceConfig.load(path: path, environment: ["GANTRY_PORT": "9100", "GANTRY_STATE_DIR": "/tmp/y"])
         #expect(config.listen.port == 9100 && config.concurrentJobs == 2 && config.stateDirectory == "/tmp/y")
         #expect(config.retainFinishedJobs == 500 && ServiceConfig().retainFinishedJobs == nil)
+        #expect(ServiceConfig().diskBudgetBytes == 1 << 30)
+        let budget = try write(#"{"disk_budget_bytes": 5368709120}"#)
+        defer { try? FileManager.default.removeItem(atPath: budget) }
+        #expect(try ServiceConfig.load(path: budget, environment: [:]).diskBudgetBytes == 5 << 30)
     }
 
     /// `null` is "the default" for every key, in every section: a file that names each
@@ -111,6 +115,7 @@ import Testing
         (#"{"store": {"kind": "mysql"}}"#, "store.kind"), (#"{"store": {"kind": "postgres"}}"#, "store.url"),
         (#"{"store": {"kind": "postgres", "url": "mysql://x"}}"#, "store.url"), (#"{"store": {"kind": "sqlite", "url": "postgres://x"}}"#, "store.url"),
         (#"{"lease_seconds": 0}"#, "lease_seconds"), (#"{"node": ""}"#, "node"), (#"{"retain_finished_jobs": 0}"#, "retain_finished_jobs"),
+        (#"{"disk_budget_bytes": 1000}"#, "disk_budget_bytes"),
         (#"{"blas_threads": "two"}"#, "blas_threads"), (#"{"blas_core": "fast"}"#, "blas_core"), (#"{"limits": {"max_body_bytes": -1}}"#, "limits"), (#"not json"#, "JSON"),
     ])
     func errorsNameTheFileAndTheKey(json: String, key: String) throws {

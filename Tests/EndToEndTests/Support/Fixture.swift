@@ -112,6 +112,13 @@ final class Fixture {
         mounts.append(path)
     }
 
+    /// Shrinks (or grows) the tmpfs at `path` to `size` in place: the disk a job was
+    /// admitted to turning out smaller, as when another program fills it.
+    func resizeTmpfs(at path: URL, size: String) throws {
+        let status = Self.run("/bin/mount", ["-o", "remount,size=\(size)", path.path])
+        guard status == 0 else { throw HTTPClientError("mount -o remount,size=\(size) \(path.path) failed (status \(status))") }
+    }
+
     /// Mounts a fresh ext4 filesystem of `megabytes` (a loop-mounted image in the
     /// fixture's folder) at `path`: unlike tmpfs it takes `chattr +i`. Unmounted at teardown.
     func mountExt4(at path: URL, megabytes: Int) throws {
