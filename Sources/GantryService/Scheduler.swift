@@ -143,7 +143,8 @@ public final class Scheduler: @unchecked Sendable {
     /// cannot both count the same free space.
     private func admitOnDisk(_ config: JobConfig) throws {
         guard let diskSpace, let available = diskSpace.availableBytes() else { return }
-        let unfinished = try store.unfinishedJobs()
+        // As the API shows them: a cancel the store could not record promises nothing.
+        let unfinished = effective(try store.unfinishedJobs(), status: nil).filter { !$0.status.isFinished }
         let promised = unfinished.reduce(0) { $0 + $1.config.diskBytesStillToWrite(epochsCompleted: $1.epochsCompleted) }
         let needed = config.diskEstimateBytes
         guard needed <= available - promised else {
