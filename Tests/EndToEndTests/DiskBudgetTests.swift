@@ -32,10 +32,7 @@ extension EndToEndTests {
     func aJobThatDoesNotFitTheFreeSpaceIsRefused() throws {
         try requireResource(Fixture.tmpfsNeed, Fixture.tmpfsAvailable)
         try Fixture.with("diskfree") { f in
-            let small = f.root.appendingPathComponent("small-state")
-            try f.mountTmpfs(at: small, size: "200m")
-            f.stateDir = small
-            try f.start()
+            let small = try f.startOnTmpfs(size: "200m")
             let api = f.api
             // 10,000 epochs of one sample and two 2,048-unit networks: ~28 MB of epochs and
             // two copies each of a 41 MB checkpoint and a 7 MB generator, ~120 MiB in all.

@@ -127,10 +127,7 @@ extension EndToEndTests {
             // (its epochs take seconds at 2,048 hidden units) the disk shrinks to 6 MB, as
             // when another program fills it: enough for the dataset (0.8 MB) and the
             // database, not for the job's ~41 MB checkpoint.
-            let small = f.root.appendingPathComponent("small-state")
-            try f.mountTmpfs(at: small, size: "256m")
-            f.stateDir = small
-            try f.start()
+            let small = try f.startOnTmpfs(size: "256m")
             let api = f.api
             let big = try api.createJob(["epochs": 2, "g_hidden": 2048, "d_hidden": 2048, "seed": 7, "samples_per_epoch": 1, "eval_every": 0])
             try api.waitFor(big.id, timeout: 60, what: "training") { $0.progress["phase"] as? String == "training" }

@@ -8,10 +8,7 @@ extension EndToEndTests {
     func aRefusedDeleteLosesNothing() throws {
         try requireResource(Fixture.tmpfsNeed, Fixture.tmpfsAvailable)
         try Fixture.with("faileddelete") { f in
-            let small = f.root.appendingPathComponent("small-state")
-            try f.mountTmpfs(at: small, size: "6m")
-            f.stateDir = small
-            try f.start()
+            let small = try f.startOnTmpfs(size: "6m")
             let api = f.api
             let job = try api.createJob(["epochs": 2, "g_hidden": 8, "d_hidden": 8, "samples_per_epoch": 1, "eval_every": 0, "seed": 4])
             #expect(try api.waitForStatus(job.id, ["completed", "failed"], timeout: 60).status == "completed")

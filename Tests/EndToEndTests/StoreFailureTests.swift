@@ -32,12 +32,9 @@ extension EndToEndTests {
     func aFailingStoreHangsNothing() throws {
         try requireResource(Fixture.tmpfsNeed, Fixture.tmpfsAvailable)
         try Fixture.with("storefull") { f in
-            let small = f.root.appendingPathComponent("small-state")
             // Large enough that the three jobs are admitted (A's disk estimate is ~125 MB),
             // then shrunk to 4 MB under them.
-            try f.mountTmpfs(at: small, size: "256m")
-            f.stateDir = small
-            try f.start()
+            let small = try f.startOnTmpfs(size: "256m")
             let api = f.api
             // A's epochs take seconds (2,048 hidden units), so no epoch ends, and no write
             // fails it, while the disk is full and B, queued behind it, is cancelled.

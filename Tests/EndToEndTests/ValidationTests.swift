@@ -41,7 +41,9 @@ extension EndToEndTests {
     @Test("every bad job field or body is a 400 naming the field; bad routes, methods, ids and queries are 4xx; the daemon keeps serving")
     func badInputs() throws {
         try Fixture.with("validation") { f in
-            try f.start(["memory_budget_bytes": 512 << 20])
+            // Every range's edge at once writes about 1.9 GiB (10,000 epochs of 256
+            // samples): the disk budget is raised so that the edges themselves are tested.
+            try f.start(["memory_budget_bytes": 512 << 20, "disk_budget_bytes": 4 << 30])
             let api = f.api
 
             for c in Self.badBodies {

@@ -112,6 +112,17 @@ final class Fixture {
         mounts.append(path)
     }
 
+    /// Starts the daemon with its state folder on a fresh tmpfs of `size` (the fixture's
+    /// `small-state`), which the test may fill or shrink; returns the folder.
+    @discardableResult
+    func startOnTmpfs(size: String) throws -> URL {
+        let small = root.appendingPathComponent("small-state")
+        try mountTmpfs(at: small, size: size)
+        stateDir = small
+        try start()
+        return small
+    }
+
     /// Shrinks (or grows) the tmpfs at `path` to `size` in place: the disk a job was
     /// admitted to turning out smaller, as when another program fills it.
     func resizeTmpfs(at path: URL, size: String) throws {
