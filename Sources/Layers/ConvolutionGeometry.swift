@@ -1,0 +1,77 @@
+/// Where a square kernel of side `kernel` lands on a `height` × `width` plane moved
+/// `stride` at a time over a border of `padding` zeros: the arithmetic that a
+/// convolution, its transpose and their im2col and col2im share.
+public struct ConvolutionGeometry: Sendable, Hashable {
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Int
+
+    public init(kernel: Int, stride: Int = 1, padding: Int = 0) {
+        precondition(kernel >= 1 && stride >= 1 && padding >= 0, "kernel and stride must be at least 1, padding at least 0")
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// The output side of a convolution over a side of `input` (PyTorch's formula, floor division).
+    public func convolvedSide(_ input: Int) -> Int { (input + 2 * padding - kernel) / stride + 1 }
+
+    /// The output side of a transposed convolution over a side of `input` (no output padding).
+    public func transposedSide(_ input: Int) -> Int { (input - 1) * stride - 2 * padding + kernel }
+
+    /// Unfolds one example (`channels` planes of `height` × `width` at `image`) into
+    /// `columns`: (channels · kernel²) rows × (outHeight · outWidth) columns, row
+    /// (c, ky, kx) holding the input value each output position's kernel tap reads
+    /// (0 over the padding). A convolution is then one product with its weights.
+    public func im2col(_ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
+                       into columns: UnsafeMutablePointer<Float>) {
+        let outHeight = convolvedSide(height), outWidth = convolvedSide(width)
+        let positions = outHeight * outWidth
+        for c in 0..<channels {
+            let plane = image + c * height * width
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = columns + ((c * kernel + ky) * kernel + kx) * positions
+                    for oy in 0..<outHeight {
+                        let y = oy * stride - padding + ky
+                        let line = row + oy * outWidth
+                        guard y >= 0 && y < height else {
+                            line.update(repeating: 0, count: outWidth)
+                            continue
+                        }
+                        for ox in 0..<outWidth {
+                            let x = ox * stride - padding + kx
+                            line[ox] = x >= 0 && x < width ? plane[y * width + x] : 0
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: adds each column entry back onto the input value it was
+    /// read from (entries over the padding are dropped). `image` is accumulated into,
+    /// so the caller zeroes it first.
+    public func col2im(_ columns: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
+                       into image: UnsafeMutablePointer<Float>) {
+        let outHeight = convolvedSide(height), outWidth = convolvedSide(width)
+        let positions = outHeight * outWidth
+        for c in 0..<channels {
+            let plane = image + c * height * width
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = columns + ((c * kernel + ky) * kernel + kx) * positions
+                    for oy in 0..<outHeight {
+                        let y = oy * stride - padding + ky
+                        guard y >= 0 && y < height else { continue }
+                        let line = row + oy * outWidth
+                        for ox in 0..<outWidth {
+                            let x = ox * stride - padding + kx
+                            if x >= 0 && x < width { plane[y * width + x] += line[ox] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

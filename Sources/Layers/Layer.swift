@@ -1,0 +1,32 @@
+import Linalg
+
+/// One differentiable step of a network, on batches whose rows are examples of
+/// `inputShape` (`TensorShape`'s order). A layer is a value: its parameters live in
+/// it, and what a backward pass needs from the forward pass is handed back as a
+/// cache the caller keeps, so one layer value can serve several lanes or steps.
+///
+/// The objective (cross-entropy, least squares, Wasserstein, hinge, a gradient
+/// penalty, an InfoGAN code loss) is not a layer's business: it only gives
+/// `backward` the gradient of whatever loss was formed on the output, and asks, or
+/// not, for the parameters' gradients (a generator's loss flows back through the
+/// discriminator without updating it).
+public protocol Layer: Sendable {
+    /// What `forward` keeps for `backward`.
+    associatedtype Cache: Sendable
+
+    var inputShape: TensorShape { get }
+    var outputShape: TensorShape { get }
+
+    /// The output of a batch (`input.columns == inputShape.count`).
+    func forward(_ input: Matrix) -> (output: Matrix, cache: Cache)
+
+    /// The gradient with respect to the input, and when `parameterGradients` is true
+    /// the gradients of the parameters in `parameters`' order (else empty).
+    func backward(_ outputGradient: Matrix, cache: Cache, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix])
+
+    /// The trainable tensors, named as PyTorch's `state_dict` names them (`weight`,
+    /// `bias`), in a fixed order that optimizers and checkpoints rely on.
+    var parameters: [(name: String, value: Matrix)] { get }
+    /// Replaces the parameters, in `parameters`' order and shapes.
+    mutating func setParameters(_ values: [Matrix])
+}
