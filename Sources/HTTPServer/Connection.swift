@@ -145,10 +145,13 @@ final class Connection: ResponseSink, @unchecked Sendable {
     }
 
     /// Tells the registry when this connection starts or stops being idle (see
-    /// `ConnectionPhase.idleSince`), only when that changes.
+    /// `ConnectionPhase.idleSince`), only when that changes. An idle stretch keeps the
+    /// time it began: the first bytes of a head restart the head clock, not the
+    /// connection's place in the eviction order, so a client trickling a head is
+    /// no younger than when it last had a complete request (or connected).
     private func publishIdleness() {
         let since = phase.idleSince(outputPending: !output.isEmpty)
-        guard since != publishedIdleSince else { return }
+        guard (since == nil) != (publishedIdleSince == nil) else { return }
         publishedIdleSince = since
         registry.setIdleSince(self, since)
     }

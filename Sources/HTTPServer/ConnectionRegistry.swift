@@ -42,6 +42,13 @@ final class ConnectionRegistry: @unchecked Sendable {
         return entries.count
     }
 
+    /// Connections whose slot a new client could take now (see `Entry.idleSince`).
+    var idleCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.values.filter { $0.idleSince != nil && !$0.evicting }.count
+    }
+
     /// Finds a slot for one more connection under `cap`: a free one, else the one of
     /// the connection idle longest (marked as evicting, so it is neither chosen again
     /// nor counted against the cap while it closes).

@@ -99,6 +99,11 @@ public final class HTTPServer: @unchecked Sendable {
     /// Connections open right now (including ones finishing or lingering).
     public var openConnections: Int { registry.count }
 
+    /// Open connections waiting for a request with nothing left to send: the ones a
+    /// new client at the connection limit may displace. A client can hold a whole
+    /// response a moment before its connection counts here.
+    public var idleConnections: Int { registry.idleCount }
+
     /// Runs on `acceptQueue`. At the connection limit (or near the open-file limit) the
     /// connection idle longest without a request head makes way; with none idle, the
     /// new client is answered 503. See docs/connections.md.
