@@ -58,9 +58,9 @@ let package = Package(
             ],
             swiftSettings: numericSettings + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        .target(name: "GAN", dependencies: ["Linalg"], swiftSettings: numericSettings),
         // Convolutional building blocks (shapes, im2col, layers with explicit caches).
         .target(name: "Layers", dependencies: ["Linalg"], swiftSettings: numericSettings),
+        .target(name: "GAN", dependencies: ["Linalg", "Layers"], swiftSettings: numericSettings),
         .target(
             name: "MNIST",
             dependencies: [
@@ -92,7 +92,7 @@ let package = Package(
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Linalg"]),
-        .testTarget(name: "GANTests", dependencies: ["GAN", "Linalg", "MNIST"]),
+        .testTarget(name: "GANTests", dependencies: ["GAN", "Layers", "Linalg", "MNIST"]),
         .testTarget(name: "MNISTTests", dependencies: ["MNIST", "GantryTestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "GantryTestSupport"]),
         .testTarget(name: "GantryServiceTests", dependencies: [

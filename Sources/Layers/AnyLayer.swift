@@ -27,12 +27,22 @@ public struct AnyLayer: Layer {
 
     public var parameters: [(name: String, value: Matrix)] { base.parameters }
 
-    public mutating func setParameters(_ values: [Matrix]) {
-        func set<L: Layer>(_ layer: L) -> any Layer {
-            var copy = layer
-            copy.setParameters(values)
-            return copy
+    public mutating func setParameters(_ values: [Matrix]) { modify { $0.setParameters(values) } }
+
+    public var buffers: [(name: String, value: Matrix)] { base.buffers }
+    public mutating func setBuffers(_ values: [Matrix]) { modify { $0.setBuffers(values) } }
+    public mutating func setTraining(_ training: Bool) { modify { $0.setTraining(training) } }
+
+    public mutating func updateBuffers(from cache: any Sendable) {
+        func update<L: Layer>(_ layer: inout L) {
+            guard let typed = cache as? L.Cache else { preconditionFailure("a cache from another layer was passed to \(L.self)") }
+            layer.updateBuffers(from: typed)
         }
-        base = set(base)
+        modify { update(&$0) }
+    }
+
+    /// Applies `change` to the wrapped layer as its concrete type.
+    private mutating func modify(_ change: (inout any Layer) -> Void) {
+        change(&base)
     }
 }

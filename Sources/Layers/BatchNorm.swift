@@ -123,6 +123,18 @@ public struct BatchNorm: Layer {
 
     public var parameters: [(name: String, value: Matrix)] { [("weight", weight), ("bias", bias)] }
 
+    public var buffers: [(name: String, value: Matrix)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
+
+    public mutating func setBuffers(_ values: [Matrix]) {
+        precondition(values.count == 2 && values[0].count == runningMean.count && values[1].count == runningVariance.count)
+        runningMean = values[0]
+        runningVariance = values[1]
+    }
+
+    public mutating func setTraining(_ training: Bool) { mode = training ? .training : .inference }
+
+    public mutating func updateBuffers(from cache: Cache) { updateRunningStatistics(from: cache) }
+
     public mutating func setParameters(_ values: [Matrix]) {
         precondition(values.count == 2 && values[0].count == weight.count && values[1].count == bias.count)
         weight = values[0]

@@ -29,4 +29,27 @@ public protocol Layer: Sendable {
     var parameters: [(name: String, value: Matrix)] { get }
     /// Replaces the parameters, in `parameters`' order and shapes.
     mutating func setParameters(_ values: [Matrix])
+
+    /// State that is saved with the model but not trained by gradients (BatchNorm's
+    /// running statistics), named as PyTorch's `state_dict` names its buffers.
+    var buffers: [(name: String, value: Matrix)] { get }
+    /// Replaces the buffers, in `buffers`' order and shapes.
+    mutating func setBuffers(_ values: [Matrix])
+
+    /// Switches between training behaviour (batch statistics, dropout) and inference
+    /// (running statistics, nothing dropped), as PyTorch's `train()` and `eval()`.
+    mutating func setTraining(_ training: Bool)
+
+    /// Moves the buffers after a training forward pass whose cache this is (PyTorch
+    /// does it inside `forward`; a layer value here keeps forward free of effects, so
+    /// the caller decides which passes count).
+    mutating func updateBuffers(from cache: Cache)
+}
+
+/// Most layers have no buffers and behave the same in training and inference.
+extension Layer {
+    public var buffers: [(name: String, value: Matrix)] { [] }
+    public mutating func setBuffers(_ values: [Matrix]) { precondition(values.isEmpty, "\(Self.self) has no buffers") }
+    public mutating func setTraining(_ training: Bool) {}
+    public mutating func updateBuffers(from cache: Cache) {}
 }

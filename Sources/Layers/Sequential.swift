@@ -56,4 +56,26 @@ public struct Sequential: Layer {
         }
         precondition(rest.isEmpty, "\(values.count) tensors given, the sequence has \(values.count - rest.count)")
     }
+
+    public var buffers: [(name: String, value: Matrix)] {
+        layers.enumerated().flatMap { index, layer in layer.buffers.map { ("\(index).\($0.name)", $0.value) } }
+    }
+
+    public mutating func setBuffers(_ values: [Matrix]) {
+        var rest = values[...]
+        for index in layers.indices {
+            let count = layers[index].buffers.count
+            layers[index].setBuffers(Array(rest.prefix(count)))
+            rest = rest.dropFirst(count)
+        }
+        precondition(rest.isEmpty, "\(values.count) buffers given, the sequence has \(values.count - rest.count)")
+    }
+
+    public mutating func setTraining(_ training: Bool) {
+        for index in layers.indices { layers[index].setTraining(training) }
+    }
+
+    public mutating func updateBuffers(from cache: [any Sendable]) {
+        for index in layers.indices { layers[index].updateBuffers(from: cache[index]) }
+    }
 }

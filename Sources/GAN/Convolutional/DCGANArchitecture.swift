@@ -1,0 +1,99 @@
+import Layers
+import Linalg
+
+/// The DCGAN for 28×28 digits (Radford et al. 2015's guidelines: strided convolutions
+/// and no pooling, BatchNorm in both networks except D's input and G's output, ReLU in
+/// G, leaky ReLU in D), written as the layers of two `nn.Sequential`s:
+///
+///     G: Linear(z[+10], c·7·7), Unflatten(c, 7, 7), BatchNorm2d(c), ReLU,
+///        ConvTranspose2d(c, c/2, 4, 2, 1), BatchNorm2d(c/2), ReLU,
+///        ConvTranspose2d(c/2, 1, 4, 2, 1), Tanh
+///     D: Conv2d(1[+10], d, 4, 2, 1), LeakyReLU(slope),
+///        Conv2d(d, 2d, 4, 2, 1), BatchNorm2d(2d), LeakyReLU(slope),
+///        Flatten, Linear(2d·7·7, 1)
+///
+/// A conditional model gives G the digit's one-hot beside the noise and D ten more
+/// input planes, the one-hot's entry broadcast over the image (constant planes).
+public struct DCGANArchitecture: Sendable, Equatable {
+    public var zSize: Int
+    /// G's channels at 7×7; it has half of them at 14×14.
+    public var generatorChannels: Int
+    /// D's channels at 14×14; it has twice as many at 7×7.
+    public var discriminatorChannels: Int
+    /// Leaky ReLU's slope below zero in D.
+    public var slope: Float
+    public var labelCount: Int
+
+    public static let kernel = ConvolutionGeometry(kernel: 4, stride: 2, padding: 1)
+    static let image = TensorShape(channels: 1, height: 28, width: 28)
+
+    public init(zSize: Int, generatorChannels: Int, discriminatorChannels: Int, slope: Float, labelCount: Int) {
+        precondition(generatorChannels >= 2 && generatorChannels % 2 == 0, "g_channels must be even")
+        self.zSize = zSize
+        self.generatorChannels = generatorChannels
+        self.discriminatorChannels = discriminatorChannels
+        self.slope = slope
+        self.labelCount = labelCount
+    }
+
+    /// DCGAN's widths (128 and 64) for `config`'s noise size, leaky slope and conditioning.
+    public init(_ config: TrainingConfig, generatorChannels: Int = 128, discriminatorChannels: Int = 64) {
+        self.init(zSize: config.zSize, generatorChannels: generatorChannels, discriminatorChannels: discriminatorChannels,
+                  slope: config.alpha, labelCount: config.conditional ? TrainingConfig.labelCount : 0)
+    }
+
+    /// Values in one row of D's input: the image and, when conditional, its label planes.
+    public var discriminatorInputs: Int { (1 + labelCount) * Self.image.plane }
+
+    public func makeGenerator(rng: inout Xoshiro256StarStar) -> Sequential {
+        let c = generatorChannels
+        let seed = TensorShape(channels: c, height: 7, width: 7)
+        let linear = Linear(inputs: zSize + labelCount, outputs: seed.count, rng: &rng)
+        let up1 = ConvTranspose2D(input: seed, outChannels: c / 2, geometry: Self.kernel, rng: &rng)
+        let up2 = ConvTranspose2D(input: up1.outputShape, outChannels: 1, geometry: Self.kernel, rng: &rng)
+        return Sequential([
+            AnyLayer(linear), AnyLayer(Reshape(from: linear.outputShape, to: seed)),
+            AnyLayer(BatchNorm(shape: seed)), AnyLayer(Layers.Activation(.relu, shape: seed)),
+            AnyLayer(up1), AnyLayer(BatchNorm(shape: up1.outputShape)), AnyLayer(Layers.Activation(.relu, shape: up1.outputShape)),
+            AnyLayer(up2), AnyLayer(Layers.Activation(.tanh, shape: up2.outputShape)),
+        ])
+    }
+
+    public func makeDiscriminator(rng: inout Xoshiro256StarStar) -> Sequential {
+        let d = discriminatorChannels
+        let input = TensorShape(channels: 1 + labelCount, height: 28, width: 28)
+        let down1 = Conv2D(input: input, outChannels: d, geometry: Self.kernel, rng: &rng)
+        let down2 = Conv2D(input: down1.outputShape, outChannels: 2 * d, geometry: Self.kernel, rng: &rng)
+        let flat = TensorShape.vector(down2.outputShape.count)
+        let logit = Linear(inputs: flat.count, outputs: 1, rng: &rng)
+        return Sequential([
+            AnyLayer(down1), AnyLayer(Layers.Activation(.leakyReLU(slope: slope), shape: down1.outputShape)),
+            AnyLayer(down2), AnyLayer(BatchNorm(shape: down2.outputShape)),
+            AnyLayer(Layers.Activation(.leakyReLU(slope: slope), shape: down2.outputShape)),
+            AnyLayer(Reshape(from: down2.outputShape, to: flat)), AnyLayer(logit),
+        ])
+    }
+
+    /// Multiply-adds of one example through G forward, by layer kind (for FLOP counts).
+    var generatorForwardMACs: Int {
+        let c = generatorChannels
+        return (zSize + labelCount) * c * 49 + c * (c / 2) * 16 * 49 + (c / 2) * 16 * 196
+    }
+
+    /// Multiply-adds of one example through D forward.
+    var discriminatorForwardMACs: Int {
+        let d = discriminatorChannels
+        return d * (1 + labelCount) * 16 * 196 + 2 * d * d * 16 * 49 + 2 * d * 49
+    }
+
+    /// Trainable values of G and of D.
+    public var generatorParameters: Int {
+        let c = generatorChannels
+        return (zSize + labelCount + 1) * c * 49 + 2 * c + c * (c / 2) * 16 + c / 2 + c + (c / 2) * 16 + 1
+    }
+
+    public var discriminatorParameters: Int {
+        let d = discriminatorChannels
+        return (1 + labelCount) * 16 * d + d + d * 2 * d * 16 + 2 * d + 4 * d + 2 * d * 49 + 1
+    }
+}
