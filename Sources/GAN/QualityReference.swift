@@ -94,7 +94,7 @@ public struct QualityReference: Sendable {
     public static func evaluationSeed(trainingSeed: UInt64) -> UInt64 { trainingSeed ^ 0xE7A1_0000_0000_0002 }
 
     /// Scores `count` digits of `generator`, drawn from noise seeded with `seed`.
-    public func scores(of generator: Generator, count: Int, seed: UInt64,
+    public func scores(of generator: some ImageGenerator, count: Int, seed: UInt64,
                        exclusive: (() -> Void) -> Void = { $0() }) -> SampleEvaluator.Scores {
         evaluator.scores(of: generator, count: count, seed: seed, exclusive: exclusive)
     }

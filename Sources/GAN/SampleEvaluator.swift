@@ -67,7 +67,7 @@ public struct SampleEvaluator: Sendable {
     /// the classifier agrees. `exclusive` wraps each 1,000-image chunk's products and the
     /// final statistics separately (the daemon's BLAS gate), so a request waits for one
     /// chunk, not all.
-    public func scores(of generator: Generator, count: Int, seed: UInt64,
+    public func scores(of generator: some ImageGenerator, count: Int, seed: UInt64,
                        exclusive: (() -> Void) -> Void = { $0() }) -> Scores {
         let noise = Generator.noise(count: count, zSize: generator.zSize, seed: seed)
         let asked = generator.isConditional ? LabelInput.cycle(count: count, classes: generator.labelCount) : nil

@@ -24,6 +24,10 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     /// Whether both networks are given the digit's label (one-hot, next to the noise
     /// and next to the image), so samples can be asked for by digit.
     public var conditional = false
+    /// The convolutional model's widths (`model: dcgan`): G's channels at 7×7 (half of
+    /// them at 14×14) and D's at 14×14 (twice as many at 7×7). The MLPs ignore them.
+    public var gChannels = 128
+    public var dChannels = 64
 
     /// MNIST's image side; the model is fixed to 28x28 like the notebook's.
     public static let imagePixels = 784
@@ -37,6 +41,7 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         case epochs, batchSize = "batch_size", zSize = "z_size", gHidden = "g_hidden", dHidden = "d_hidden"
         case alpha, smooth, learningRate = "learning_rate", beta1, seed
         case model, dDropout = "d_dropout", emaDecay = "ema_decay", conditional
+        case gChannels = "g_channels", dChannels = "d_channels"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +61,32 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         dDropout = try c.decodeIfPresent(Float.self, forKey: .dDropout) ?? 0
         emaDecay = try c.decodeIfPresent(Float.self, forKey: .emaDecay) ?? 0
         conditional = try c.decodeIfPresent(Bool.self, forKey: .conditional) ?? false
+        gChannels = try c.decodeIfPresent(Int.self, forKey: .gChannels) ?? 128
+        dChannels = try c.decodeIfPresent(Int.self, forKey: .dChannels) ?? 64
+    }
+
+    /// The convolutional widths are written only for the convolutional model, so an
+    /// MLP job's stored form (and its idempotency key) is what it was before they existed.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(zSize, forKey: .zSize)
+        try c.encode(gHidden, forKey: .gHidden)
+        try c.encode(dHidden, forKey: .dHidden)
+        try c.encode(alpha, forKey: .alpha)
+        try c.encode(smooth, forKey: .smooth)
+        try c.encode(learningRate, forKey: .learningRate)
+        try c.encode(beta1, forKey: .beta1)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(model, forKey: .model)
+        try c.encode(dDropout, forKey: .dDropout)
+        try c.encode(emaDecay, forKey: .emaDecay)
+        try c.encode(conditional, forKey: .conditional)
+        if model.isConvolutional {
+            try c.encode(gChannels, forKey: .gChannels)
+            try c.encode(dChannels, forKey: .dChannels)
+        }
     }
 
     /// Inputs of the generator's first layer: the noise, and the one-hot label when conditional.
@@ -69,6 +100,7 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         ("g_hidden", "1–4096"), ("d_hidden", "1–4096"), ("alpha", "0 ≤ alpha < 1"),
         ("smooth", "0 ≤ smooth < 0.5"), ("learning_rate", "0 < learning_rate ≤ 1"),
         ("beta1", "0 ≤ beta1 < 1"), ("d_dropout", "0 ≤ d_dropout ≤ 0.9"), ("ema_decay", "0 (off) ≤ ema_decay < 1"),
+        ("g_channels", "even, 2–512 (dcgan)"), ("d_channels", "1–512 (dcgan)"),
     ]
 
     /// Throws `TrainingConfigError` naming the first field out of range.
@@ -87,6 +119,9 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         try check(beta1.isFinite && beta1 >= 0 && beta1 < 1, "beta1", "beta1 must be at least 0 and below 1")
         try check(dDropout.isFinite && dDropout >= 0 && dDropout <= 0.9, "d_dropout", "d_dropout must be between 0 and 0.9")
         try check(emaDecay.isFinite && emaDecay >= 0 && emaDecay < 1, "ema_decay", "ema_decay must be at least 0 (off) and below 1")
+        try check((2...512).contains(gChannels) && gChannels % 2 == 0, "g_channels", "g_channels must be an even number between 2 and 512")
+        try check((1...512).contains(dChannels), "d_channels", "d_channels must be between 1 and 512")
+        try check(!model.isConvolutional || dDropout == 0, "d_dropout", "d_dropout applies to the notebook and improved models; the dcgan model takes 0")
     }
 
     /// Weights and biases of the generator (one copy; the averaged generator is another).

@@ -23,10 +23,12 @@ public struct ConvolutionGeometry: Sendable, Hashable {
     /// `columns`: (channels · kernel²) rows × (outHeight · outWidth) columns, row
     /// (c, ky, kx) holding the input value each output position's kernel tap reads
     /// (0 over the padding). A convolution is then one product with its weights.
+    /// `rowStride` (default: the positions) is the distance between rows, so a batch's
+    /// examples can sit side by side in one matrix, example e's columns from e · positions.
     public func im2col(_ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-                       into columns: UnsafeMutablePointer<Float>) {
+                       into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
         let outHeight = convolvedSide(height), outWidth = convolvedSide(width)
-        let positions = outHeight * outWidth
+        let positions = rowStride ?? outHeight * outWidth
         for c in 0..<channels {
             let plane = image + c * height * width
             for ky in 0..<kernel {
@@ -51,11 +53,11 @@ public struct ConvolutionGeometry: Sendable, Hashable {
 
     /// The adjoint of `im2col`: adds each column entry back onto the input value it was
     /// read from (entries over the padding are dropped). `image` is accumulated into,
-    /// so the caller zeroes it first.
+    /// so the caller zeroes it first. `rowStride` as for `im2col`.
     public func col2im(_ columns: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-                       into image: UnsafeMutablePointer<Float>) {
+                       into image: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
         let outHeight = convolvedSide(height), outWidth = convolvedSide(width)
-        let positions = outHeight * outWidth
+        let positions = rowStride ?? outHeight * outWidth
         for c in 0..<channels {
             let plane = image + c * height * width
             for ky in 0..<kernel {

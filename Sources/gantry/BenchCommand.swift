@@ -84,8 +84,8 @@ struct BenchCommand: ParsableCommand {
     /// Trains `epochs` epochs of a fresh `config` model on `set`, printing each, and
     /// returns the trainer, the steps per epoch and the median epoch's seconds.
     private func timeEpochs(of config: TrainingConfig, on set: LabeledDigits, tuner: inout LaneCountTuner)
-        -> (trainer: GANTrainer, steps: Int, median: Double) {
-        var trainer = GANTrainer(config: config)
+        -> (trainer: ModelTrainer, steps: Int, median: Double) {
+        var trainer = ModelTrainer(config: config)
         let steps = trainer.stepsPerEpoch(imageCount: set.count)
         print("bench: \(set.count) \(data == nil ? "synthetic" : "real") images, batch \(config.batchSize), \(steps) steps/epoch, "
               + "lanes \(blas.lanes), \(String(format: "%.1f", Double(trainer.flopsPerStep) / 1e6)) MFLOP/step")
@@ -103,7 +103,7 @@ struct BenchCommand: ParsableCommand {
 
     /// Times what a job's per-epoch evaluation costs: `evalSamples` digits generated,
     /// classified and scored, median of 3, against the median training epoch.
-    private func benchEvaluation(data: String, digits: LabeledDigits, generator: Generator, epochSeconds: Double, samples evalSamples: Int) throws {
+    private func benchEvaluation(data: String, digits: LabeledDigits, generator: any ImageGenerator, epochSeconds: Double, samples evalSamples: Int) throws {
         let started = Date()
         let classifier = QualityReference.trainClassifier(on: digits)
         let trainSeconds = Date().timeIntervalSince(started)

@@ -16,7 +16,9 @@ import Testing
         config.conditional = conditional
         config.alpha = 0.2
         config.seed = 5
-        return (config, DCGANArchitecture(config, generatorChannels: 4, discriminatorChannels: 2))
+        config.gChannels = 4
+        config.dChannels = 2
+        return (config, DCGANArchitecture(config))
     }
 
     static func random(rows: Int, columns: Int, seed: UInt64) -> Matrix {

@@ -36,9 +36,9 @@ public struct DCGANArchitecture: Sendable, Equatable {
         self.labelCount = labelCount
     }
 
-    /// DCGAN's widths (128 and 64) for `config`'s noise size, leaky slope and conditioning.
-    public init(_ config: TrainingConfig, generatorChannels: Int = 128, discriminatorChannels: Int = 64) {
-        self.init(zSize: config.zSize, generatorChannels: generatorChannels, discriminatorChannels: discriminatorChannels,
+    /// `config`'s widths (DCGAN's 128 and 64 by default), noise size, leaky slope and conditioning.
+    public init(_ config: TrainingConfig) {
+        self.init(zSize: config.zSize, generatorChannels: config.gChannels, discriminatorChannels: config.dChannels,
                   slope: config.alpha, labelCount: config.conditional ? TrainingConfig.labelCount : 0)
     }
 
