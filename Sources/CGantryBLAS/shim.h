@@ -10,6 +10,13 @@ void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const 
              double *w, double *work, const int *lwork, int *iwork, const int *liwork,
              int *info, size_t jobz_len, size_t uplo_len);
 
+/* glibc's allocator knobs (malloc.h, which the Glibc module does not export): the
+   training buffers' reuse is tuned through them (Linalg's AllocatorTuning). */
+#include <malloc.h>
+static inline int gantry_keep_large_blocks(int mmap_threshold, int trim_threshold) {
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) && mallopt(M_TRIM_THRESHOLD, trim_threshold);
+}
+
 /* The CPU's own word on what it can run, for choosing OpenBLAS's kernels. */
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

@@ -25,12 +25,15 @@ public struct Activation: Layer {
     public typealias Cache = Matrix
 
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Matrix) {
-        var output = input
-        switch kind {
-        case .relu: for i in output.storage.indices { output.storage[i] = max(0, output.storage[i]) }
-        case .leakyReLU(let slope): for i in output.storage.indices where output.storage[i] < 0 { output.storage[i] *= slope }
-        case .tanh: for i in output.storage.indices { output.storage[i] = libmTanh(output.storage[i]) }
-        case .sigmoid: for i in output.storage.indices { output.storage[i] = 1 / (1 + libmExp(-output.storage[i])) }
+        let output = input.storage.withUnsafeBufferPointer { x in
+            Matrix(rows: input.rows, columns: input.columns) { y in
+                switch kind {
+                case .relu: for i in x.indices { y[i] = x[i] > 0 ? x[i] : 0 }
+                case .leakyReLU(let slope): for i in x.indices { y[i] = x[i] < 0 ? x[i] * slope : x[i] }
+                case .tanh: for i in x.indices { y[i] = libmTanh(x[i]) }
+                case .sigmoid: for i in x.indices { y[i] = 1 / (1 + libmExp(-x[i])) }
+                }
+            }
         }
         switch kind {
         case .relu, .leakyReLU: return (output, input)
@@ -39,12 +42,18 @@ public struct Activation: Layer {
     }
 
     public func backward(_ outputGradient: Matrix, cache: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
-        var gradient = outputGradient
-        switch kind {
-        case .relu: for i in gradient.storage.indices where cache.storage[i] <= 0 { gradient.storage[i] = 0 }
-        case .leakyReLU(let slope): for i in gradient.storage.indices where cache.storage[i] < 0 { gradient.storage[i] *= slope }
-        case .tanh: for i in gradient.storage.indices { gradient.storage[i] *= 1 - cache.storage[i] * cache.storage[i] }
-        case .sigmoid: for i in gradient.storage.indices { gradient.storage[i] *= cache.storage[i] * (1 - cache.storage[i]) }
+        precondition(cache.count == outputGradient.count, "the gradient and the cache differ in size")
+        let gradient = outputGradient.storage.withUnsafeBufferPointer { g in
+            cache.storage.withUnsafeBufferPointer { c in
+                Matrix(rows: outputGradient.rows, columns: outputGradient.columns) { d in
+                    switch kind {
+                    case .relu: for i in g.indices { d[i] = c[i] > 0 ? g[i] : 0 }
+                    case .leakyReLU(let slope): for i in g.indices { d[i] = c[i] < 0 ? g[i] * slope : g[i] }
+                    case .tanh: for i in g.indices { d[i] = g[i] * (1 - c[i] * c[i]) }
+                    case .sigmoid: for i in g.indices { d[i] = g[i] * (c[i] * (1 - c[i])) }
+                    }
+                }
+            }
         }
         return (gradient, [])
     }

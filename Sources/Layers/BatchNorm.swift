@@ -45,35 +45,49 @@ public struct BatchNorm: Layer {
 
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Cache) {
         precondition(input.columns == inputShape.count, "input has \(input.columns) values an example, \(inputShape) needs \(inputShape.count)")
-        let channels = inputShape.channels, plane = inputShape.plane, count = input.rows * plane
+        let channels = inputShape.channels, plane = inputShape.plane, count = input.rows * plane, stride = inputShape.count
         var mean = [Float](repeating: 0, count: channels), variance = [Float](repeating: 0, count: channels)
         if mode == .training {
-            for c in 0..<channels {
-                var sum = 0.0
-                for n in 0..<input.rows { for i in 0..<plane { sum += Double(input.storage[n * inputShape.count + c * plane + i]) } }
-                let m = sum / Double(count)
-                var squares = 0.0
-                for n in 0..<input.rows {
-                    for i in 0..<plane {
-                        let d = Double(input.storage[n * inputShape.count + c * plane + i]) - m
-                        squares += d * d
+            input.storage.withUnsafeBufferPointer { x in
+                for c in 0..<channels {
+                    // Double sums: a channel holds up to examples × plane values.
+                    var sum = 0.0
+                    for n in 0..<input.rows {
+                        let line = x.baseAddress! + n * stride + c * plane
+                        for i in 0..<plane { sum += Double(line[i]) }
                     }
+                    let m = sum / Double(count)
+                    var squares = 0.0
+                    for n in 0..<input.rows {
+                        let line = x.baseAddress! + n * stride + c * plane
+                        for i in 0..<plane {
+                            let d = Double(line[i]) - m
+                            squares += d * d
+                        }
+                    }
+                    mean[c] = Float(m)
+                    variance[c] = Float(squares / Double(count))
                 }
-                mean[c] = Float(m)
-                variance[c] = Float(squares / Double(count))
             }
         } else {
             mean = runningMean.storage
             variance = runningVariance.storage
         }
         let inverse = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        var normalised = input, output = input
-        for n in 0..<input.rows {
-            for c in 0..<channels {
-                for i in 0..<plane {
-                    let j = n * inputShape.count + c * plane + i
-                    normalised.storage[j] = (input.storage[j] - mean[c]) * inverse[c]
-                    output.storage[j] = normalised.storage[j] * weight.storage[c] + bias.storage[c]
+        var output = input
+        let normalised = input.storage.withUnsafeBufferPointer { x in
+            Matrix(rows: input.rows, columns: input.columns) { z in
+                output.storage.withUnsafeMutableBufferPointer { y in
+                    for n in 0..<input.rows {
+                        for c in 0..<channels {
+                            let base = n * stride + c * plane
+                            let m = mean[c], s = inverse[c], w = weight.storage[c], b = bias.storage[c]
+                            for j in base..<(base + plane) {
+                                z[j] = (x[j] - m) * s
+                                y[j] = z[j] * w + b
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -81,29 +95,33 @@ public struct BatchNorm: Layer {
     }
 
     public func backward(_ outputGradient: Matrix, cache: Cache, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
-        let channels = inputShape.channels, plane = inputShape.plane, rows = outputGradient.rows
+        let channels = inputShape.channels, plane = inputShape.plane, rows = outputGradient.rows, stride = inputShape.count
         var weightGradient = Matrix(rows: 1, columns: channels), biasGradient = Matrix(rows: 1, columns: channels)
         var inputGradient = outputGradient
-        for c in 0..<channels {
-            var sumGradient = 0.0, sumGradientTimesNormalised = 0.0
-            for n in 0..<rows {
-                for i in 0..<plane {
-                    let j = n * inputShape.count + c * plane + i
-                    sumGradient += Double(outputGradient.storage[j])
-                    sumGradientTimesNormalised += Double(outputGradient.storage[j]) * Double(cache.normalised.storage[j])
-                }
-            }
-            weightGradient.storage[c] = Float(sumGradientTimesNormalised)
-            biasGradient.storage[c] = Float(sumGradient)
-            let scale = weight.storage[c] * cache.inverseDeviation[c]
-            // In training the statistics depend on the input too: the gradient loses its
-            // mean and its projection on the normalised input.
-            let meanGradient = cache.mode == .training ? Float(sumGradient / Double(cache.count)) : 0
-            let projection = cache.mode == .training ? Float(sumGradientTimesNormalised / Double(cache.count)) : 0
-            for n in 0..<rows {
-                for i in 0..<plane {
-                    let j = n * inputShape.count + c * plane + i
-                    inputGradient.storage[j] = scale * (outputGradient.storage[j] - meanGradient - cache.normalised.storage[j] * projection)
+        outputGradient.storage.withUnsafeBufferPointer { g in
+            cache.normalised.storage.withUnsafeBufferPointer { z in
+                inputGradient.storage.withUnsafeMutableBufferPointer { d in
+                    for c in 0..<channels {
+                        var sumGradient = 0.0, sumGradientTimesNormalised = 0.0
+                        for n in 0..<rows {
+                            let base = n * stride + c * plane
+                            for j in base..<(base + plane) {
+                                sumGradient += Double(g[j])
+                                sumGradientTimesNormalised += Double(g[j]) * Double(z[j])
+                            }
+                        }
+                        weightGradient.storage[c] = Float(sumGradientTimesNormalised)
+                        biasGradient.storage[c] = Float(sumGradient)
+                        let scale = weight.storage[c] * cache.inverseDeviation[c]
+                        // In training the statistics depend on the input too: the gradient loses its
+                        // mean and its projection on the normalised input.
+                        let meanGradient = cache.mode == .training ? Float(sumGradient / Double(cache.count)) : 0
+                        let projection = cache.mode == .training ? Float(sumGradientTimesNormalised / Double(cache.count)) : 0
+                        for n in 0..<rows {
+                            let base = n * stride + c * plane
+                            for j in base..<(base + plane) { d[j] = scale * (g[j] - meanGradient - z[j] * projection) }
+                        }
+                    }
                 }
             }
         }

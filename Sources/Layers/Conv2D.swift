@@ -2,7 +2,7 @@ import Linalg
 
 /// A 2-D convolution with a square kernel, as `torch.nn.Conv2d`: weight
 /// (outChannels, inChannels, k, k) stored as an outChannels × (inChannels·k²) matrix,
-/// and a bias per output channel. Computed per example as im2col, then one sgemm.
+/// and a bias per output channel. Computed for the whole batch as im2col, then one sgemm.
 public struct Conv2D: Layer {
     public let inputShape: TensorShape
     public let outputShape: TensorShape
@@ -31,59 +31,28 @@ public struct Conv2D: Layer {
         self.bias = bias
     }
 
-    /// The input itself: backward unfolds it again rather than keeping every example's
-    /// columns (k² times the input's size).
+    /// The batch's unfolded columns (taps × examples·positions): the weight gradient
+    /// multiplies by them again, and unfolding costs about as much as the product's
+    /// memory traffic, so they are kept rather than rebuilt.
     public typealias Cache = Matrix
 
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Matrix) {
         precondition(input.columns == inputShape.count, "input has \(input.columns) values an example, \(inputShape) needs \(inputShape.count)")
-        let positions = outputShape.plane, taps = weight.columns
-        var output = Matrix(rows: input.rows, columns: outputShape.count)
-        var columns = Matrix(rows: taps, columns: positions)
-        var product = Matrix(rows: weight.rows, columns: positions)
-        for n in 0..<input.rows {
-            unfold(input, example: n, into: &columns)
-            Matrix.multiply(weight, columns, into: &product)
-            output.storage.withUnsafeMutableBufferPointer { out in
-                product.storage.withUnsafeBufferPointer { p in
-                    for c in 0..<weight.rows {
-                        let b = bias.storage[c]
-                        for i in 0..<positions { out[n * outputShape.count + c * positions + i] = p[c * positions + i] + b }
-                    }
-                }
-            }
-        }
-        return (output, input)
+        let columns = geometry.im2col(batch: input, shape: inputShape)
+        var product = Matrix(rows: weight.rows, columns: columns.columns)
+        Matrix.multiply(weight, columns, into: &product)
+        return (ChannelMajor.scatter(product, plane: outputShape.plane, bias: bias), columns)
     }
 
-    public func backward(_ outputGradient: Matrix, cache input: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
-        let positions = outputShape.plane, taps = weight.columns
-        var inputGradient = Matrix(rows: input.rows, columns: inputShape.count)
-        var weightGradient = Matrix(rows: weight.rows, columns: taps)
-        var biasGradient = Matrix(rows: 1, columns: weight.rows)
-        var columns = Matrix(rows: taps, columns: positions)
-        var columnGradient = Matrix(rows: taps, columns: positions)
-        for n in 0..<input.rows {
-            let upstream = Matrix(rows: weight.rows, columns: positions,
-                                  storage: Array(outputGradient.storage[(n * outputShape.count)..<((n + 1) * outputShape.count)]))
-            if parameterGradients {
-                unfold(input, example: n, into: &columns)
-                Matrix.multiply(upstream, columns, into: &weightGradient, transposeB: .transposed, beta: 1)
-                for c in 0..<weight.rows {
-                    var sum: Float = 0
-                    for i in 0..<positions { sum += upstream.storage[c * positions + i] }
-                    biasGradient.storage[c] += sum
-                }
-            }
-            Matrix.multiply(weight, upstream, into: &columnGradient, transposeA: .transposed)
-            inputGradient.storage.withUnsafeMutableBufferPointer { g in
-                columnGradient.storage.withUnsafeBufferPointer { cg in
-                    geometry.col2im(cg.baseAddress!, channels: inputShape.channels, height: inputShape.height, width: inputShape.width,
-                                    into: g.baseAddress! + n * inputShape.count)
-                }
-            }
-        }
-        return (inputGradient, parameterGradients ? [weightGradient, biasGradient] : [])
+    public func backward(_ outputGradient: Matrix, cache columns: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
+        let upstream = ChannelMajor.gather(outputGradient, channels: weight.rows, plane: outputShape.plane)
+        var columnGradient = Matrix(rows: weight.columns, columns: upstream.columns)
+        Matrix.multiply(weight, upstream, into: &columnGradient, transposeA: .transposed)
+        let inputGradient = geometry.col2im(batch: columnGradient, shape: inputShape)
+        guard parameterGradients else { return (inputGradient, []) }
+        var weightGradient = Matrix(rows: weight.rows, columns: weight.columns)
+        Matrix.multiply(upstream, columns, into: &weightGradient, transposeB: .transposed)
+        return (inputGradient, [weightGradient, ChannelMajor.rowSums(upstream)])
     }
 
     public var parameters: [(name: String, value: Matrix)] { [("weight", weight), ("bias", bias)] }
@@ -92,14 +61,5 @@ public struct Conv2D: Layer {
         precondition(values.count == 2 && values[0].rows == weight.rows && values[0].columns == weight.columns && values[1].count == bias.count)
         weight = values[0]
         bias = values[1]
-    }
-
-    private func unfold(_ input: Matrix, example n: Int, into columns: inout Matrix) {
-        input.storage.withUnsafeBufferPointer { x in
-            columns.storage.withUnsafeMutableBufferPointer { c in
-                geometry.im2col(x.baseAddress! + n * inputShape.count, channels: inputShape.channels,
-                                height: inputShape.height, width: inputShape.width, into: c.baseAddress!)
-            }
-        }
     }
 }

@@ -36,62 +36,38 @@ public struct ConvTranspose2D: Layer {
         self.bias = bias
     }
 
-    /// The input: the weight gradient unfolds the output gradient and multiplies it by it.
+    /// The input regrouped by channel (inChannels × examples·positions): the weight
+    /// gradient multiplies the unfolded output gradient by it.
     public typealias Cache = Matrix
 
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Matrix) {
         precondition(input.columns == inputShape.count, "input has \(input.columns) values an example, \(inputShape) needs \(inputShape.count)")
-        let positions = inputShape.plane, taps = weight.columns, out = outputShape
-        var output = Matrix(rows: input.rows, columns: out.count)
-        var columns = Matrix(rows: taps, columns: positions)
-        for n in 0..<input.rows {
-            let example = Matrix(rows: inputShape.channels, columns: positions,
-                                 storage: Array(input.storage[(n * inputShape.count)..<((n + 1) * inputShape.count)]))
-            Matrix.multiply(weight, example, into: &columns, transposeA: .transposed)
-            output.storage.withUnsafeMutableBufferPointer { o in
-                columns.storage.withUnsafeBufferPointer { c in
-                    let base = o.baseAddress! + n * out.count
-                    geometry.col2im(c.baseAddress!, channels: out.channels, height: out.height, width: out.width, into: base)
-                    for ch in 0..<out.channels {
-                        let b = bias.storage[ch]
-                        for i in 0..<out.plane { base[ch * out.plane + i] += b }
-                    }
+        let grouped = ChannelMajor.gather(input, channels: inputShape.channels, plane: inputShape.plane)
+        var columns = Matrix(rows: weight.columns, columns: grouped.columns)
+        Matrix.multiply(weight, grouped, into: &columns, transposeA: .transposed)
+        var output = geometry.col2im(batch: columns, shape: outputShape)
+        let plane = outputShape.plane
+        output.storage.withUnsafeMutableBufferPointer { o in
+            for e in 0..<input.rows {
+                for c in 0..<outputShape.channels {
+                    let b = bias.storage[c], line = o.baseAddress! + e * outputShape.count + c * plane
+                    for i in 0..<plane { line[i] += b }
                 }
             }
         }
-        return (output, input)
+        return (output, grouped)
     }
 
-    public func backward(_ outputGradient: Matrix, cache input: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
-        let positions = inputShape.plane, taps = weight.columns, out = outputShape
-        var inputGradient = Matrix(rows: input.rows, columns: inputShape.count)
-        var weightGradient = Matrix(rows: weight.rows, columns: taps)
-        var biasGradient = Matrix(rows: 1, columns: out.channels)
-        var columns = Matrix(rows: taps, columns: positions)
-        var exampleGradient = Matrix(rows: inputShape.channels, columns: positions)
-        for n in 0..<input.rows {
-            outputGradient.storage.withUnsafeBufferPointer { g in
-                columns.storage.withUnsafeMutableBufferPointer { c in
-                    geometry.im2col(g.baseAddress! + n * out.count, channels: out.channels, height: out.height, width: out.width,
-                                    into: c.baseAddress!)
-                }
-                if parameterGradients {
-                    for ch in 0..<out.channels {
-                        var sum: Float = 0
-                        for i in 0..<out.plane { sum += g[n * out.count + ch * out.plane + i] }
-                        biasGradient.storage[ch] += sum
-                    }
-                }
-            }
-            Matrix.multiply(weight, columns, into: &exampleGradient)
-            inputGradient.storage.replaceSubrange((n * inputShape.count)..<((n + 1) * inputShape.count), with: exampleGradient.storage)
-            if parameterGradients {
-                let example = Matrix(rows: inputShape.channels, columns: positions,
-                                     storage: Array(input.storage[(n * inputShape.count)..<((n + 1) * inputShape.count)]))
-                Matrix.multiply(example, columns, into: &weightGradient, transposeB: .transposed, beta: 1)
-            }
-        }
-        return (inputGradient, parameterGradients ? [weightGradient, biasGradient] : [])
+    public func backward(_ outputGradient: Matrix, cache grouped: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
+        let columns = geometry.im2col(batch: outputGradient, shape: outputShape)
+        var groupedGradient = Matrix(rows: weight.rows, columns: columns.columns)
+        Matrix.multiply(weight, columns, into: &groupedGradient)
+        let inputGradient = ChannelMajor.scatter(groupedGradient, plane: inputShape.plane)
+        guard parameterGradients else { return (inputGradient, []) }
+        var weightGradient = Matrix(rows: weight.rows, columns: weight.columns)
+        Matrix.multiply(grouped, columns, into: &weightGradient, transposeB: .transposed)
+        let perChannel = ChannelMajor.gather(outputGradient, channels: outputShape.channels, plane: outputShape.plane)
+        return (inputGradient, [weightGradient, ChannelMajor.rowSums(perChannel)])
     }
 
     public var parameters: [(name: String, value: Matrix)] { [("weight", weight), ("bias", bias)] }

@@ -41,10 +41,11 @@ public struct ConvolutionGeometry: Sendable, Hashable {
                             line.update(repeating: 0, count: outWidth)
                             continue
                         }
-                        for ox in 0..<outWidth {
-                            let x = ox * stride - padding + kx
-                            line[ox] = x >= 0 && x < width ? plane[y * width + x] : 0
-                        }
+                        let inside = insideRange(tap: kx, side: width, outSide: outWidth)
+                        line.update(repeating: 0, count: inside.lowerBound)
+                        let source = plane + y * width - padding + kx
+                        for ox in inside { line[ox] = source[ox * stride] }
+                        (line + inside.upperBound).update(repeating: 0, count: outWidth - inside.upperBound)
                     }
                 }
             }
@@ -67,13 +68,22 @@ public struct ConvolutionGeometry: Sendable, Hashable {
                         let y = oy * stride - padding + ky
                         guard y >= 0 && y < height else { continue }
                         let line = row + oy * outWidth
-                        for ox in 0..<outWidth {
-                            let x = ox * stride - padding + kx
-                            if x >= 0 && x < width { plane[y * width + x] += line[ox] }
-                        }
+                        let target = plane + y * width - padding + kx
+                        for ox in insideRange(tap: kx, side: width, outSide: outWidth) { target[ox * stride] += line[ox] }
                     }
                 }
             }
         }
+    }
+
+    /// The output positions along a side whose kernel tap `tap` falls inside the input
+    /// (0 ≤ o·stride − padding + tap < side): one range, so the loops need no test per value.
+    @inline(__always)
+    func insideRange(tap: Int, side: Int, outSide: Int) -> Range<Int> {
+        let offset = tap - padding
+        // First o with o·stride + offset ≥ 0, and first with o·stride + offset ≥ side.
+        let first = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        let end = side - offset <= 0 ? 0 : (side - offset + stride - 1) / stride
+        return min(first, outSide)..<max(min(end, outSide), min(first, outSide))
     }
 }

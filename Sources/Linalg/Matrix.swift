@@ -14,6 +14,18 @@ public struct Matrix: Sendable, Equatable {
         self.storage = [Float](repeating: value, count: rows * columns)
     }
 
+    /// A matrix whose every value `initialize` writes: large outputs that a kernel
+    /// fills in full skip zeroing (and the page faults of touching them twice).
+    public init(rows: Int, columns: Int, initializingWith initialize: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative")
+        self.rows = rows
+        self.columns = columns
+        self.storage = [Float](unsafeUninitializedCapacity: rows * columns) { buffer, count in
+            initialize(buffer)
+            count = rows * columns
+        }
+    }
+
     public init(rows: Int, columns: Int, storage: [Float]) {
         precondition(storage.count == rows * columns, "storage holds \(storage.count) values, \(rows)x\(columns) needs \(rows * columns)")
         self.rows = rows

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Linalg
 
 @main
 struct GantryCommand: ParsableCommand {
@@ -7,4 +8,10 @@ struct GantryCommand: ParsableCommand {
         abstract: "Train GANs on MNIST-format digits.",
         subcommands: [ServeCommand.self, TrainCommand.self, SampleCommand.self, BenchCommand.self, DownloadCommand.self, CPUCommand.self]
     )
+
+    /// Tunes the allocator before any command runs (and before any thread exists).
+    static func main() {
+        AllocatorTuning.apply()
+        main(nil)
+    }
 }
