@@ -49,7 +49,11 @@ public struct BatchNorm: Layer {
         var mean = [Float](repeating: 0, count: channels), variance = [Float](repeating: 0, count: channels)
         if mode == .training {
             input.storage.withUnsafeBufferPointer { x in
-                for c in 0..<channels {
+                mean.withUnsafeMutableBufferPointer { mean in
+                variance.withUnsafeMutableBufferPointer { variance in
+                // Channels split between threads; each channel's sums run in one order.
+                ParallelRanges.forEach(channels) { range in
+                for c in range {
                     // Double sums: a channel holds up to examples × plane values.
                     var sum = 0.0
                     for n in 0..<input.rows {
@@ -68,6 +72,9 @@ public struct BatchNorm: Layer {
                     mean[c] = Float(m)
                     variance[c] = Float(squares / Double(count))
                 }
+                }
+                }
+                }
             }
         } else {
             mean = runningMean.storage
@@ -78,7 +85,8 @@ public struct BatchNorm: Layer {
         let normalised = input.storage.withUnsafeBufferPointer { x in
             Matrix(rows: input.rows, columns: input.columns) { z in
                 output.storage.withUnsafeMutableBufferPointer { y in
-                    for n in 0..<input.rows {
+                    ParallelRanges.forEach(input.rows) { rows in
+                    for n in rows {
                         for c in 0..<channels {
                             let base = n * stride + c * plane
                             let m = mean[c], s = inverse[c], w = weight.storage[c], b = bias.storage[c]
@@ -87,6 +95,7 @@ public struct BatchNorm: Layer {
                                 y[j] = z[j] * w + b
                             }
                         }
+                    }
                     }
                 }
             }
@@ -101,7 +110,10 @@ public struct BatchNorm: Layer {
         outputGradient.storage.withUnsafeBufferPointer { g in
             cache.normalised.storage.withUnsafeBufferPointer { z in
                 inputGradient.storage.withUnsafeMutableBufferPointer { d in
-                    for c in 0..<channels {
+                weightGradient.storage.withUnsafeMutableBufferPointer { weightGradient in
+                biasGradient.storage.withUnsafeMutableBufferPointer { biasGradient in
+                    ParallelRanges.forEach(channels) { range in
+                    for c in range {
                         var sumGradient = 0.0, sumGradientTimesNormalised = 0.0
                         for n in 0..<rows {
                             let base = n * stride + c * plane
@@ -110,8 +122,8 @@ public struct BatchNorm: Layer {
                                 sumGradientTimesNormalised += Double(g[j]) * Double(z[j])
                             }
                         }
-                        weightGradient.storage[c] = Float(sumGradientTimesNormalised)
-                        biasGradient.storage[c] = Float(sumGradient)
+                        weightGradient[c] = Float(sumGradientTimesNormalised)
+                        biasGradient[c] = Float(sumGradient)
                         let scale = weight.storage[c] * cache.inverseDeviation[c]
                         // In training the statistics depend on the input too: the gradient loses its
                         // mean and its projection on the normalised input.
@@ -122,6 +134,9 @@ public struct BatchNorm: Layer {
                             for j in base..<(base + plane) { d[j] = scale * (g[j] - meanGradient - z[j] * projection) }
                         }
                     }
+                    }
+                }
+                }
                 }
             }
         }

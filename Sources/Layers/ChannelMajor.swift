@@ -15,10 +15,12 @@ enum ChannelMajor {
         return batch.storage.withUnsafeBufferPointer { source in
             Matrix(rows: channels, columns: examples * plane) { target in
                 let from = source.baseAddress!, to = target.baseAddress!
-                for e in 0..<examples {
+                ParallelRanges.forEach(examples) { range in
+                for e in range {
                     for c in 0..<channels {
                         (to + c * examples * plane + e * plane).initialize(from: from + (e * channels + c) * plane, count: plane)
                     }
+                }
                 }
             }
         }
@@ -32,7 +34,8 @@ enum ChannelMajor {
         return grouped.storage.withUnsafeBufferPointer { source in
             Matrix(rows: examples, columns: channels * plane) { target in
                 let from = source.baseAddress!, to = target.baseAddress!
-                for e in 0..<examples {
+                ParallelRanges.forEach(examples) { range in
+                for e in range {
                     for c in 0..<channels {
                         let line = from + c * examples * plane + e * plane, out = to + (e * channels + c) * plane
                         if let bias {
@@ -43,6 +46,7 @@ enum ChannelMajor {
                         }
                     }
                 }
+                }
             }
         }
     }
@@ -51,11 +55,15 @@ enum ChannelMajor {
     static func rowSums(_ grouped: Matrix) -> Matrix {
         var sums = Matrix(rows: 1, columns: grouped.rows)
         grouped.storage.withUnsafeBufferPointer { g in
-            for r in 0..<grouped.rows {
+            sums.storage.withUnsafeMutableBufferPointer { sums in
+            ParallelRanges.forEach(grouped.rows) { rows in
+            for r in rows {
                 var sum: Float = 0
                 let line = g.baseAddress! + r * grouped.columns
                 for i in 0..<grouped.columns { sum += line[i] }
-                sums.storage[r] = sum
+                sums[r] = sum
+            }
+            }
             }
         }
         return sums

@@ -172,9 +172,13 @@ public struct DCGANTrainer: Sendable {
                 stepLabels = (indices.map { Int(labels[$0]) }, fake)
             }
             exclusive { lanes in
+                // OpenBLAS splits the products; the passes between them split over the
+                // same count (ParallelRanges), in ways that keep the bits.
                 BLASThreads.set(lanes)
                 defer { BLASThreads.set(1) }
-                record.add(step(real: real, noise: noise, labels: stepLabels))
+                ParallelRanges.$threads.withValue(lanes) {
+                    record.add(step(real: real, noise: noise, labels: stepLabels))
+                }
             }
             afterStep(s + 1, steps)
         }
