@@ -28,12 +28,12 @@ public struct Activation: Layer {
         let output = input.storage.withUnsafeBufferPointer { x in
             Matrix(rows: input.rows, columns: input.columns) { y in
                 ParallelRanges.forEach(x.count) { range in
-                switch kind {
-                case .relu: for i in range { y[i] = x[i] > 0 ? x[i] : 0 }
-                case .leakyReLU(let slope): for i in range { y[i] = x[i] < 0 ? x[i] * slope : x[i] }
-                case .tanh: for i in range { y[i] = libmTanh(x[i]) }
-                case .sigmoid: for i in range { y[i] = 1 / (1 + libmExp(-x[i])) }
-                }
+                    switch kind {
+                    case .relu: for i in range { y[i] = x[i] > 0 ? x[i] : 0 }
+                    case .leakyReLU(let slope): for i in range { y[i] = x[i] < 0 ? x[i] * slope : x[i] }
+                    case .tanh: for i in range { y[i] = libmTanh(x[i]) }
+                    case .sigmoid: for i in range { y[i] = 1 / (1 + libmExp(-x[i])) }
+                    }
                 }
             }
         }
@@ -49,12 +49,12 @@ public struct Activation: Layer {
             cache.storage.withUnsafeBufferPointer { c in
                 Matrix(rows: outputGradient.rows, columns: outputGradient.columns) { d in
                     ParallelRanges.forEach(g.count) { range in
-                    switch kind {
-                    case .relu: for i in range { d[i] = c[i] > 0 ? g[i] : 0 }
-                    case .leakyReLU(let slope): for i in range { d[i] = c[i] < 0 ? g[i] * slope : g[i] }
-                    case .tanh: for i in range { d[i] = g[i] * (1 - c[i] * c[i]) }
-                    case .sigmoid: for i in range { d[i] = g[i] * (c[i] * (1 - c[i])) }
-                    }
+                        switch kind {
+                        case .relu: for i in range { d[i] = c[i] > 0 ? g[i] : 0 }
+                        case .leakyReLU(let slope): for i in range { d[i] = c[i] < 0 ? g[i] * slope : g[i] }
+                        case .tanh: for i in range { d[i] = g[i] * (1 - c[i] * c[i]) }
+                        case .sigmoid: for i in range { d[i] = g[i] * (c[i] * (1 - c[i])) }
+                        }
                     }
                 }
             }

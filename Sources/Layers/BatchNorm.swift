@@ -45,58 +45,22 @@ public struct BatchNorm: Layer {
 
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Cache) {
         precondition(input.columns == inputShape.count, "input has \(input.columns) values an example, \(inputShape) needs \(inputShape.count)")
-        let channels = inputShape.channels, plane = inputShape.plane, count = input.rows * plane, stride = inputShape.count
-        var mean = [Float](repeating: 0, count: channels), variance = [Float](repeating: 0, count: channels)
-        if mode == .training {
-            input.storage.withUnsafeBufferPointer { x in
-                mean.withUnsafeMutableBufferPointer { mean in
-                variance.withUnsafeMutableBufferPointer { variance in
-                // Channels split between threads; each channel's sums run in one order.
-                ParallelRanges.forEach(channels) { range in
-                for c in range {
-                    // Double sums: a channel holds up to examples × plane values.
-                    var sum = 0.0
-                    for n in 0..<input.rows {
-                        let line = x.baseAddress! + n * stride + c * plane
-                        for i in 0..<plane { sum += Double(line[i]) }
-                    }
-                    let m = sum / Double(count)
-                    var squares = 0.0
-                    for n in 0..<input.rows {
-                        let line = x.baseAddress! + n * stride + c * plane
-                        for i in 0..<plane {
-                            let d = Double(line[i]) - m
-                            squares += d * d
-                        }
-                    }
-                    mean[c] = Float(m)
-                    variance[c] = Float(squares / Double(count))
-                }
-                }
-                }
-                }
-            }
-        } else {
-            mean = runningMean.storage
-            variance = runningVariance.storage
-        }
+        let count = input.rows * inputShape.plane
+        let (mean, variance) = mode == .training ? batchStatistics(input) : (runningMean.storage, runningVariance.storage)
         let inverse = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        var output = input
         let normalised = input.storage.withUnsafeBufferPointer { x in
             Matrix(rows: input.rows, columns: input.columns) { z in
-                output.storage.withUnsafeMutableBufferPointer { y in
-                    ParallelRanges.forEach(input.rows) { rows in
-                    for n in rows {
-                        for c in 0..<channels {
-                            let base = n * stride + c * plane
-                            let m = mean[c], s = inverse[c], w = weight.storage[c], b = bias.storage[c]
-                            for j in base..<(base + plane) {
-                                z[j] = (x[j] - m) * s
-                                y[j] = z[j] * w + b
-                            }
-                        }
-                    }
-                    }
+                forEachChannelLine(examples: input.rows) { c, line in
+                    let m = mean[c], s = inverse[c]
+                    for j in line { z[j] = (x[j] - m) * s }
+                }
+            }
+        }
+        let output = normalised.storage.withUnsafeBufferPointer { z in
+            Matrix(rows: input.rows, columns: input.columns) { y in
+                forEachChannelLine(examples: input.rows) { c, line in
+                    let w = weight.storage[c], b = bias.storage[c]
+                    for j in line { y[j] = z[j] * w + b }
                 }
             }
         }
@@ -106,41 +70,86 @@ public struct BatchNorm: Layer {
     public func backward(_ outputGradient: Matrix, cache: Cache, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
         let channels = inputShape.channels, plane = inputShape.plane, rows = outputGradient.rows, stride = inputShape.count
         var weightGradient = Matrix(rows: 1, columns: channels), biasGradient = Matrix(rows: 1, columns: channels)
-        var inputGradient = outputGradient
+        var inputGradient = Matrix(rows: rows, columns: outputGradient.columns)
         outputGradient.storage.withUnsafeBufferPointer { g in
             cache.normalised.storage.withUnsafeBufferPointer { z in
                 inputGradient.storage.withUnsafeMutableBufferPointer { d in
-                weightGradient.storage.withUnsafeMutableBufferPointer { weightGradient in
-                biasGradient.storage.withUnsafeMutableBufferPointer { biasGradient in
-                    ParallelRanges.forEach(channels) { range in
-                    for c in range {
-                        var sumGradient = 0.0, sumGradientTimesNormalised = 0.0
-                        for n in 0..<rows {
-                            let base = n * stride + c * plane
-                            for j in base..<(base + plane) {
-                                sumGradient += Double(g[j])
-                                sumGradientTimesNormalised += Double(g[j]) * Double(z[j])
+                    weightGradient.storage.withUnsafeMutableBufferPointer { weightGradient in
+                        biasGradient.storage.withUnsafeMutableBufferPointer { biasGradient in
+                            // Channels split between threads; each channel's sums run in one order.
+                            ParallelRanges.forEach(channels) { range in
+                                for c in range {
+                                    var sumGradient = 0.0, sumGradientTimesNormalised = 0.0
+                                    for n in 0..<rows {
+                                        for j in (n * stride + c * plane)..<(n * stride + (c + 1) * plane) {
+                                            sumGradient += Double(g[j])
+                                            sumGradientTimesNormalised += Double(g[j]) * Double(z[j])
+                                        }
+                                    }
+                                    weightGradient[c] = Float(sumGradientTimesNormalised)
+                                    biasGradient[c] = Float(sumGradient)
+                                    let scale = weight.storage[c] * cache.inverseDeviation[c]
+                                    // In training the statistics depend on the input too: the gradient loses its
+                                    // mean and its projection on the normalised input.
+                                    let meanGradient = cache.mode == .training ? Float(sumGradient / Double(cache.count)) : 0
+                                    let projection = cache.mode == .training ? Float(sumGradientTimesNormalised / Double(cache.count)) : 0
+                                    for n in 0..<rows {
+                                        for j in (n * stride + c * plane)..<(n * stride + (c + 1) * plane) {
+                                            d[j] = scale * (g[j] - meanGradient - z[j] * projection)
+                                        }
+                                    }
+                                }
                             }
                         }
-                        weightGradient[c] = Float(sumGradientTimesNormalised)
-                        biasGradient[c] = Float(sumGradient)
-                        let scale = weight.storage[c] * cache.inverseDeviation[c]
-                        // In training the statistics depend on the input too: the gradient loses its
-                        // mean and its projection on the normalised input.
-                        let meanGradient = cache.mode == .training ? Float(sumGradient / Double(cache.count)) : 0
-                        let projection = cache.mode == .training ? Float(sumGradientTimesNormalised / Double(cache.count)) : 0
-                        for n in 0..<rows {
-                            let base = n * stride + c * plane
-                            for j in base..<(base + plane) { d[j] = scale * (g[j] - meanGradient - z[j] * projection) }
-                        }
                     }
-                    }
-                }
-                }
                 }
             }
         }
         return (inputGradient, parameterGradients ? [weightGradient, biasGradient] : [])
+    }
+
+    /// Each channel's mean and biased variance over the batch and the plane, summed in
+    /// Double (a channel holds up to examples × plane values), channels split between threads.
+    private func batchStatistics(_ input: Matrix) -> (mean: [Float], variance: [Float]) {
+        let channels = inputShape.channels, plane = inputShape.plane, stride = inputShape.count
+        let count = Double(input.rows * plane)
+        var mean = [Float](repeating: 0, count: channels), variance = [Float](repeating: 0, count: channels)
+        input.storage.withUnsafeBufferPointer { x in
+            mean.withUnsafeMutableBufferPointer { mean in
+                variance.withUnsafeMutableBufferPointer { variance in
+                    ParallelRanges.forEach(channels) { range in
+                        for c in range {
+                            var sum = 0.0
+                            for n in 0..<input.rows {
+                                for j in (n * stride + c * plane)..<(n * stride + (c + 1) * plane) { sum += Double(x[j]) }
+                            }
+                            let m = sum / count
+                            var squares = 0.0
+                            for n in 0..<input.rows {
+                                for j in (n * stride + c * plane)..<(n * stride + (c + 1) * plane) {
+                                    let d = Double(x[j]) - m
+                                    squares += d * d
+                                }
+                            }
+                            mean[c] = Float(m)
+                            variance[c] = Float(squares / count)
+                        }
+                    }
+                }
+            }
+        }
+        return (mean, variance)
+    }
+
+    /// Calls `body(channel, indices)` for each example's plane of each channel, examples
+    /// split between threads (each index is one call's alone).
+    private func forEachChannelLine(examples: Int, _ body: (Int, Range<Int>) -> Void) {
+        let plane = inputShape.plane, stride = inputShape.count
+        ParallelRanges.forEach(examples) { rows in
+            for n in rows {
+                for c in 0..<inputShape.channels { body(c, (n * stride + c * plane)..<(n * stride + (c + 1) * plane)) }
+            }
+        }
     }
 
     /// Moves the running statistics toward a training batch's, as PyTorch does after

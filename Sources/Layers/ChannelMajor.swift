@@ -11,16 +11,10 @@ enum ChannelMajor {
     /// `batch` (examples × channels·plane) regrouped as channels × (examples·plane).
     static func gather(_ batch: Matrix, channels: Int, plane: Int) -> Matrix {
         precondition(batch.columns == channels * plane, "a row of \(batch.columns) is not \(channels) planes of \(plane)")
-        let examples = batch.rows
         return batch.storage.withUnsafeBufferPointer { source in
-            Matrix(rows: channels, columns: examples * plane) { target in
-                let from = source.baseAddress!, to = target.baseAddress!
-                ParallelRanges.forEach(examples) { range in
-                for e in range {
-                    for c in 0..<channels {
-                        (to + c * examples * plane + e * plane).initialize(from: from + (e * channels + c) * plane, count: plane)
-                    }
-                }
+            Matrix(rows: channels, columns: batch.rows * plane) { target in
+                forEachPlane(examples: batch.rows, channels: channels, plane: plane) { _, batchOffset, groupedOffset in
+                    (target.baseAddress! + groupedOffset).initialize(from: source.baseAddress! + batchOffset, count: plane)
                 }
             }
         }
@@ -33,19 +27,14 @@ enum ChannelMajor {
         precondition(bias.map { $0.count == channels } ?? true, "one bias per channel")
         return grouped.storage.withUnsafeBufferPointer { source in
             Matrix(rows: examples, columns: channels * plane) { target in
-                let from = source.baseAddress!, to = target.baseAddress!
-                ParallelRanges.forEach(examples) { range in
-                for e in range {
-                    for c in 0..<channels {
-                        let line = from + c * examples * plane + e * plane, out = to + (e * channels + c) * plane
-                        if let bias {
-                            let b = bias.storage[c]
-                            for i in 0..<plane { out[i] = line[i] + b }
-                        } else {
-                            out.initialize(from: line, count: plane)
-                        }
+                forEachPlane(examples: examples, channels: channels, plane: plane) { c, batchOffset, groupedOffset in
+                    let line = source.baseAddress! + groupedOffset, out = target.baseAddress! + batchOffset
+                    if let bias {
+                        let b = bias.storage[c]
+                        for i in 0..<plane { out[i] = line[i] + b }
+                    } else {
+                        out.initialize(from: line, count: plane)
                     }
-                }
                 }
             }
         }
@@ -56,16 +45,47 @@ enum ChannelMajor {
         var sums = Matrix(rows: 1, columns: grouped.rows)
         grouped.storage.withUnsafeBufferPointer { g in
             sums.storage.withUnsafeMutableBufferPointer { sums in
-            ParallelRanges.forEach(grouped.rows) { rows in
-            for r in rows {
-                var sum: Float = 0
-                let line = g.baseAddress! + r * grouped.columns
-                for i in 0..<grouped.columns { sum += line[i] }
-                sums[r] = sum
-            }
-            }
+                ParallelRanges.forEach(grouped.rows) { rows in
+                    for r in rows { sums[r] = sum(g.baseAddress! + r * grouped.columns, count: grouped.columns) }
+                }
             }
         }
         return sums
+    }
+
+    /// Each channel's sum over a batch in the layers' layout (examples × channels·plane),
+    /// added plane by plane in example order: `rowSums(gather(batch))` without the copy.
+    static func channelSums(_ batch: Matrix, channels: Int, plane: Int) -> Matrix {
+        precondition(batch.columns == channels * plane, "a row of \(batch.columns) is not \(channels) planes of \(plane)")
+        var sums = Matrix(rows: 1, columns: channels)
+        batch.storage.withUnsafeBufferPointer { x in
+            sums.storage.withUnsafeMutableBufferPointer { sums in
+                ParallelRanges.forEach(channels) { range in
+                    for c in range {
+                        var total: Float = 0
+                        for e in 0..<batch.rows { total = sum(x.baseAddress! + (e * channels + c) * plane, count: plane, from: total) }
+                        sums[c] = total
+                    }
+                }
+            }
+        }
+        return sums
+    }
+
+    /// `start` plus `count` values, added in order.
+    private static func sum(_ values: UnsafePointer<Float>, count: Int, from start: Float = 0) -> Float {
+        var total = start
+        for i in 0..<count { total += values[i] }
+        return total
+    }
+
+    /// Calls `body(channel, offset in the batch, offset in the grouped matrix)` for every
+    /// plane, examples split between threads (each plane is one call's alone).
+    private static func forEachPlane(examples: Int, channels: Int, plane: Int, _ body: (Int, Int, Int) -> Void) {
+        ParallelRanges.forEach(examples) { range in
+            for e in range {
+                for c in 0..<channels { body(c, (e * channels + c) * plane, (c * examples + e) * plane) }
+            }
+        }
     }
 }

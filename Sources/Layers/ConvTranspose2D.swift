@@ -66,8 +66,8 @@ public struct ConvTranspose2D: Layer {
         guard parameterGradients else { return (inputGradient, []) }
         var weightGradient = Matrix(rows: weight.rows, columns: weight.columns)
         Matrix.multiply(grouped, columns, into: &weightGradient, transposeB: .transposed)
-        let perChannel = ChannelMajor.gather(outputGradient, channels: outputShape.channels, plane: outputShape.plane)
-        return (inputGradient, [weightGradient, ChannelMajor.rowSums(perChannel)])
+        let biasGradient = ChannelMajor.channelSums(outputGradient, channels: outputShape.channels, plane: outputShape.plane)
+        return (inputGradient, [weightGradient, biasGradient])
     }
 
     public var parameters: [(name: String, value: Matrix)] { [("weight", weight), ("bias", bias)] }
