@@ -47,11 +47,11 @@ public enum AtomicFile {
 }
 
 extension Checkpoint {
-    public static func write(_ trainer: GANTrainer, to path: String, kind: Kind = .full) throws {
+    public static func write(_ trainer: ModelTrainer, to path: String, kind: Kind = .full) throws {
         try AtomicFile.write(encode(trainer, kind: kind), to: path)
     }
 
-    public static func read(from path: String) throws -> (trainer: GANTrainer, kind: Kind) {
+    public static func read(from path: String) throws -> (trainer: ModelTrainer, kind: Kind) {
         try decode(AtomicFile.read(path))
     }
 }

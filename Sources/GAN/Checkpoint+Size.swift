@@ -2,8 +2,8 @@
 /// estimate of a job (`JobConfig.diskEstimateBytes`) adds up.
 extension Checkpoint {
     /// Bytes of the header, the tensor names and their shapes, over the tensors' values:
-    /// about 1.4 KiB in a full checkpoint of 28 tensors; 4 KiB leaves room for the fields
-    /// and names a later version adds.
+    /// about 1.4 KiB in a full MLP checkpoint of 28 tensors and 2.5 KiB in a convolutional one
+    /// of 58; 4 KiB leaves room for the fields and names a later version adds.
     static let overheadBound = 4096
 
     /// At least the size of a `kind` checkpoint of `config`, and at most 4 KiB more: a full
@@ -11,9 +11,10 @@ extension Checkpoint {
     /// generator-only one the generator that samples.
     public static func sizeBound(of config: TrainingConfig, kind: Kind) -> Int {
         let g = config.generatorParameters, d = config.discriminatorParameters
+        let gState = g + config.generatorBuffers, dState = d + config.discriminatorBuffers
         let values = switch kind {
-        case .full: 3 * (g + d) + (config.emaDecay > 0 ? g : 0)
-        case .generatorOnly: g
+        case .full: gState + dState + 2 * (g + d) + (config.emaDecay > 0 ? gState : 0)
+        case .generatorOnly: gState
         }
         return 4 * values + overheadBound
     }

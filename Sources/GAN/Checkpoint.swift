@@ -6,17 +6,23 @@ import Linalg
 /// Layout (little-endian; docs/checkpoint-format.md documents it for outside readers):
 /// magic "GANTRYCK", u32 version, u32 kind (0 full, 1 generator only), the
 /// `TrainingConfig` (5 × i64, 4 × f32, u64 seed), u64 completed epochs, from version 2
-/// the model fields (u32 recipe, f32 d_dropout, f32 ema_decay, u32 conditional), 4 × u64 RNG state,
+/// the model fields (u32 recipe, f32 d_dropout, f32 ema_decay, u32 conditional), from
+/// version 3 the convolutional widths (u32 g_channels, u32 d_channels), 4 × u64 RNG state,
 /// per optimizer (generator, discriminator) u64 step, f32 beta2, f32 epsilon,
 /// u32 tensor count, each tensor as (u16 name length, UTF-8 name, u32 rows, u32 columns,
-/// rows × columns f32), and a closing u32 CRC-32 of every byte before it. A full
-/// checkpoint of a model with an averaged generator holds it too (`generator.average.*`);
-/// a generator-only one holds the generator samples come from, under `generator.*`.
-/// Version 1 files (the notebook's model, before these fields) still load.
+/// rows × columns f32), and a closing u32 CRC-32 of every byte before it. Which tensors,
+/// in which order, is the model's own (`CheckpointTensors`).
+/// Version 1 files (the notebook's model, before the model fields) still load.
 public enum Checkpoint {
     public static let magic: [UInt8] = Array("GANTRYCK".utf8)
-    public static let version: UInt32 = 2
-    static let readableVersions: ClosedRange<UInt32> = 1...2
+    /// The newest version this build writes.
+    public static let version: UInt32 = 3
+    static let readableVersions: ClosedRange<UInt32> = 1...3
+
+    /// The version a model's checkpoint is written in: the lowest that holds it. An MLP
+    /// has no convolutional widths, so its file stays version 2, byte for byte what
+    /// releases before the convolutional model wrote and read.
+    public static func version(for config: TrainingConfig) -> UInt32 { config.model.isConvolutional ? 3 : 2 }
 
     public enum Kind: UInt32, Sendable {
         /// Both networks, both Adam states, RNG: a resumable training state.
@@ -25,12 +31,20 @@ public enum Checkpoint {
         case generatorOnly = 1
     }
 
-    public static func encode(_ trainer: GANTrainer, kind: Kind = .full) -> [UInt8] {
+    public static func encode(_ trainer: GANTrainer, kind: Kind = .full) -> [UInt8] { encode(state: trainer, kind: kind) }
+    public static func encode(_ trainer: DCGANTrainer, kind: Kind = .full) -> [UInt8] { encode(state: trainer, kind: kind) }
+
+    public static func encode(_ trainer: ModelTrainer, kind: Kind = .full) -> [UInt8] {
+        if let mlp = trainer.mlp { return encode(state: mlp, kind: kind) }
+        return encode(state: trainer.convolutional!, kind: kind)
+    }
+
+    private static func encode(state trainer: some CheckpointTensors, kind: Kind) -> [UInt8] {
         var w = BinaryWriter()
+        let c = trainer.config, version = version(for: c)
         w.bytes.append(contentsOf: magic)
         w.write(version)
         w.write(kind.rawValue)
-        let c = trainer.config
         for v in [c.epochs, c.batchSize, c.zSize, c.gHidden, c.dHidden] { w.write(Int64(v)) }
         for v in [c.alpha, c.smooth, c.learningRate, c.beta1] { w.write(v) }
         w.write(c.seed)
@@ -39,6 +53,10 @@ public enum Checkpoint {
         w.write(c.dDropout)
         w.write(c.emaDecay)
         w.write(UInt32(c.conditional ? 1 : 0))
+        if version >= 3 {
+            w.write(UInt32(c.gChannels))
+            w.write(UInt32(c.dChannels))
+        }
         let s = trainer.rng.state
         for v in [s.0, s.1, s.2, s.3] { w.write(v) }
         for adam in [trainer.generatorOptimizer, trainer.discriminatorOptimizer] {
@@ -46,7 +64,7 @@ public enum Checkpoint {
             w.write(adam.beta2)
             w.write(adam.epsilon)
         }
-        let tensors = namedTensors(trainer, kind: kind)
+        let tensors = trainer.namedTensors(kind: kind)
         w.write(UInt32(tensors.count))
         for (name, m) in tensors {
             w.write(name)
@@ -56,8 +74,6 @@ public enum Checkpoint {
         return w.bytes
     }
 
-    /// Reads a checkpoint, refusing anything truncated, corrupted or inconsistent.
-    /// A generator-only checkpoint yields a trainer whose discriminator and optimizers are fresh.
     /// The completed epochs a checkpoint file's header records, read without loading
     /// (or checksumming) the tensors; nil when the file is missing or not a checkpoint.
     public static func completedEpochs(atPath path: String) -> Int? {
@@ -75,7 +91,9 @@ public enum Checkpoint {
         return Int(epochs)
     }
 
-    public static func decode(_ bytes: [UInt8]) throws -> (trainer: GANTrainer, kind: Kind) {
+    /// Reads a checkpoint, refusing anything truncated, corrupted or inconsistent.
+    /// A generator-only checkpoint yields a trainer whose discriminator and optimizers are fresh.
+    public static func decode(_ bytes: [UInt8]) throws -> (trainer: ModelTrainer, kind: Kind) {
         guard bytes.count >= magic.count + 8 else {
             throw CheckpointError.notACheckpoint("the file is \(bytes.count) bytes, too short for a header")
         }
@@ -97,6 +115,25 @@ public enum Checkpoint {
 
         let rawKind = try r.read(UInt32.self, "kind")
         guard let kind = Kind(rawValue: rawKind) else { throw CheckpointError.inconsistent("unknown checkpoint kind \(rawKind)") }
+        let (config, epochs) = try readConfig(&r, version: version)
+        let state = (try r.read(UInt64.self, "rng"), try r.read(UInt64.self, "rng"), try r.read(UInt64.self, "rng"), try r.read(UInt64.self, "rng"))
+        guard let rng = Xoshiro256StarStar(state: state) else { throw CheckpointError.inconsistent("the RNG state is all zero") }
+        var optimizers: [OptimizerHeader] = []
+        for name in ["generator", "discriminator"] {
+            let step = try r.read(UInt64.self, "\(name) optimizer step")
+            guard step <= UInt64(Int32.max) else { throw CheckpointError.inconsistent("\(name) optimizer step \(step) is implausible") }
+            optimizers.append(OptimizerHeader(step: Int(step), beta2: try r.readFloat("beta2"), epsilon: try r.readFloat("epsilon")))
+        }
+        let saved = SavedState(kind: kind, rng: rng, epochsCompleted: epochs, generatorOptimizer: optimizers[0], discriminatorOptimizer: optimizers[1])
+        if config.model.isConvolutional {
+            return (ModelTrainer(try restore(DCGANTrainer(config: config), from: &r, saved)), kind)
+        }
+        return (ModelTrainer(try restore(GANTrainer(config: config), from: &r, saved)), kind)
+    }
+
+    /// The configuration and completed epochs, checked: a valid configuration, and no
+    /// more epochs done than it asks for.
+    private static func readConfig(_ r: inout BinaryReader, version: UInt32) throws -> (TrainingConfig, Int) {
         var c = TrainingConfig()
         c.epochs = Int(try r.read(Int64.self, "epochs"))
         c.batchSize = Int(try r.read(Int64.self, "batch_size"))
@@ -119,26 +156,32 @@ public enum Checkpoint {
             guard conditional <= 1 else { throw CheckpointError.inconsistent("conditional is \(conditional), not 0 or 1") }
             c.conditional = conditional == 1
         }
+        if version >= 3 {
+            c.gChannels = Int(try r.read(UInt32.self, "g_channels"))
+            c.dChannels = Int(try r.read(UInt32.self, "d_channels"))
+        }
+        // Version 3 added the convolutional widths, so an earlier file cannot hold a convolutional model.
+        let expected = Self.version(for: c)
+        guard version == expected || (version == 1 && expected == 2) else {
+            throw CheckpointError.inconsistent("a \(c.model.rawValue) model's checkpoint is version \(expected), this file says \(version)")
+        }
         do { try c.validate() } catch { throw CheckpointError.inconsistent("its configuration is invalid: \(error)") }
         guard epochs <= UInt64(c.epochs) else { throw CheckpointError.inconsistent("\(epochs) completed epochs of \(c.epochs)") }
-        let state = (try r.read(UInt64.self, "rng"), try r.read(UInt64.self, "rng"), try r.read(UInt64.self, "rng"), try r.read(UInt64.self, "rng"))
-        guard let rng = Xoshiro256StarStar(state: state) else { throw CheckpointError.inconsistent("the RNG state is all zero") }
-        var optimizerHeaders: [(step: Int, beta2: Float, epsilon: Float)] = []
-        for name in ["generator", "discriminator"] {
-            let step = try r.read(UInt64.self, "\(name) optimizer step")
-            guard step <= UInt64(Int32.max) else { throw CheckpointError.inconsistent("\(name) optimizer step \(step) is implausible") }
-            optimizerHeaders.append((Int(step), try r.readFloat("beta2"), try r.readFloat("epsilon")))
-        }
+        return (c, Int(epochs))
+    }
 
-        // A fresh trainer gives every expected name and shape; the file must match it exactly.
-        var trainer = GANTrainer(config: c)
-        let expected = namedTensors(trainer, kind: kind).map { (name: $0.0, shape: (rows: $0.1.rows, columns: $0.1.columns)) }
+    /// Reads the tensors into a fresh trainer of the file's configuration, which gives every
+    /// expected name and shape: the file must match them exactly.
+    private static func restore<T: CheckpointTensors>(_ fresh: T, from r: inout BinaryReader, _ saved: SavedState) throws -> T {
+        var trainer = fresh
+        let expected = trainer.namedTensors(kind: saved.kind).map { (name: $0.0, rows: $0.1.rows, columns: $0.1.columns) }
         let count = try r.read(UInt32.self, "tensor count")
         guard count == expected.count else {
-            throw CheckpointError.inconsistent("it holds \(count) tensors, a \(kind) checkpoint has \(expected.count)")
+            throw CheckpointError.inconsistent("it holds \(count) tensors, a \(saved.kind) checkpoint has \(expected.count)")
         }
         var loaded: [Matrix] = []
-        for (name, shape) in expected {
+        for shape in expected {
+            let name = shape.name
             let fileName = try r.readString("tensor name")
             guard fileName == name else { throw CheckpointError.inconsistent("expected tensor \(name), found \(fileName)") }
             let rows = Int(try r.read(UInt32.self, "\(name) rows")), columns = Int(try r.read(UInt32.self, "\(name) columns"))
@@ -150,56 +193,35 @@ public enum Checkpoint {
             loaded.append(Matrix(rows: rows, columns: columns, storage: values))
         }
         guard r.remaining == 0 else { throw CheckpointError.inconsistent("\(r.remaining) unexpected bytes after the last tensor") }
-
-        trainer.generator.hidden = Dense(weight: loaded[0], bias: loaded[1])
-        trainer.generator.output = Dense(weight: loaded[2], bias: loaded[3])
-        // A generator-only file holds the generator samples come from: with an average
-        // on, that is the average (and the trained weights are not in the file).
-        if trainer.averagedGenerator != nil { trainer.averagedGenerator = trainer.generator }
-        if kind == .full {
-            trainer.discriminator.hidden = Dense(weight: loaded[4], bias: loaded[5])
-            trainer.discriminator.output = Dense(weight: loaded[6], bias: loaded[7])
-            trainer.generatorOptimizer.firstMoments = Array(loaded[8..<12])
-            trainer.generatorOptimizer.secondMoments = Array(loaded[12..<16])
-            trainer.discriminatorOptimizer.firstMoments = Array(loaded[16..<20])
-            trainer.discriminatorOptimizer.secondMoments = Array(loaded[20..<24])
-            trainer.generatorOptimizer.step = optimizerHeaders[0].step
-            trainer.generatorOptimizer.beta2 = optimizerHeaders[0].beta2
-            trainer.generatorOptimizer.epsilon = optimizerHeaders[0].epsilon
-            trainer.discriminatorOptimizer.step = optimizerHeaders[1].step
-            trainer.discriminatorOptimizer.beta2 = optimizerHeaders[1].beta2
-            trainer.discriminatorOptimizer.epsilon = optimizerHeaders[1].epsilon
-            if trainer.averagedGenerator != nil {
-                trainer.averagedGenerator?.hidden = Dense(weight: loaded[24], bias: loaded[25])
-                trainer.averagedGenerator?.output = Dense(weight: loaded[26], bias: loaded[27])
-            }
+        trainer.restore(loaded, kind: saved.kind)
+        if saved.kind == .full {
+            saved.generatorOptimizer.apply(to: &trainer.generatorOptimizer)
+            saved.discriminatorOptimizer.apply(to: &trainer.discriminatorOptimizer)
         }
-        trainer.rng = rng
-        trainer.epochsCompleted = Int(epochs)
-        return (trainer, kind)
+        trainer.rng = saved.rng
+        trainer.epochsCompleted = saved.epochsCompleted
+        return trainer
     }
 
-    static func namedTensors(_ t: GANTrainer, kind: Kind) -> [(String, Matrix)] {
-        let g = kind == .full ? t.generator : t.samplingGenerator, d = t.discriminator
-        var list: [(String, Matrix)] = [
-            ("generator.hidden.weight", g.hidden.weight), ("generator.hidden.bias", g.hidden.bias),
-            ("generator.output.weight", g.output.weight), ("generator.output.bias", g.output.bias),
-        ]
-        guard kind == .full else { return list }
-        list += [
-            ("discriminator.hidden.weight", d.hidden.weight), ("discriminator.hidden.bias", d.hidden.bias),
-            ("discriminator.output.weight", d.output.weight), ("discriminator.output.bias", d.output.bias),
-        ]
-        for (net, adam) in [("generator", t.generatorOptimizer), ("discriminator", t.discriminatorOptimizer)] {
-            for (i, m) in adam.firstMoments.enumerated() { list.append(("adam.\(net).m.\(i)", m)) }
-            for (i, v) in adam.secondMoments.enumerated() { list.append(("adam.\(net).v.\(i)", v)) }
+    /// An optimizer's scalars as the header holds them.
+    struct OptimizerHeader {
+        var step: Int
+        var beta2: Float
+        var epsilon: Float
+
+        func apply(to adam: inout Adam) {
+            adam.step = step
+            adam.beta2 = beta2
+            adam.epsilon = epsilon
         }
-        if let average = t.averagedGenerator {
-            list += [
-                ("generator.average.hidden.weight", average.hidden.weight), ("generator.average.hidden.bias", average.hidden.bias),
-                ("generator.average.output.weight", average.output.weight), ("generator.average.output.bias", average.output.bias),
-            ]
-        }
-        return list
+    }
+
+    /// What the header holds beyond the configuration.
+    struct SavedState {
+        var kind: Kind
+        var rng: Xoshiro256StarStar
+        var epochsCompleted: Int
+        var generatorOptimizer: OptimizerHeader
+        var discriminatorOptimizer: OptimizerHeader
     }
 }

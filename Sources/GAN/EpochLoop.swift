@@ -24,10 +24,10 @@ public struct EpochLoop {
     /// run does not evaluate. Returns whether every epoch was trained.
     @discardableResult
     public mutating func run(
-        _ trainer: inout GANTrainer,
-        train: (inout GANTrainer) -> EpochLosses?,
-        score: ((Generator) -> EpochEvaluation)?,
-        keep: (Epoch, GANTrainer) throws -> Void
+        _ trainer: inout ModelTrainer,
+        train: (inout ModelTrainer) -> EpochLosses?,
+        score: ((any ImageGenerator) -> EpochEvaluation)?,
+        keep: (Epoch, ModelTrainer) throws -> Void
     ) rethrows -> Bool {
         while trainer.epochsCompleted < trainer.config.epochs {
             guard let record = train(&trainer) else { return false }

@@ -125,9 +125,19 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     }
 
     /// Weights and biases of the generator (one copy; the averaged generator is another).
-    public var generatorParameters: Int { generatorInputs * gHidden + gHidden + gHidden * Self.imagePixels + Self.imagePixels }
+    public var generatorParameters: Int {
+        if model.isConvolutional { return DCGANArchitecture(self).generatorParameters }
+        return generatorInputs * gHidden + gHidden + gHidden * Self.imagePixels + Self.imagePixels
+    }
     /// Weights and biases of the discriminator.
-    public var discriminatorParameters: Int { discriminatorInputs * dHidden + dHidden + dHidden + 1 }
+    public var discriminatorParameters: Int {
+        if model.isConvolutional { return DCGANArchitecture(self).discriminatorParameters }
+        return discriminatorInputs * dHidden + dHidden + dHidden + 1
+    }
+    /// Values that are state but not trained (BatchNorm's running statistics) in G and
+    /// in D; the MLPs have none.
+    public var generatorBuffers: Int { model.isConvolutional ? DCGANArchitecture(self).generatorBuffers : 0 }
+    public var discriminatorBuffers: Int { model.isConvolutional ? DCGANArchitecture(self).discriminatorBuffers : 0 }
 
     /// Bytes of the two networks' weights, gradients and Adam moments (and the averaged generator).
     public var parameterBytes: Int {

@@ -19,7 +19,7 @@ final class ActiveJob: @unchecked Sendable {
     private var phase = JobPhase.queued
     /// How far `phase` has got, 0–1 (nil when unknown, e.g. waiting for another job's classifier).
     private var phaseFraction: Double? = 0
-    private var snapshot: GANTrainer?
+    private var snapshot: ModelTrainer?
     /// Set once the job's run has ended and it left the scheduler's table (guarded by `finishedCondition`).
     private var finished = false
     private let finishedCondition = NSCondition()
@@ -88,13 +88,13 @@ final class ActiveJob: @unchecked Sendable {
 
     /// The trainer as it was at the end of the last completed epoch (a value: training
     /// goes on with its own copy), for samples and checkpoint downloads while training.
-    var latestSnapshot: GANTrainer? {
+    var latestSnapshot: ModelTrainer? {
         lock.lock()
         defer { lock.unlock() }
         return snapshot
     }
 
-    func publish(_ trainer: GANTrainer) { locked { snapshot = trainer; step = 0 } }
+    func publish(_ trainer: ModelTrainer) { locked { snapshot = trainer; step = 0 } }
 
     private func locked(_ body: () -> Void) {
         lock.lock()

@@ -19,7 +19,7 @@ struct ImagesAPI: Sendable {
     }
 
     /// The trainer at the job's last completed epoch: live for a training job, from its checkpoint otherwise.
-    func latestTrainer(_ job: Job) throws -> GANTrainer {
+    func latestTrainer(_ job: Job) throws -> ModelTrainer {
         if let live = scheduler.activeJob(job.id)?.latestSnapshot { return live }
         let bytes: [UInt8]?
         do { bytes = job.epochsCompleted > 0 ? try artifacts.checkpoint(of: job.id) : nil } catch {
@@ -40,7 +40,7 @@ struct ImagesAPI: Sendable {
     /// The trainer (generator only, for `best`) the `epoch` query names: `latest` (the
     /// default), `best` (the lowest-`fd` evaluated epoch) or a number whose generator is
     /// kept — the latest epoch's and the best epoch's are.
-    func trainer(_ request: HTTPRequest, job: Job) throws -> GANTrainer {
+    func trainer(_ request: HTTPRequest, job: Job) throws -> ModelTrainer {
         let text = request.query("epoch") ?? "latest"
         if text == "latest" { return try latestTrainer(job) }
         let kept = try keptEpochs(job)

@@ -90,7 +90,7 @@ extension Scheduler {
         let noise = Generator.noise(count: config.samplesPerEpoch, zSize: config.training.zSize, seed: JobFiles.fixedNoiseSeed(for: config))
         var loop = EpochLoop(evaluates: { config.evaluates(epoch: $0, imagesPerEpoch: imagesPerEpoch) },
                              bestFD: try store.job(id: id)?.best?.evaluation?.scores.fd ?? .infinity)
-        let score: ((Generator) -> EpochEvaluation)? = reference.map { reference in
+        let score: ((any ImageGenerator) -> EpochEvaluation)? = reference.map { reference in
             { generator in
                 active.setPhase(.evaluating)
                 defer { active.setPhase(.training) }
@@ -143,7 +143,7 @@ extension Scheduler {
 
     /// Scores the generator under the BLAS gate, taken per 1,000-digit chunk so a sampling
     /// request waits for about 10 ms, not the whole evaluation.
-    private func evaluate(_ generator: Generator, with reference: QualityReference, config: JobConfig,
+    private func evaluate(_ generator: some ImageGenerator, with reference: QualityReference, config: JobConfig,
                           progress: (Double) -> Void) -> EpochEvaluation {
         let started = Date()
         // One call per 1,000-digit chunk, then one for the statistics.
@@ -159,8 +159,8 @@ extension Scheduler {
         return EpochEvaluation(scores: scores, samples: config.evalSamples, seconds: Date().timeIntervalSince(started))
     }
 
-    private func resumeOrStart(_ job: Job) throws -> GANTrainer {
-        guard let bytes = try artifacts.checkpoint(of: job.id) else { return GANTrainer(config: job.config.training) }
+    private func resumeOrStart(_ job: Job) throws -> ModelTrainer {
+        guard let bytes = try artifacts.checkpoint(of: job.id) else { return ModelTrainer(config: job.config.training) }
         let trainer = try Checkpoint.decode(bytes).trainer
         guard trainer.config == job.config.training else {
             throw CheckpointError.inconsistent("job \(job.id)'s checkpoint was written for a different configuration")

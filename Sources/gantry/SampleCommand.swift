@@ -29,7 +29,7 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         _ = try BLASCoreLauncher.select(.auto)
-        let trainer: GANTrainer
+        let trainer: ModelTrainer
         do { trainer = try Checkpoint.read(from: checkpoint).trainer } catch { throw CommandFailure("\(checkpoint): \(error)") }
         let noise = Generator.noise(count: count, zSize: trainer.config.zSize, seed: seed)
         if digit != nil, !trainer.config.conditional { throw CommandFailure("\(checkpoint): --digit needs a conditional model") }

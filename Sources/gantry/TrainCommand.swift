@@ -43,16 +43,17 @@ struct TrainCommand: ParsableCommand {
         let set = digits.repeating(to: self.images)
         let images = set.images
         try FileManager.default.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
-        var trainer: GANTrainer
+        var trainer: ModelTrainer
         if resume {
             do { trainer = try Checkpoint.read(from: checkpointPath).trainer } catch { throw CommandFailure("\(checkpointPath): \(error)") }
             trainer.extend(toEpochs: max(epochs, trainer.epochsCompleted))
             print("Resuming from \(checkpointPath) after epoch \(trainer.epochsCompleted) (seed \(trainer.config.seed))")
         } else {
-            trainer = GANTrainer(config: try model.config(epochs: epochs))
+            trainer = ModelTrainer(config: try model.config(epochs: epochs))
             let c = trainer.config
             print("Training from scratch, seed \(c.seed): model \(c.model.rawValue)\(c.conditional ? ", conditional" : "") "
-                  + "(beta1 \(c.beta1), hidden \(c.gHidden)/\(c.dHidden), D dropout \(c.dDropout), generator average \(c.emaDecay))")
+                  + "(beta1 \(c.beta1), \(c.model.isConvolutional ? "channels \(c.gChannels)/\(c.dChannels)" : "hidden \(c.gHidden)/\(c.dHidden), D dropout \(c.dDropout)"), "
+                  + "generator average \(c.emaDecay))")
         }
         print("\(images.count) training images, \(trainer.stepsPerEpoch(imageCount: images.count)) steps per epoch")
         let reference = evalEvery > 0 ? try qualityReference(train: digits) : nil
@@ -64,7 +65,7 @@ struct TrainCommand: ParsableCommand {
         if let reference, let best = try? Checkpoint.read(from: bestPath).trainer, best.epochsCompleted <= trainer.epochsCompleted {
             loop = EpochLoop(evaluates: loop.evaluates, bestFD: reference.scores(of: best.samplingGenerator, count: evalSamples, seed: evaluationSeed).fd)
         }
-        let score: ((Generator) -> EpochEvaluation)? = reference.map { reference in
+        let score: ((any ImageGenerator) -> EpochEvaluation)? = reference.map { reference in
             { [evalSamples] generator in
                 let started = Date()
                 let scores = reference.scores(of: generator, count: evalSamples, seed: evaluationSeed)

@@ -21,7 +21,7 @@ import Testing
         _ = trainer.trainEpoch(on: images)
         #expect(trainer.averagedGenerator != nil && trainer.averagedGenerator != trainer.generator)
         let bytes = Checkpoint.encode(trainer)
-        let (restored, kind) = try Checkpoint.decode(bytes)
+        let (restored, kind) = try Checkpoint.decodeMLP(bytes)
         #expect(kind == .full && restored.config == trainer.config && restored.config.model == .improved)
         #expect(restored.config.dDropout == 0.3 && restored.config.emaDecay == 0.999)
         #expect(restored.generator == trainer.generator && restored.averagedGenerator == trainer.averagedGenerator)
@@ -29,7 +29,7 @@ import Testing
         #expect(Checkpoint.completedEpochs(atPath: try write(bytes)) == 1)
 
         // Generator-only: the generator samples come from, the average.
-        let (sampler, samplerKind) = try Checkpoint.decode(Checkpoint.encode(trainer, kind: .generatorOnly))
+        let (sampler, samplerKind) = try Checkpoint.decodeMLP(Checkpoint.encode(trainer, kind: .generatorOnly))
         let noise = Generator.noise(count: 4, zSize: 8, seed: 7)
         #expect(samplerKind == .generatorOnly)
         #expect(sampler.samplingGenerator.generate(noise: noise) == trainer.samplingGenerator.generate(noise: noise))
@@ -45,7 +45,7 @@ import Testing
     @Test func aVersionOneFileLoadsAsTheNotebookModel() throws {
         let path = Self.fixtures.appendingPathComponent("notebook-2-epochs.gantry").path
         #expect(Checkpoint.completedEpochs(atPath: path) == 2)
-        let (trainer, kind) = try Checkpoint.read(from: path)
+        let (trainer, kind) = try Checkpoint.readMLP(from: path)
         #expect(kind == .full && trainer.epochsCompleted == 2)
         #expect(trainer.config.model == .notebook && trainer.config.dDropout == 0 && trainer.config.emaDecay == 0 && !trainer.config.conditional)
         #expect(trainer.averagedGenerator == nil)

@@ -35,7 +35,7 @@ import Testing
         let (straight, straightRecords) = run(epochs: 3, seed: 9, model: model)
         let (partial, _) = run(epochs: 1, seed: 9, model: model)
         // Through the on-disk format, as a restart would.
-        var resumed = try Checkpoint.decode(Checkpoint.encode(partial)).trainer
+        var resumed = try Checkpoint.decodeMLP(Checkpoint.encode(partial)).trainer
         resumed.extend(toEpochs: straight.config.epochs)
         var later: [EpochLosses] = []
         while resumed.epochsCompleted < 3 { later.append(resumed.trainEpoch(on: Self.digits.images, labels: Self.digits.labels)!) }

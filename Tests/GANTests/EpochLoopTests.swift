@@ -3,14 +3,14 @@ import Testing
 
 /// The loop `gantry train` and the daemon share, on a tiny real trainer.
 @Suite struct EpochLoopTests {
-    func trainer(epochs: Int) -> GANTrainer {
+    func trainer(epochs: Int) -> ModelTrainer {
         var config = TrainingConfig()
         config.epochs = epochs
         config.batchSize = 50
         config.gHidden = 8
         config.dHidden = 8
         config.seed = 4
-        return GANTrainer(config: config)
+        return ModelTrainer(config: config)
     }
 
     func evaluation(_ fd: Double) -> EpochEvaluation {

@@ -133,8 +133,8 @@ import Testing
         let request = http.request(.get, "/v1/jobs/\(job.id)/checkpoint")
         let response = http.answer({ try api.checkpoint(request, job: job) }, request)
         #expect(response.status.code == 200 && response.headers["Content-Disposition"] == "attachment; filename=\"\(job.id)-epoch3.gantry\"")
-        let (saved, kind) = try Checkpoint.decode(response.body)
-        let onDisk = try Checkpoint.read(from: fixture.files.checkpoint(job.id)).trainer
+        let (saved, kind) = try Checkpoint.decodeMLP(response.body)
+        let onDisk = try Checkpoint.readMLP(from: fixture.files.checkpoint(job.id)).trainer
         #expect(kind == .generatorOnly && saved.epochsCompleted == 3 && saved.generator == onDisk.generator)
         // A damaged checkpoint is a 500 that names the job, not the file's path or the decoder's words.
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixture.files.checkpoint(job.id))))
@@ -162,7 +162,7 @@ import Testing
     /// generator given those labels. An unconditional job refuses the question.
     @Test func aConditionalJobDrawsTheDigitsAskedFor() throws {
         let job = try trainedJob(conditional: true)
-        let generator = try Checkpoint.read(from: fixture.files.checkpoint(job.id)).trainer.samplingGenerator
+        let generator = try Checkpoint.readMLP(from: fixture.files.checkpoint(job.id)).trainer.samplingGenerator
         let path = "/v1/jobs/\(job.id)/samples"
         func grid(_ labels: [Int], columns: Int, seed: UInt64 = 7) -> [UInt8] {
             let noise = Generator.noise(count: labels.count, zSize: generator.zSize, seed: seed)

@@ -96,4 +96,9 @@ public struct DCGANArchitecture: Sendable, Equatable {
         let d = discriminatorChannels
         return (1 + labelCount) * 16 * d + d + d * 2 * d * 16 + 2 * d + 4 * d + 2 * d * 49 + 1
     }
+
+    /// BatchNorm's running statistics (mean and variance a channel): G's at 7×7 and
+    /// 14×14, D's at 7×7. Checkpoints hold them; Adam does not.
+    public var generatorBuffers: Int { 2 * (generatorChannels + generatorChannels / 2) }
+    public var discriminatorBuffers: Int { 2 * 2 * discriminatorChannels }
 }
