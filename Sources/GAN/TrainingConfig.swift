@@ -122,6 +122,12 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         try check((2...512).contains(gChannels) && gChannels % 2 == 0, "g_channels", "g_channels must be an even number between 2 and 512")
         try check((1...512).contains(dChannels), "d_channels", "d_channels must be between 1 and 512")
         try check(!model.isConvolutional || dDropout == 0, "d_dropout", "d_dropout applies to the notebook and improved models; the dcgan model takes 0")
+        // A width the model does not have is refused rather than silently ignored.
+        let mlp = TrainingConfig()
+        try check(model.isConvolutional || (gChannels == mlp.gChannels && dChannels == mlp.dChannels), "g_channels",
+                  "g_channels and d_channels are the dcgan model's widths; the notebook and improved models take g_hidden and d_hidden")
+        try check(!model.isConvolutional || (gHidden == mlp.gHidden && dHidden == mlp.dHidden), "g_hidden",
+                  "g_hidden and d_hidden are the notebook and improved models' widths; the dcgan model takes g_channels and d_channels")
     }
 
     /// Weights and biases of the generator (one copy; the averaged generator is another).
@@ -145,8 +151,14 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         return 4 * (4 * (g + d) + (emaDecay > 0 ? g : 0))
     }
 
-    /// Bytes of one step's layer activations, counted once each.
+    /// Bytes of one step's layer activations, counted once each: for the convolutional
+    /// model, G's pass and D's three (the real and generated batches, then the generated
+    /// one again for G's update).
     public var activationBytes: Int {
+        if model.isConvolutional {
+            let architecture = DCGANArchitecture(self)
+            return 4 * batchSize * (architecture.generatorActivationsPerExample + 3 * architecture.discriminatorActivationsPerExample)
+        }
         let p = Self.imagePixels
         return 4 * (batchSize * (zSize + 3 * gHidden + 4 * p + 6 * dHidden + 8) + 2 * batchSize * p)
     }

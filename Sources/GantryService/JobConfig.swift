@@ -49,11 +49,16 @@ public struct JobConfig: Sendable, Equatable, Codable {
     /// - the parameters ×1.75: weights, gradients and moments, and the checkpoint
     ///   encoded in memory (weights and both moments) while it is written;
     /// - the activations ×2.5: the step also holds each activation's gradient, the
-    ///   lanes' partial products, and evaluation generates in chunks beside it.
+    ///   lanes' partial products, and evaluation generates in chunks beside it;
+    /// - the convolutional model's activations ×0.9: its count already holds every kept
+    ///   tensor and the unfolded columns, and not all of them are alive at once (peak RSS
+    ///   of `gantry bench --model dcgan` over six widths, 2026-12-07, rose by 0.86 of the
+    ///   count, docs/benchmarks-dcgan.md).
     public func estimatedBytes(datasetImages: Int) -> Int {
         let baseline = 64 << 20
         let dataset = datasetImages * TrainingConfig.imagePixels
-        return baseline + dataset + training.parameterBytes * 7 / 4 + training.activationBytes * 5 / 2
+        let activations = training.model.isConvolutional ? training.activationBytes * 9 / 10 : training.activationBytes * 5 / 2
+        return baseline + dataset + training.parameterBytes * 7 / 4 + activations
     }
 
     public func encode(to encoder: any Encoder) throws {

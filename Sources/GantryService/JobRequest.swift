@@ -5,8 +5,8 @@ import MNIST
 /// Turns a `POST /v1/jobs` body into a `JobConfig`: every field optional, unknown
 /// fields and wrong types refused with the field's name, ranges checked.
 public enum JobRequest {
-    static let fields = ["dataset", "model", "epochs", "batch_size", "z_size", "g_hidden", "d_hidden", "alpha", "smooth",
-                         "learning_rate", "beta1", "d_dropout", "ema_decay", "conditional", "seed", "samples_per_epoch", "eval_every", "eval_samples"]
+    static let fields = ["dataset", "model", "epochs", "batch_size", "z_size", "g_hidden", "d_hidden", "g_channels", "d_channels",
+                         "alpha", "smooth", "learning_rate", "beta1", "d_dropout", "ema_decay", "conditional", "seed", "samples_per_epoch", "eval_every", "eval_samples"]
 
     /// Seeds drawn for the user stay below 2^53 so a JavaScript client reads them exactly.
     static let maxDrawnSeed: UInt64 = (1 << 53) - 1
@@ -102,6 +102,8 @@ public enum JobRequest {
             try read("d_dropout", into: &config.training.dDropout)
             try read("ema_decay", into: &config.training.emaDecay)
             try read("conditional", into: &config.training.conditional)
+            try read("g_channels", into: &config.training.gChannels)
+            try read("d_channels", into: &config.training.dChannels)
             seed = try c.decodeIfPresent(UInt64.self, snake: "seed")
             try read("samples_per_epoch", into: &config.samplesPerEpoch)
             try read("eval_every", into: &config.evalEvery)

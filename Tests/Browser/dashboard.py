@@ -167,11 +167,15 @@ def main_flow(page, downloads, dataset, epochs):
     shown = page.js("return ['beta1', 'g_hidden', 'd_dropout', 'ema_decay', 'epochs'].map((n) => document.getElementById('field-' + n).value)")
     if shown != ["0.5", "256", "0.3", "0.999", "0"]:
         raise Check(f"the improved recipe shows {shown}")
+    Select(page.find("#field-model")).select_by_value("dcgan")
+    shown = page.js("return ['learning_rate', 'beta1', 'alpha', 'smooth', 'g_hidden', 'd_dropout', 'g_channels', 'd_channels'].map((n) => document.getElementById('field-' + n).value)")
+    if shown != ["0.0002", "0.5", "0.2", "0", "128", "0", "128", "64"]:
+        raise Check(f"the dcgan recipe shows {shown}")
     Select(page.find("#field-model")).select_by_value("notebook")
-    shown = page.js("return ['beta1', 'g_hidden', 'd_dropout', 'ema_decay'].map((n) => document.getElementById('field-' + n).value)")
-    if shown != ["0.9", "128", "0", "0"]:
+    shown = page.js("return ['beta1', 'g_hidden', 'd_dropout', 'ema_decay', 'learning_rate', 'alpha'].map((n) => document.getElementById('field-' + n).value)")
+    if shown != ["0.9", "128", "0", "0", "0.002", "0.01"]:
         raise Check(f"back on the notebook recipe the fields show {shown}")
-    ok("choosing a recipe shows its defaults (improved: beta1 0.5, 256 units, dropout 0.3, average 0.999) and back")
+    ok("choosing a recipe shows its defaults (improved: beta1 0.5, 256 units, dropout 0.3, average 0.999; dcgan: rate 0.0002, slope 0.2, channels 128/64) and back")
 
     # A short job, submitted twice at once: one Idempotency-Key, so one job.
     page.wait(f"dataset {dataset} in the form", lambda: page.js(f"return !!document.querySelector('#field-dataset option[value=\"{dataset}\"]')"))

@@ -46,3 +46,51 @@ extension EndToEndTests {
         }
     }
 }
+
+/// The convolutional model through the real daemon: a dcgan job trains and is scored,
+/// shows its widths (and no MLP widths), samples by digit, serves a version 3
+/// generator-only checkpoint, refuses the MLP's fields, and samples the same after a restart.
+extension EndToEndTests {
+    @Test("a conditional dcgan job: its config, scores, samples by digit, a version 3 checkpoint, the same bytes after a restart")
+    func dcganConditionalJob() throws {
+        try Fixture.with("dcgan") { f in
+            try f.start()
+            var api = f.api
+            let refused = try api.post("/v1/jobs", json: ["model": "dcgan", "g_hidden": 64])
+            #expect(refused.status == 400 && refused.text.contains("g_channels"), "\(refused.text)")
+            let odd = try api.post("/v1/jobs", json: ["model": "dcgan", "g_channels": 7])
+            #expect(odd.status == 400 && odd.text.contains("even"), "\(odd.text)")
+            let job = try api.createJob(["model": "dcgan", "conditional": true, "epochs": 2, "g_channels": 16, "d_channels": 8,
+                                         "eval_every": 2, "eval_samples": 500, "samples_per_epoch": 10, "seed": 31])
+            let done = try api.waitForStatus(job.id, ["completed", "failed", "cancelled"], timeout: 180)
+            #expect(done.status == "completed", "\(done.object)")
+            let config = done.object["config"] as? [String: Any] ?? [:]
+            #expect(config["model"] as? String == "dcgan" && config["g_channels"] as? Int == 16 && config["d_channels"] as? Int == 8, "\(config)")
+            #expect((config["learning_rate"] as? Double).map { abs($0 - 2e-4) < 1e-9 } == true && config["beta1"] as? Double == 0.5, "\(config)")
+            let quality = done.object["quality"] as? [String: Any] ?? [:]
+            #expect(number(quality["fd"]).map { $0 > 0 } == true && number(quality["conditional_accuracy"]) != nil, "\(quality)")
+
+            let all = try api.get("/v1/jobs/\(job.id)/samples?digits=all&columns=5&seed=4")
+            #expect(all.status == 200 && all.header("Gantry-Epoch") == "2")
+            let grid = try PGM(all.body)
+            #expect(grid.width == PGM.side(cells: 5, pad: 2) && grid.height == PGM.side(cells: 10, pad: 2), "a row of five for each digit")
+            #expect(Set(grid.pixels).count > 16, "a trained generator draws more than a few grey levels")
+            let sevens = try api.get("/v1/jobs/\(job.id)/samples?digit=7&count=4&seed=4")
+            #expect(sevens.status == 200 && sevens.body != all.body)
+            #expect(try api.get("/v1/jobs/\(job.id)/samples?count=256").status == 200)
+
+            let download = try api.get("/v1/jobs/\(job.id)/checkpoint")
+            #expect(download.status == 200)
+            let file = try CheckpointFile(download.body)
+            #expect(file.version == 3 && file.kind == 1 && file.epochs == 2)
+            #expect(file.generator.keys.contains("generator.2.running_mean"), "\(file.generator.keys.sorted())")
+
+            #expect(f.daemon?.stop() == .exited(0))
+            try f.restart()
+            api = f.api
+            #expect(try api.get("/v1/jobs/\(job.id)/samples?digits=all&columns=5&seed=4").body == all.body)
+            #expect(try api.get("/v1/jobs/\(job.id)/samples?digit=7&count=4&seed=4").body == sevens.body)
+            #expect(f.daemon?.stop() == .exited(0))
+        }
+    }
+}

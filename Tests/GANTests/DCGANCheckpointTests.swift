@@ -50,6 +50,33 @@ import Linalg
         #expect(Checkpoint.completedEpochs(atPath: path) == 1)
     }
 
+    /// The names and shapes docs/checkpoint-format.md lists, for c = 6, d = 3, z = 6, L = 10.
+    @Test func tensorsAreNamedAndShapedAsDocumented() {
+        let trainer = DCGANTrainer(config: Self.config(ema: 0.9, conditional: true))
+        let (c, d, z, l) = (6, 3, 6, 10)
+        let generator: [(String, Int, Int)] = [
+            ("0.weight", 49 * c, z + l), ("0.bias", 1, 49 * c), ("2.weight", 1, c), ("2.bias", 1, c),
+            ("4.weight", c, 16 * c / 2), ("4.bias", 1, c / 2), ("5.weight", 1, c / 2), ("5.bias", 1, c / 2),
+            ("7.weight", c / 2, 16), ("7.bias", 1, 1),
+            ("2.running_mean", 1, c), ("2.running_var", 1, c), ("5.running_mean", 1, c / 2), ("5.running_var", 1, c / 2),
+        ]
+        let discriminator: [(String, Int, Int)] = [
+            ("0.weight", d, 16 * (1 + l)), ("0.bias", 1, d), ("2.weight", 2 * d, 16 * d), ("2.bias", 1, 2 * d),
+            ("3.weight", 1, 2 * d), ("3.bias", 1, 2 * d), ("6.weight", 1, 98 * d), ("6.bias", 1, 1),
+            ("3.running_mean", 1, 2 * d), ("3.running_var", 1, 2 * d),
+        ]
+        func moments(_ net: String, _ shapes: [(String, Int, Int)]) -> [(String, Int, Int)] {
+            let parameters = shapes.filter { !$0.0.contains("running") }
+            return parameters.enumerated().map { ("adam.\(net).m.\($0.offset)", $0.element.1, $0.element.2) }
+                + parameters.enumerated().map { ("adam.\(net).v.\($0.offset)", $0.element.1, $0.element.2) }
+        }
+        let expected = generator.map { ("generator.\($0.0)", $0.1, $0.2) } + discriminator.map { ("discriminator.\($0.0)", $0.1, $0.2) }
+            + moments("generator", generator) + moments("discriminator", discriminator) + generator.map { ("generator.average.\($0.0)", $0.1, $0.2) }
+        let actual = trainer.namedTensors(kind: .full).map { ($0.0, $0.1.rows, $0.1.columns) }
+        #expect(actual.map(\.0) == expected.map(\.0))
+        #expect(actual.map { "\($0.1)x\($0.2)" } == expected.map { "\($0.1)x\($0.2)" })
+    }
+
     /// What a `kill -9` after epoch 1 and a restart do: the file is all that survives.
     @Test func aRunResumedFromItsCheckpointEndsWithTheSameWeights() throws {
         let config = Self.config(ema: 0.9, conditional: true)

@@ -101,4 +101,19 @@ public struct DCGANArchitecture: Sendable, Equatable {
     /// 14×14, D's at 7×7. Checkpoints hold them; Adam does not.
     public var generatorBuffers: Int { 2 * (generatorChannels + generatorChannels / 2) }
     public var discriminatorBuffers: Int { 2 * 2 * discriminatorChannels }
+
+    /// Values one example leaves in G's forward pass: each layer's output, what the
+    /// layers keep for backward (BatchNorm's normalised input, the transposed
+    /// convolutions' regrouped input) and the columns a transposed convolution folds.
+    var generatorActivationsPerExample: Int {
+        let c = generatorChannels
+        return 5 * c * 49 + 5 * (c / 2) * 196 + (c / 2) * 16 * 49 + 3 * Self.image.plane
+    }
+
+    /// The same for one of D's passes: the unfolded columns each convolution keeps, the
+    /// outputs, BatchNorm's and the rectifiers' kept values.
+    var discriminatorActivationsPerExample: Int {
+        let d = discriminatorChannels
+        return (1 + labelCount) * 16 * 196 + 2 * d * 196 + d * 16 * 49 + 4 * 2 * d * 49
+    }
 }

@@ -12,12 +12,14 @@ import { h } from './dom.js';
 /** Every field of POST /v1/jobs (docs/api.md), with the notebook's default and the range. */
 export const FIELDS = [
   { name: 'dataset', label: 'Dataset', kind: 'dataset', value: 'mnist', help: 'one of the daemon\'s configured datasets' },
-  { name: 'model', label: 'Model recipe', kind: 'recipe', value: 'notebook', help: 'notebook, or improved (its own defaults below)' },
+  { name: 'model', label: 'Model recipe', kind: 'recipe', value: 'notebook', help: 'notebook, improved or dcgan (the convolutional GAN); each sets its own defaults below' },
   { name: 'epochs', label: 'Epochs', kind: 'integer', value: '100', help: '1–10,000' },
   { name: 'batch_size', label: 'Batch size', kind: 'integer', value: '100', help: '1–10,000, at most the training set' },
   { name: 'z_size', label: 'Noise size (z)', kind: 'integer', value: '100', help: '1–1,024' },
-  { name: 'g_hidden', label: 'Generator hidden units', kind: 'integer', value: '128', help: '1–4,096' },
-  { name: 'd_hidden', label: 'Discriminator hidden units', kind: 'integer', value: '128', help: '1–4,096' },
+  { name: 'g_hidden', label: 'Generator hidden units', kind: 'integer', value: '128', help: '1–4,096 (notebook and improved)' },
+  { name: 'd_hidden', label: 'Discriminator hidden units', kind: 'integer', value: '128', help: '1–4,096 (notebook and improved)' },
+  { name: 'g_channels', label: 'Generator channels at 7×7', kind: 'integer', value: '128', help: 'even, 2–512 (dcgan)' },
+  { name: 'd_channels', label: 'Discriminator channels at 14×14', kind: 'integer', value: '64', help: '1–512 (dcgan)' },
   { name: 'alpha', label: 'Leaky-ReLU slope (alpha)', kind: 'number', value: '0.01', help: '0 ≤ alpha < 1' },
   { name: 'smooth', label: 'Label smoothing', kind: 'number', value: '0.1', help: '0 ≤ smooth < 0.5' },
   { name: 'learning_rate', label: 'Learning rate', kind: 'number', value: '0.002', help: '0 < rate ≤ 1' },
@@ -35,6 +37,7 @@ export const FIELDS = [
 export const RECIPES = {
   notebook: {},
   improved: { beta1: '0.5', g_hidden: '256', d_hidden: '256', d_dropout: '0.3', ema_decay: '0.999' },
+  dcgan: { learning_rate: '0.0002', beta1: '0.5', alpha: '0.2', smooth: '0', ema_decay: '0.999' },
 };
 
 /** A field's default under `recipe`. */

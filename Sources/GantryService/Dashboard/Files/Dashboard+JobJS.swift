@@ -169,7 +169,7 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
     facts.replaceChildren(...[
       fact('dataset', c.dataset), fact('model', `${c.model ?? 'notebook'}${c.conditional ? ', conditional' : ''}`),
       fact('seed', String(c.seed)), fact('batch size', String(c.batch_size)),
-      fact('hidden units (G / D)', `${c.g_hidden} / ${c.d_hidden}`), fact('learning rate', String(c.learning_rate)),
+      c.model === 'dcgan' ? fact('channels (G / D)', `${c.g_channels} / ${c.d_channels}`) : fact('hidden units (G / D)', `${c.g_hidden} / ${c.d_hidden}`), fact('learning rate', String(c.learning_rate)),
       fact('scored every', p.eval_every ? `${p.eval_every} epochs` : (c.eval_every === 0 ? 'never' : String(c.eval_every))),
       fact('images per second', p.images_per_second ? Math.round(p.images_per_second).toLocaleString('en') : '–'),
       fact('created', `${age(job.created_at)}`), fact('finished', job.finished_at ? age(job.finished_at) : '–'),
