@@ -40,18 +40,18 @@ public struct Conv2D: Layer {
         precondition(input.columns == inputShape.count, "input has \(input.columns) values an example, \(inputShape) needs \(inputShape.count)")
         let columns = geometry.im2col(batch: input, shape: inputShape)
         var product = Matrix(rows: weight.rows, columns: columns.columns)
-        Matrix.multiply(weight, columns, into: &product)
+        Matrix.multiplyInTiles(weight, columns, into: &product)
         return (ChannelMajor.scatter(product, plane: outputShape.plane, bias: bias), columns)
     }
 
     public func backward(_ outputGradient: Matrix, cache columns: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
         let upstream = ChannelMajor.gather(outputGradient, channels: weight.rows, plane: outputShape.plane)
         var columnGradient = Matrix(rows: weight.columns, columns: upstream.columns)
-        Matrix.multiply(weight, upstream, into: &columnGradient, transposeA: .transposed)
+        Matrix.multiplyInTiles(weight, upstream, into: &columnGradient, transposeA: .transposed)
         let inputGradient = geometry.col2im(batch: columnGradient, shape: inputShape)
         guard parameterGradients else { return (inputGradient, []) }
         var weightGradient = Matrix(rows: weight.rows, columns: weight.columns)
-        Matrix.multiply(upstream, columns, into: &weightGradient, transposeB: .transposed)
+        Matrix.multiplyInTiles(upstream, columns, into: &weightGradient, transposeB: .transposed)
         return (inputGradient, [weightGradient, ChannelMajor.rowSums(upstream)])
     }
 

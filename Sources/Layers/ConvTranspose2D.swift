@@ -44,7 +44,7 @@ public struct ConvTranspose2D: Layer {
         precondition(input.columns == inputShape.count, "input has \(input.columns) values an example, \(inputShape) needs \(inputShape.count)")
         let grouped = ChannelMajor.gather(input, channels: inputShape.channels, plane: inputShape.plane)
         var columns = Matrix(rows: weight.columns, columns: grouped.columns)
-        Matrix.multiply(weight, grouped, into: &columns, transposeA: .transposed)
+        Matrix.multiplyInTiles(weight, grouped, into: &columns, transposeA: .transposed)
         var output = geometry.col2im(batch: columns, shape: outputShape)
         let plane = outputShape.plane
         output.storage.withUnsafeMutableBufferPointer { o in
@@ -61,11 +61,11 @@ public struct ConvTranspose2D: Layer {
     public func backward(_ outputGradient: Matrix, cache grouped: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
         let columns = geometry.im2col(batch: outputGradient, shape: outputShape)
         var groupedGradient = Matrix(rows: weight.rows, columns: columns.columns)
-        Matrix.multiply(weight, columns, into: &groupedGradient)
+        Matrix.multiplyInTiles(weight, columns, into: &groupedGradient)
         let inputGradient = ChannelMajor.scatter(groupedGradient, plane: inputShape.plane)
         guard parameterGradients else { return (inputGradient, []) }
         var weightGradient = Matrix(rows: weight.rows, columns: weight.columns)
-        Matrix.multiply(grouped, columns, into: &weightGradient, transposeB: .transposed)
+        Matrix.multiplyInTiles(grouped, columns, into: &weightGradient, transposeB: .transposed)
         let biasGradient = ChannelMajor.channelSums(outputGradient, channels: outputShape.channels, plane: outputShape.plane)
         return (inputGradient, [weightGradient, biasGradient])
     }

@@ -31,7 +31,7 @@ public struct Linear: Layer {
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Matrix) {
         precondition(input.columns == weight.columns, "input has \(input.columns) values an example, the layer takes \(weight.columns)")
         var output = Matrix(rows: input.rows, columns: weight.rows)
-        Matrix.multiply(input, weight, into: &output, transposeB: .transposed)
+        Matrix.multiplyInTiles(input, weight, into: &output, transposeB: .transposed)
         output.storage.withUnsafeMutableBufferPointer { y in
             bias.storage.withUnsafeBufferPointer { b in
                 for n in 0..<input.rows { for j in 0..<b.count { y[n * b.count + j] += b[j] } }
@@ -42,10 +42,10 @@ public struct Linear: Layer {
 
     public func backward(_ outputGradient: Matrix, cache input: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
         var inputGradient = Matrix(rows: outputGradient.rows, columns: weight.columns)
-        Matrix.multiply(outputGradient, weight, into: &inputGradient)
+        Matrix.multiplyInTiles(outputGradient, weight, into: &inputGradient)
         guard parameterGradients else { return (inputGradient, []) }
         var weightGradient = Matrix(rows: weight.rows, columns: weight.columns)
-        Matrix.multiply(outputGradient, input, into: &weightGradient, transposeA: .transposed)
+        Matrix.multiplyInTiles(outputGradient, input, into: &weightGradient, transposeA: .transposed)
         var biasGradient = Matrix(rows: 1, columns: weight.rows)
         for n in 0..<outputGradient.rows {
             for j in 0..<weight.rows { biasGradient.storage[j] += outputGradient.storage[n * weight.rows + j] }

@@ -14,8 +14,8 @@ public enum ParallelRanges {
     /// (scoped to it, so no other work sees it), 1 elsewhere.
     @TaskLocal public static var threads = 1
 
-    public static func forEach(_ count: Int, ways: Int = threads, _ body: (Range<Int>) -> Void) {
-        let ways = max(1, min(ways, count / minimumPerRange))
+    public static func forEach(_ count: Int, ways: Int = threads, minimumPerRange: Int = minimumPerRange, _ body: (Range<Int>) -> Void) {
+        let ways = max(1, min(ways, count / max(1, minimumPerRange)))
         guard ways > 1 else {
             body(0..<count)
             return

@@ -92,7 +92,8 @@ struct BLASCoreTests {
     }
 
     /// For each core, every model `LaneAgreement` lists (the default, two odd shapes, the
-    /// improved and the improved conditional) trained on 1, 2 and 3 lanes ends with the same bits.
+    /// improved, the improved conditional and a conditional dcgan) trained on 1, 2 and 3
+    /// lanes ends with the same bits.
     @Test func lanesGiveTheSameBitsOnEveryCore() throws {
         var checked: [String] = []
         for name in Self.runnable {
@@ -100,7 +101,7 @@ struct BLASCoreTests {
             guard r["core"] as? String == name else { continue }  // this OpenBLAS does not offer it
             checked.append(name)
             let lanes = r["lanes"] as? [[String: Any]] ?? []
-            #expect(lanes.map { $0["model"] as? String } == ["default", "small", "narrow", "improved", "conditional"], "\(name): \(r)")
+            #expect(lanes.map { $0["model"] as? String } == ["default", "small", "narrow", "improved", "conditional", "dcgan"], "\(name): \(r)")
             for model in lanes {
                 #expect(model["agrees"] as? Bool == true, "\(name), \(model["model"] ?? "?") model: lanes \(model["differing"] ?? "?") differ from one lane")
             }

@@ -17,10 +17,12 @@ extension EndToEndTests {
 
     /// The default kernels, then one OpenBLAS core of each tier this CPU runs, forced;
     /// and the improved conditional model (dropout masks, fake digits and the averaged
-    /// generator all carried across the kill) on the default kernels.
+    /// generator all carried across the kill) and the conditional dcgan model (BatchNorm's
+    /// running statistics, the average, a version 3 checkpoint) on the default kernels.
+    /// Lanes against one lane for every model on every core: `lanesGiveTheSameBitsOnEveryCore`.
     static let killNineCases: [(core: String, model: String)] = [("", "notebook")]
         + BLASCoreTests.cores.filter { $0.needs.allSatisfy(BLASCoreTests.flags.contains) }.map { ($0.names[0], "notebook") }
-        + [("", "improved, conditional")]
+        + [("", "improved, conditional"), ("", "dcgan, conditional")]
 
     @Test("kill -9 during epoch 3 of 6, restart on two lanes: the job resumes, has epochs 1–6 once each, and ends with an uninterrupted one-lane run's generator",
           arguments: killNineCases)
@@ -35,7 +37,13 @@ extension EndToEndTests {
             var api = f.api
             // The reference runs first; the victim waits in the queue behind it.
             var spec = Self.resumableJob
-            if model != "notebook" { spec.merge(["model": "improved", "conditional": true, "g_hidden": 256, "d_hidden": 256]) { $1 } }
+            switch model {
+            case "improved, conditional": spec.merge(["model": "improved", "conditional": true, "g_hidden": 256, "d_hidden": 256]) { $1 }
+            case "dcgan, conditional":
+                spec = spec.filter { !["g_hidden", "d_hidden"].contains($0.key) }
+                spec.merge(["model": "dcgan", "conditional": true, "g_channels": 16, "d_channels": 8]) { $1 }
+            default: break
+            }
             let reference = try api.createJob(spec)
             let victim = try api.createJob(spec)
             let (referenceLosses, referenceStatus) = try api.followLosses(reference.id, timeout: 120)

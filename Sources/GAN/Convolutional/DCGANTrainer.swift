@@ -172,10 +172,9 @@ public struct DCGANTrainer: Sendable {
                 stepLabels = (indices.map { Int(labels[$0]) }, fake)
             }
             exclusive { lanes in
-                // OpenBLAS splits the products; the passes between them split over the
-                // same count (ParallelRanges), in ways that keep the bits.
-                BLASThreads.set(lanes)
-                defer { BLASThreads.set(1) }
+                // The products (in fixed tiles, Matrix.multiplyInTiles) and the passes
+                // between them split over the lanes, in ways that keep the bits; OpenBLAS's
+                // own threads stay at one.
                 ParallelRanges.$threads.withValue(lanes) {
                     record.add(step(real: real, noise: noise, labels: stepLabels))
                 }
