@@ -25,6 +25,14 @@ public struct AnyLayer: Layer {
         return open(base)
     }
 
+    public func parameterGradients(_ outputGradient: Matrix, cache: any Sendable) -> [Matrix] {
+        func open<L: Layer>(_ layer: L) -> [Matrix] {
+            guard let typed = cache as? L.Cache else { preconditionFailure("a cache from another layer was passed to \(L.self)") }
+            return layer.parameterGradients(outputGradient, cache: typed)
+        }
+        return open(base)
+    }
+
     public var parameters: [(name: String, value: Matrix)] { base.parameters }
 
     public mutating func setParameters(_ values: [Matrix]) { modify { $0.setParameters(values) } }

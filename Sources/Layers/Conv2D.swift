@@ -49,10 +49,19 @@ public struct Conv2D: Layer {
         var columnGradient = Matrix(rows: weight.columns, columns: upstream.columns)
         Matrix.multiplyInTiles(weight, upstream, into: &columnGradient, transposeA: .transposed)
         let inputGradient = geometry.col2im(batch: columnGradient, shape: inputShape)
-        guard parameterGradients else { return (inputGradient, []) }
+        return (inputGradient, parameterGradients ? weightAndBiasGradients(upstream, columns) : [])
+    }
+
+    /// D's first layer in its own update: a conditional D's ten label planes make the
+    /// input gradient's product and col2im eleven times a plain one's, for nothing.
+    public func parameterGradients(_ outputGradient: Matrix, cache columns: Matrix) -> [Matrix] {
+        weightAndBiasGradients(ChannelMajor.gather(outputGradient, channels: weight.rows, plane: outputShape.plane), columns)
+    }
+
+    private func weightAndBiasGradients(_ upstream: Matrix, _ columns: Matrix) -> [Matrix] {
         var weightGradient = Matrix(rows: weight.rows, columns: weight.columns)
         Matrix.multiplyInTiles(upstream, columns, into: &weightGradient, transposeB: .transposed)
-        return (inputGradient, [weightGradient, ChannelMajor.rowSums(upstream)])
+        return [weightGradient, ChannelMajor.rowSums(upstream)]
     }
 
     public var parameters: [(name: String, value: Matrix)] { [("weight", weight), ("bias", bias)] }

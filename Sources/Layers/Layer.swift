@@ -24,6 +24,11 @@ public protocol Layer: Sendable {
     /// the gradients of the parameters in `parameters`' order (else empty).
     func backward(_ outputGradient: Matrix, cache: Cache, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix])
 
+    /// The parameters' gradients alone, for a layer whose input gradient nobody uses (a
+    /// network's first layer when its input is data): a layer that can skip the input
+    /// gradient's work says so here; the default runs `backward` and drops it.
+    func parameterGradients(_ outputGradient: Matrix, cache: Cache) -> [Matrix]
+
     /// The trainable tensors, named as PyTorch's `state_dict` names them (`weight`,
     /// `bias`), in a fixed order that optimizers and checkpoints rely on.
     var parameters: [(name: String, value: Matrix)] { get }
@@ -52,4 +57,10 @@ extension Layer {
     public mutating func setBuffers(_ values: [Matrix]) { precondition(values.isEmpty, "\(Self.self) has no buffers") }
     public mutating func setTraining(_ training: Bool) {}
     public mutating func updateBuffers(from cache: Cache) {}
+}
+
+extension Layer {
+    public func parameterGradients(_ outputGradient: Matrix, cache: Cache) -> [Matrix] {
+        backward(outputGradient, cache: cache, parameterGradients: true).parameterGradients
+    }
 }

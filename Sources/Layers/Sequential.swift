@@ -43,6 +43,21 @@ public struct Sequential: Layer {
         return (gradient, perLayer.flatMap { $0 })
     }
 
+    /// Every layer's parameter gradients, without the input gradient of the first layer
+    /// (D's update: its input is images, not something to train).
+    public func parameterGradients(_ outputGradient: Matrix, cache: [any Sendable]) -> [Matrix] {
+        var gradient = outputGradient
+        var perLayer: [[Matrix]] = Array(repeating: [], count: layers.count)
+        for index in layers.indices.reversed() {
+            if index == 0 {
+                perLayer[0] = layers[0].parameterGradients(gradient, cache: cache[0])
+            } else {
+                (gradient, perLayer[index]) = layers[index].backward(gradient, cache: cache[index], parameterGradients: true)
+            }
+        }
+        return perLayer.flatMap { $0 }
+    }
+
     public var parameters: [(name: String, value: Matrix)] {
         layers.enumerated().flatMap { index, layer in layer.parameters.map { ("\(index).\($0.name)", $0.value) } }
     }

@@ -148,6 +148,21 @@ import Testing
         #expect(interrupted.discriminator.buffers.map(\.value) == oneThread.discriminator.buffers.map(\.value))
     }
 
+    /// Skipping the first layer's input gradient leaves every parameter gradient as it was.
+    @Test(arguments: [false, true])
+    func parameterGradientsAloneAreBackwardsOwn(conditional: Bool) {
+        let (config, architecture) = Self.small(conditional: conditional)
+        var rng = Xoshiro256StarStar(seed: 3)
+        for network in [architecture.makeGenerator(rng: &rng), architecture.makeDiscriminator(rng: &rng)] {
+            let input = Self.random(rows: config.batchSize, columns: network.inputShape.count, seed: 6)
+            let probe = Self.random(rows: config.batchSize, columns: network.outputShape.count, seed: 7)
+            let (_, cache) = network.forward(input)
+            let full = network.backward(probe, cache: cache, parameterGradients: true).parameterGradients
+            #expect(network.parameterGradients(probe, cache: cache) == full)
+            #expect(full.count == network.parameters.count)
+        }
+    }
+
     /// Sampling uses the running statistics: a row's image does not depend on the
     /// other rows drawn with it.
     @Test func samplesDependOnlyOnTheirOwnNoise() {

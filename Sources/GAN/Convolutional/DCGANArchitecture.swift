@@ -80,6 +80,11 @@ public struct DCGANArchitecture: Sendable, Equatable {
         return (zSize + labelCount) * c * 49 + c * (c / 2) * 16 * 49 + (c / 2) * 16 * 196
     }
 
+    /// Multiply-adds of one example through each network's first layer: the input
+    /// gradient a step does not compute (its input is noise, or images).
+    var generatorFirstLayerMACs: Int { (zSize + labelCount) * generatorChannels * 49 }
+    var discriminatorFirstLayerMACs: Int { discriminatorChannels * (1 + labelCount) * 16 * 196 }
+
     /// Multiply-adds of one example through D forward.
     var discriminatorForwardMACs: Int {
         let d = discriminatorChannels

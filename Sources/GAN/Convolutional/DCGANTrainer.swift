@@ -79,8 +79,8 @@ public struct DCGANTrainer: Sendable {
         let realInput = discriminatorInput(real, labels?.real), fakeInput = discriminatorInput(drawn.output, labels?.fake)
         let onReal = discriminator.forward(realInput), onFake = discriminator.forward(fakeInput)
         let terms = objective.discriminatorTerms(real: onReal.output, fake: onFake.output)
-        let realGradients = discriminator.backward(terms.real.gradient, cache: onReal.cache, parameterGradients: true).parameterGradients
-        let fakeGradients = discriminator.backward(terms.fake.gradient, cache: onFake.cache, parameterGradients: true).parameterGradients
+        let realGradients = discriminator.parameterGradients(terms.real.gradient, cache: onReal.cache)
+        let fakeGradients = discriminator.parameterGradients(terms.fake.gradient, cache: onFake.cache)
         discriminator.updateBuffers(from: onReal.cache)
         discriminator.updateBuffers(from: onFake.cache)
         Self.update(&discriminator, with: &discriminatorOptimizer, gradients: zip(realGradients, fakeGradients).map { Self.sum($0, $1) })
@@ -91,7 +91,7 @@ public struct DCGANTrainer: Sendable {
         let inputGradient = discriminator.backward(term.gradient, cache: judged.cache, parameterGradients: false).inputGradient
         discriminator.updateBuffers(from: judged.cache)
         let imageGradient = LabelPlanes.imageColumns(of: inputGradient, pixels: TrainingConfig.imagePixels)
-        let generatorGradients = generator.backward(imageGradient, cache: drawn.cache, parameterGradients: true).parameterGradients
+        let generatorGradients = generator.parameterGradients(imageGradient, cache: drawn.cache)
         generator.updateBuffers(from: drawn.cache)
         Self.update(&generator, with: &generatorOptimizer, gradients: generatorGradients)
         updateAverage()
@@ -192,6 +192,8 @@ public struct DCGANTrainer: Sendable {
     /// and weight gradients on two and its input gradient on the third.
     public var flopsPerStep: Int {
         let b = config.batchSize, g = architecture.generatorForwardMACs, d = architecture.discriminatorForwardMACs
-        return 2 * b * (3 * g + 3 * d + 2 * 2 * d + d)
+        // Less the first layers' input gradients: G's, and D's in its own update.
+        let skipped = architecture.generatorFirstLayerMACs + 2 * architecture.discriminatorFirstLayerMACs
+        return 2 * b * (3 * g + 3 * d + 2 * 2 * d + d - skipped)
     }
 }
