@@ -25,6 +25,17 @@ public enum LabelInput {
         }
     }
 
+    /// The first `count` columns of a gradient with respect to such an input: the
+    /// image's or the noise's part (the one-hot is a constant).
+    static func leadingColumns(of gradient: Matrix, count: Int) -> Matrix {
+        guard gradient.columns != count else { return gradient }
+        var out = Matrix(rows: gradient.rows, columns: count)
+        for r in 0..<gradient.rows {
+            for i in 0..<count { out.storage[r * count + i] = gradient.storage[r * gradient.columns + i] }
+        }
+        return out
+    }
+
     /// 0, 1, …, classes − 1, 0, …: every digit in turn.
     public static func cycle(count: Int, classes: Int) -> [Int] { (0..<count).map { $0 % classes } }
 }

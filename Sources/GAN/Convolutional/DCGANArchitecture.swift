@@ -42,8 +42,8 @@ public struct DCGANArchitecture: Sendable, Equatable {
                   slope: config.alpha, labelCount: config.conditional ? TrainingConfig.labelCount : 0)
     }
 
-    /// Values in one row of D's input: the image and, when conditional, its label planes.
-    public var discriminatorInputs: Int { (1 + labelCount) * Self.image.plane }
+    /// Values in one row of D's input: the image and, when conditional, its label's one-hot.
+    public var discriminatorInputs: Int { Self.image.plane + labelCount }
 
     public func makeGenerator(rng: inout Xoshiro256StarStar) -> Sequential {
         let c = generatorChannels
@@ -61,13 +61,16 @@ public struct DCGANArchitecture: Sendable, Equatable {
 
     public func makeDiscriminator(rng: inout Xoshiro256StarStar) -> Sequential {
         let d = discriminatorChannels
-        let input = TensorShape(channels: 1 + labelCount, height: 28, width: 28)
-        let down1 = Conv2D(input: input, outChannels: d, geometry: Self.kernel, rng: &rng)
+        // A conditional D's label planes are folded into its first layer (LabelledConv2D):
+        // the same Conv2d, the same initial weights, without unfolding constant planes.
+        let down1 = labelCount > 0
+            ? AnyLayer(LabelledConv2D(image: Self.image, labels: labelCount, outChannels: d, geometry: Self.kernel, rng: &rng))
+            : AnyLayer(Conv2D(input: Self.image, outChannels: d, geometry: Self.kernel, rng: &rng))
         let down2 = Conv2D(input: down1.outputShape, outChannels: 2 * d, geometry: Self.kernel, rng: &rng)
         let flat = TensorShape.vector(down2.outputShape.count)
         let logit = Linear(inputs: flat.count, outputs: 1, rng: &rng)
         return Sequential([
-            AnyLayer(down1), AnyLayer(Layers.Activation(.leakyReLU(slope: slope), shape: down1.outputShape)),
+            down1, AnyLayer(Layers.Activation(.leakyReLU(slope: slope), shape: down1.outputShape)),
             AnyLayer(down2), AnyLayer(BatchNorm(shape: down2.outputShape)),
             AnyLayer(Layers.Activation(.leakyReLU(slope: slope), shape: down2.outputShape)),
             AnyLayer(Reshape(from: down2.outputShape, to: flat)), AnyLayer(logit),
@@ -83,12 +86,13 @@ public struct DCGANArchitecture: Sendable, Equatable {
     /// Multiply-adds of one example through each network's first layer: the input
     /// gradient a step does not compute (its input is noise, or images).
     var generatorFirstLayerMACs: Int { (zSize + labelCount) * generatorChannels * 49 }
-    var discriminatorFirstLayerMACs: Int { discriminatorChannels * (1 + labelCount) * 16 * 196 }
+    var discriminatorFirstLayerMACs: Int { discriminatorChannels * 16 * 196 }
 
     /// Multiply-adds of one example through D forward.
     var discriminatorForwardMACs: Int {
         let d = discriminatorChannels
-        return d * (1 + labelCount) * 16 * 196 + 2 * d * d * 16 * 49 + 2 * d * 49
+        // The label planes' share of the first layer is a per-class map added, not a product.
+        return d * 16 * 196 + 2 * d * d * 16 * 49 + 2 * d * 49
     }
 
     /// Trainable values of G and of D.
@@ -119,6 +123,6 @@ public struct DCGANArchitecture: Sendable, Equatable {
     /// outputs, BatchNorm's and the rectifiers' kept values.
     var discriminatorActivationsPerExample: Int {
         let d = discriminatorChannels
-        return (1 + labelCount) * 16 * 196 + 2 * d * 196 + d * 16 * 49 + 4 * 2 * d * 49
+        return 16 * 196 + labelCount + 2 * d * 196 + d * 16 * 49 + 4 * 2 * d * 49
     }
 }
