@@ -18,6 +18,10 @@ public struct LabelledConv2D: Layer {
     public let geometry: ConvolutionGeometry
     public var weight: Matrix
     public var bias: Matrix
+    /// Whether tap t of the kernel lands inside the image at output position p: the
+    /// constant plane's unfolded columns, the same for every example and class. Fixed
+    /// by the shapes, so worked out once rather than in every pass.
+    let inside: [[Bool]]
 
     /// PyTorch's default initialisation of the equivalent `Conv2d`, drawn as `Conv2D` draws it.
     public init(image: TensorShape, labels: Int, outChannels: Int, geometry: ConvolutionGeometry, rng: inout Xoshiro256StarStar) {
@@ -29,6 +33,15 @@ public struct LabelledConv2D: Layer {
         weight = full.weight
         bias = full.bias
         outputShape = full.outputShape
+        let taps = geometry.kernel * geometry.kernel, output = full.outputShape
+        inside = (0..<taps).map { tap in
+            let ky = tap / geometry.kernel, kx = tap % geometry.kernel
+            return (0..<output.plane).map { p in
+                let iy = (p / output.width) * geometry.stride - geometry.padding + ky
+                let ix = (p % output.width) * geometry.stride - geometry.padding + kx
+                return iy >= 0 && iy < image.height && ix >= 0 && ix < image.width
+            }
+        }
     }
 
     public var inputShape: TensorShape { .vector(image.count + labels) }
@@ -44,22 +57,9 @@ public struct LabelledConv2D: Layer {
         return Conv2D(input: image, geometry: geometry, weight: part, bias: bias)
     }
 
-    /// Whether tap t of the kernel lands inside the image at output position p: the
-    /// constant plane's unfolded columns, the same for every example and class.
-    var inside: [[Bool]] {
-        (0..<taps).map { tap in
-            let ky = tap / geometry.kernel, kx = tap % geometry.kernel
-            return (0..<outputShape.plane).map { p in
-                let iy = (p / outputShape.width) * geometry.stride - geometry.padding + ky
-                let ix = (p % outputShape.width) * geometry.stride - geometry.padding + kx
-                return iy >= 0 && iy < image.height && ix >= 0 && ix < image.width
-            }
-        }
-    }
-
     /// Class y's map, outChannels × plane: what its constant plane adds to each output.
     func classMaps() -> [Matrix] {
-        let inside = inside, plane = outputShape.plane
+        let plane = outputShape.plane
         return (0..<labels).map { y in
             Matrix(rows: weight.rows, columns: plane) { map in
                 for c in 0..<weight.rows {
@@ -77,6 +77,8 @@ public struct LabelledConv2D: Layer {
     public struct Cache: Sendable {
         let columns: Matrix
         let labelValues: Matrix
+        /// `classMaps()` of the forward pass: backward needs them for the label inputs' gradient.
+        let maps: [Matrix]
     }
 
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Cache) {
@@ -98,13 +100,13 @@ public struct LabelledConv2D: Layer {
                 }
             }
         }
-        return (output, Cache(columns: columns, labelValues: values))
+        return (output, Cache(columns: columns, labelValues: values, maps: maps))
     }
 
     public func backward(_ outputGradient: Matrix, cache: Cache, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
         let (imageGradient, imageParameters) = imageConvolution.backward(outputGradient, cache: cache.columns, parameterGradients: parameterGradients)
         // d loss / d value[n, y] = Σ over the output of the gradient times class y's map.
-        let maps = classMaps(), width = outputGradient.columns, batch = outputGradient.rows
+        let maps = cache.maps, width = outputGradient.columns, batch = outputGradient.rows
         var inputGradient = Matrix(rows: batch, columns: inputShape.count)
         for n in 0..<batch {
             for i in 0..<image.count { inputGradient.storage[n * inputShape.count + i] = imageGradient.storage[n * image.count + i] }
@@ -128,7 +130,7 @@ public struct LabelledConv2D: Layer {
     /// examples in order, so any split of the channels gives the same sums.
     private func joined(_ imageParameters: [Matrix], _ outputGradient: Matrix, _ cache: Cache) -> [Matrix] {
         let imageWeights = imageParameters[0], imageColumns = image.channels * taps
-        let inside = inside, plane = outputShape.plane, batch = outputGradient.rows, width = outputGradient.columns
+        let plane = outputShape.plane, batch = outputGradient.rows, width = outputGradient.columns
         var gradient = Matrix(rows: weight.rows, columns: weight.columns)
         gradient.storage.withUnsafeMutableBufferPointer { g in
             ParallelRanges.forEach(weight.rows) { channels in

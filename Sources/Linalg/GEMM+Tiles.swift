@@ -15,12 +15,8 @@ extension Matrix {
         transposeA: Transpose = .none, transposeB: Transpose = .none,
         alpha: Float = 1, beta: Float = 0
     ) {
-        a.withBlock { a in
-            b.withBlock { b in
-                c.withMutableBlock { c in
-                    MatrixBlock.multiplyInTiles(a, b, into: c, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
-                }
-            }
+        withProductBlocks(a, b, &c) { a, b, c in
+            MatrixBlock.multiplyInTiles(a, b, into: c, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
         }
     }
 }

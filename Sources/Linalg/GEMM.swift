@@ -22,11 +22,17 @@ extension Matrix {
         transposeA: Transpose = .none, transposeB: Transpose = .none,
         alpha: Float = 1, beta: Float = 0
     ) {
+        withProductBlocks(a, b, &c) { a, b, c in
+            MatrixBlock.multiply(a, b, into: c, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
+        }
+    }
+
+    /// A product's three operands as blocks, for the duration of `body`.
+    @inlinable
+    static func withProductBlocks(_ a: Matrix, _ b: Matrix, _ c: inout Matrix, _ body: (MatrixBlock, MatrixBlock, MatrixBlock) -> Void) {
         a.withBlock { a in
             b.withBlock { b in
-                c.withMutableBlock { c in
-                    MatrixBlock.multiply(a, b, into: c, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
-                }
+                c.withMutableBlock { c in body(a, b, c) }
             }
         }
     }

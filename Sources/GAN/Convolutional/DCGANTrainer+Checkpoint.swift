@@ -36,12 +36,12 @@ extension DCGANTrainer: CheckpointTensors {
         if averagedGenerator != nil { averagedGenerator = generator }
         guard kind == .full else { return }
         restore(&discriminator)
-        for slot in 0..<2 {
-            var adam = slot == 0 ? generatorOptimizer : discriminatorOptimizer
+        func restore(_ adam: inout Adam) {
             adam.firstMoments = take(adam.firstMoments.count)
             adam.secondMoments = take(adam.secondMoments.count)
-            if slot == 0 { generatorOptimizer = adam } else { discriminatorOptimizer = adam }
         }
+        restore(&generatorOptimizer)
+        restore(&discriminatorOptimizer)
         if var average = averagedGenerator {
             restore(&average)
             averagedGenerator = average
