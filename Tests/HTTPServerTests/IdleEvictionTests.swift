@@ -34,7 +34,11 @@ struct IdleEvictionTests {
         #expect(elapsed < 3, "served after \(elapsed) s")
         // The slot came from the oldest silent connection, closed without a word.
         #expect(silent[0].isClosedByServer())
-        #expect(server.server.openConnections <= limits.maxConnections)
+        // The evicted connection leaves the registry once its close has run, which can
+        // be just after the client sees the close (while it closes it is not counted
+        // against the cap, so for that moment the registry holds the cap plus one).
+        #expect(server.eventually(timeout: 10) { server.server.openConnections <= limits.maxConnections },
+                "\(server.server.openConnections) connections open, over the limit of \(limits.maxConnections)")
     }
 
     @Test("idle keep-alive connections are taken oldest first; the younger ones keep working")
