@@ -5,7 +5,8 @@ import Linalg
 /// its mean and biased variance over the batch and the plane, then scaled by
 /// `weight` and shifted by `bias`; in inference, by the running statistics, which
 /// `updateRunningStatistics` moves toward each training batch's (momentum 0.1, and the
-/// unbiased variance, as PyTorch does).
+/// unbiased variance, as PyTorch does). The batch is channels-last, so a channel is
+/// every `channels`-th value.
 public struct BatchNorm: Layer {
     public enum Mode: Sendable, Hashable { case training, inference }
 
@@ -45,22 +46,24 @@ public struct BatchNorm: Layer {
 
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Cache) {
         precondition(input.columns == inputShape.count, "input has \(input.columns) values an example, \(inputShape) needs \(inputShape.count)")
-        let count = input.rows * inputShape.plane
+        let count = input.rows * inputShape.plane, channels = inputShape.channels
         let (mean, variance) = mode == .training ? batchStatistics(input) : (runningMean.storage, runningVariance.storage)
         let inverse = variance.map { 1 / ($0 + epsilon).squareRoot() }
+        var output = Matrix(rows: 0, columns: 0)
         let normalised = input.storage.withUnsafeBufferPointer { x in
             Matrix(rows: input.rows, columns: input.columns) { z in
-                forEachChannelLine(examples: input.rows) { c, line in
-                    let m = mean[c], s = inverse[c]
-                    for j in line { z[j] = (x[j] - m) * s }
-                }
-            }
-        }
-        let output = normalised.storage.withUnsafeBufferPointer { z in
-            Matrix(rows: input.rows, columns: input.columns) { y in
-                forEachChannelLine(examples: input.rows) { c, line in
-                    let w = weight.storage[c], b = bias.storage[c]
-                    for j in line { y[j] = z[j] * w + b }
+                output = Matrix(rows: input.rows, columns: input.columns) { y in
+                    // Positions split between threads; a position's channels are side by side.
+                    ParallelRanges.forEach(count) { positions in
+                        for p in positions {
+                            let at = p * channels
+                            for c in 0..<channels {
+                                let normal = (x[at + c] - mean[c]) * inverse[c]
+                                z[at + c] = normal
+                                y[at + c] = normal * weight.storage[c] + bias.storage[c]
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -68,36 +71,19 @@ public struct BatchNorm: Layer {
     }
 
     public func backward(_ outputGradient: Matrix, cache: Cache, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
-        let channels = inputShape.channels, plane = inputShape.plane, rows = outputGradient.rows, stride = inputShape.count
-        var weightGradient = Matrix(rows: 1, columns: channels), biasGradient = Matrix(rows: 1, columns: channels)
-        var inputGradient = Matrix(rows: rows, columns: outputGradient.columns)
+        let channels = inputShape.channels, positions = cache.count
+        var sumGradient = [Double](repeating: 0, count: channels), sumGradientTimesNormalised = sumGradient
         outputGradient.storage.withUnsafeBufferPointer { g in
             cache.normalised.storage.withUnsafeBufferPointer { z in
-                inputGradient.storage.withUnsafeMutableBufferPointer { d in
-                    weightGradient.storage.withUnsafeMutableBufferPointer { weightGradient in
-                        biasGradient.storage.withUnsafeMutableBufferPointer { biasGradient in
-                            // Channels split between threads; each channel's sums run in one order.
-                            ParallelRanges.forEach(channels) { range in
+                sumGradient.withUnsafeMutableBufferPointer { sumGradient in
+                    sumGradientTimesNormalised.withUnsafeMutableBufferPointer { sumGradientTimesNormalised in
+                        // Channels split between threads; each channel's sums run over the positions in order.
+                        ParallelRanges.forEach(channels) { range in
+                            for p in 0..<positions {
+                                let at = p * channels
                                 for c in range {
-                                    var sumGradient = 0.0, sumGradientTimesNormalised = 0.0
-                                    for n in 0..<rows {
-                                        for j in (n * stride + c * plane)..<(n * stride + (c + 1) * plane) {
-                                            sumGradient += Double(g[j])
-                                            sumGradientTimesNormalised += Double(g[j]) * Double(z[j])
-                                        }
-                                    }
-                                    weightGradient[c] = Float(sumGradientTimesNormalised)
-                                    biasGradient[c] = Float(sumGradient)
-                                    let scale = weight.storage[c] * cache.inverseDeviation[c]
-                                    // In training the statistics depend on the input too: the gradient loses its
-                                    // mean and its projection on the normalised input.
-                                    let meanGradient = cache.mode == .training ? Float(sumGradient / Double(cache.count)) : 0
-                                    let projection = cache.mode == .training ? Float(sumGradientTimesNormalised / Double(cache.count)) : 0
-                                    for n in 0..<rows {
-                                        for j in (n * stride + c * plane)..<(n * stride + (c + 1) * plane) {
-                                            d[j] = scale * (g[j] - meanGradient - z[j] * projection)
-                                        }
-                                    }
+                                    sumGradient[c] += Double(g[at + c])
+                                    sumGradientTimesNormalised[c] += Double(g[at + c]) * Double(z[at + c])
                                 }
                             }
                         }
@@ -105,51 +91,54 @@ public struct BatchNorm: Layer {
                 }
             }
         }
-        return (inputGradient, parameterGradients ? [weightGradient, biasGradient] : [])
+        // In training the statistics depend on the input too: the gradient loses its
+        // mean and its projection on the normalised input.
+        let training = cache.mode == .training, n = Double(cache.count)
+        let scale = (0..<channels).map { weight.storage[$0] * cache.inverseDeviation[$0] }
+        let meanGradient = sumGradient.map { training ? Float($0 / n) : 0 }
+        let projection = sumGradientTimesNormalised.map { training ? Float($0 / n) : 0 }
+        let inputGradient = outputGradient.storage.withUnsafeBufferPointer { g in
+            cache.normalised.storage.withUnsafeBufferPointer { z in
+                Matrix(rows: outputGradient.rows, columns: outputGradient.columns) { d in
+                    ParallelRanges.forEach(positions) { range in
+                        for p in range {
+                            let at = p * channels
+                            for c in 0..<channels { d[at + c] = scale[c] * (g[at + c] - meanGradient[c] - z[at + c] * projection[c]) }
+                        }
+                    }
+                }
+            }
+        }
+        guard parameterGradients else { return (inputGradient, []) }
+        return (inputGradient, [Matrix(rows: 1, columns: channels, storage: sumGradientTimesNormalised.map { Float($0) }),
+                                Matrix(rows: 1, columns: channels, storage: sumGradient.map { Float($0) })])
     }
 
     /// Each channel's mean and biased variance over the batch and the plane, summed in
-    /// Double (a channel holds up to examples × plane values), channels split between threads.
+    /// Double (a channel holds up to examples × plane values) over the positions in
+    /// order, channels split between threads.
     private func batchStatistics(_ input: Matrix) -> (mean: [Float], variance: [Float]) {
-        let channels = inputShape.channels, plane = inputShape.plane, stride = inputShape.count
-        let count = Double(input.rows * plane)
-        var mean = [Float](repeating: 0, count: channels), variance = [Float](repeating: 0, count: channels)
+        let channels = inputShape.channels, positions = input.rows * inputShape.plane
+        var sums = [Double](repeating: 0, count: channels), squares = sums
         input.storage.withUnsafeBufferPointer { x in
-            mean.withUnsafeMutableBufferPointer { mean in
-                variance.withUnsafeMutableBufferPointer { variance in
+            sums.withUnsafeMutableBufferPointer { sums in
+                squares.withUnsafeMutableBufferPointer { squares in
                     ParallelRanges.forEach(channels) { range in
-                        for c in range {
-                            var sum = 0.0
-                            for n in 0..<input.rows {
-                                for j in (n * stride + c * plane)..<(n * stride + (c + 1) * plane) { sum += Double(x[j]) }
+                        for p in 0..<positions {
+                            for c in range { sums[c] += Double(x[p * channels + c]) }
+                        }
+                        for c in range { sums[c] /= Double(positions) }
+                        for p in 0..<positions {
+                            for c in range {
+                                let d = Double(x[p * channels + c]) - sums[c]
+                                squares[c] += d * d
                             }
-                            let m = sum / count
-                            var squares = 0.0
-                            for n in 0..<input.rows {
-                                for j in (n * stride + c * plane)..<(n * stride + (c + 1) * plane) {
-                                    let d = Double(x[j]) - m
-                                    squares += d * d
-                                }
-                            }
-                            mean[c] = Float(m)
-                            variance[c] = Float(squares / count)
                         }
                     }
                 }
             }
         }
-        return (mean, variance)
-    }
-
-    /// Calls `body(channel, indices)` for each example's plane of each channel, examples
-    /// split between threads (each index is one call's alone).
-    private func forEachChannelLine(examples: Int, _ body: (Int, Range<Int>) -> Void) {
-        let plane = inputShape.plane, stride = inputShape.count
-        ParallelRanges.forEach(examples) { rows in
-            for n in rows {
-                for c in 0..<inputShape.channels { body(c, (n * stride + c * plane)..<(n * stride + (c + 1) * plane)) }
-            }
-        }
+        return (sums.map { Float($0) }, squares.map { Float($0 / Double(positions)) })
     }
 
     /// Moves the running statistics toward a training batch's, as PyTorch does after

@@ -2,13 +2,17 @@ import Linalg
 
 /// A 2-D convolution with a square kernel, as `torch.nn.Conv2d`: weight
 /// (outChannels, inChannels, k, k) stored as an outChannels × (inChannels·k²) matrix,
-/// and a bias per output channel. Computed for the whole batch as im2col, then one sgemm.
+/// and a bias per output channel. Computed for the whole channels-last batch as one
+/// patch matrix times the channels-last weights.
 public struct Conv2D: Layer {
     public let inputShape: TensorShape
     public let outputShape: TensorShape
     public let geometry: ConvolutionGeometry
-    public var weight: Matrix
+    /// PyTorch's layout, (channel, ky, kx) columns: what is saved, named and trained.
+    public var weight: Matrix { didSet { tapWeight = Self.tapWeight(weight, inputShape, geometry) } }
     public var bias: Matrix
+    /// `weight` with (ky, kx, channel) columns, the patches' order.
+    private var tapWeight: Matrix
 
     /// Weights drawn as PyTorch's default (Kaiming uniform with a = √5, which is
     /// uniform in ±1/√fanIn, the bias too) from `rng`.
@@ -29,39 +33,43 @@ public struct Conv2D: Layer {
         self.geometry = geometry
         self.weight = weight
         self.bias = bias
+        tapWeight = Self.tapWeight(weight, input, geometry)
     }
 
-    /// The batch's unfolded columns (taps × examples·positions): the weight gradient
-    /// multiplies by them again, and unfolding costs about as much as the product's
-    /// memory traffic, so they are kept rather than rebuilt.
+    private static func tapWeight(_ weight: Matrix, _ input: TensorShape, _ geometry: ConvolutionGeometry) -> Matrix {
+        KernelLayout.channelsLast(weight, channels: input.channels, taps: geometry.kernel * geometry.kernel)
+    }
+
+    /// The batch's patches (examples·positions × taps): the weight gradient multiplies
+    /// by them again, and building them costs about as much as the product's memory
+    /// traffic, so they are kept rather than rebuilt.
     public typealias Cache = Matrix
 
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Matrix) {
         precondition(input.columns == inputShape.count, "input has \(input.columns) values an example, \(inputShape) needs \(inputShape.count)")
-        let columns = geometry.im2col(batch: input, shape: inputShape)
-        var product = Matrix(rows: weight.rows, columns: columns.columns)
-        Matrix.multiplyInTiles(weight, columns, into: &product)
-        return (ChannelMajor.scatter(product, plane: outputShape.plane, bias: bias), columns)
+        let patches = geometry.patches(batch: input, shape: inputShape)
+        var output = ChannelsLast.examples(Matrix.productInTiles(patches, tapWeight, transposeB: .transposed), examples: input.rows)
+        ChannelsLast.addBias(bias, to: &output)
+        return (output, patches)
     }
 
-    public func backward(_ outputGradient: Matrix, cache columns: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
-        let upstream = ChannelMajor.gather(outputGradient, channels: weight.rows, plane: outputShape.plane)
-        var columnGradient = Matrix(rows: weight.columns, columns: upstream.columns)
-        Matrix.multiplyInTiles(weight, upstream, into: &columnGradient, transposeA: .transposed)
-        let inputGradient = geometry.col2im(batch: columnGradient, shape: inputShape)
-        return (inputGradient, parameterGradients ? weightAndBiasGradients(upstream, columns) : [])
+    public func backward(_ outputGradient: Matrix, cache patches: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
+        let upstream = ChannelsLast.positions(outputGradient, channels: weight.rows)
+        let patchGradient = Matrix.productInTiles(upstream, tapWeight)
+        let inputGradient = geometry.foldPatches(patchGradient, shape: inputShape)
+        return (inputGradient, parameterGradients ? weightAndBiasGradients(upstream, patches) : [])
     }
 
-    /// D's first layer in its own update: a conditional D's ten label planes make the
-    /// input gradient's product and col2im eleven times a plain one's, for nothing.
-    public func parameterGradients(_ outputGradient: Matrix, cache columns: Matrix) -> [Matrix] {
-        weightAndBiasGradients(ChannelMajor.gather(outputGradient, channels: weight.rows, plane: outputShape.plane), columns)
+    /// D's first layer in its own update: its input is images, whose gradient nobody
+    /// uses, so the product and the fold for it are skipped.
+    public func parameterGradients(_ outputGradient: Matrix, cache patches: Matrix) -> [Matrix] {
+        weightAndBiasGradients(ChannelsLast.positions(outputGradient, channels: weight.rows), patches)
     }
 
-    private func weightAndBiasGradients(_ upstream: Matrix, _ columns: Matrix) -> [Matrix] {
-        var weightGradient = Matrix(rows: weight.rows, columns: weight.columns)
-        Matrix.multiplyInTiles(upstream, columns, into: &weightGradient, transposeB: .transposed)
-        return [weightGradient, ChannelMajor.rowSums(upstream)]
+    private func weightAndBiasGradients(_ upstream: Matrix, _ patches: Matrix) -> [Matrix] {
+        let tapGradient = Matrix.productInTiles(upstream, patches, transposeA: .transposed)
+        let weightGradient = KernelLayout.channelsFirst(tapGradient, channels: inputShape.channels, taps: geometry.kernel * geometry.kernel)
+        return [weightGradient, ChannelsLast.channelSums(upstream, channels: weight.rows)]
     }
 
     public var parameters: [(name: String, value: Matrix)] { [("weight", weight), ("bias", bias)] }

@@ -3,13 +3,17 @@ import Linalg
 /// A 2-D transposed convolution with a square kernel, as `torch.nn.ConvTranspose2d`
 /// (no output padding, no groups): weight (inChannels, outChannels, k, k) stored as an
 /// inChannels × (outChannels·k²) matrix, and a bias per output channel. Its forward
-/// pass is a convolution's input gradient: one sgemm (weightᵀ · x), then col2im.
+/// pass is a convolution's input gradient: the channels-last batch times the
+/// channels-last weights, then the patches folded onto the output.
 public struct ConvTranspose2D: Layer {
     public let inputShape: TensorShape
     public let outputShape: TensorShape
     public let geometry: ConvolutionGeometry
-    public var weight: Matrix
+    /// PyTorch's layout, (outChannel, ky, kx) columns: what is saved, named and trained.
+    public var weight: Matrix { didSet { tapWeight = Self.tapWeight(weight, geometry) } }
     public var bias: Matrix
+    /// `weight` with (ky, kx, outChannel) columns, the patches' order.
+    private var tapWeight: Matrix
 
     /// Weights drawn as PyTorch's default: uniform in ±1/√fanIn, where PyTorch takes the
     /// fan-in from weight dimension 1, outChannels · k².
@@ -34,40 +38,34 @@ public struct ConvTranspose2D: Layer {
         self.geometry = geometry
         self.weight = weight
         self.bias = bias
+        tapWeight = Self.tapWeight(weight, geometry)
     }
 
-    /// The input regrouped by channel (inChannels × examples·positions): the weight
-    /// gradient multiplies the unfolded output gradient by it.
+    private static func tapWeight(_ weight: Matrix, _ geometry: ConvolutionGeometry) -> Matrix {
+        let taps = geometry.kernel * geometry.kernel
+        return KernelLayout.channelsLast(weight, channels: weight.columns / taps, taps: taps)
+    }
+
+    /// The input: the weight gradient multiplies the output gradient's patches by it.
     public typealias Cache = Matrix
 
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Matrix) {
         precondition(input.columns == inputShape.count, "input has \(input.columns) values an example, \(inputShape) needs \(inputShape.count)")
-        let grouped = ChannelMajor.gather(input, channels: inputShape.channels, plane: inputShape.plane)
-        var columns = Matrix(rows: weight.columns, columns: grouped.columns)
-        Matrix.multiplyInTiles(weight, grouped, into: &columns, transposeA: .transposed)
-        var output = geometry.col2im(batch: columns, shape: outputShape)
-        let plane = outputShape.plane
-        output.storage.withUnsafeMutableBufferPointer { o in
-            for e in 0..<input.rows {
-                for c in 0..<outputShape.channels {
-                    let b = bias.storage[c], line = o.baseAddress! + e * outputShape.count + c * plane
-                    for i in 0..<plane { line[i] += b }
-                }
-            }
-        }
-        return (output, grouped)
+        let patches = Matrix.productInTiles(ChannelsLast.positions(input, channels: inputShape.channels), tapWeight)
+        var output = geometry.foldPatches(patches, shape: outputShape)
+        ChannelsLast.addBias(bias, to: &output)
+        return (output, input)
     }
 
-    public func backward(_ outputGradient: Matrix, cache grouped: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
-        let columns = geometry.im2col(batch: outputGradient, shape: outputShape)
-        var groupedGradient = Matrix(rows: weight.rows, columns: columns.columns)
-        Matrix.multiplyInTiles(weight, columns, into: &groupedGradient)
-        let inputGradient = ChannelMajor.scatter(groupedGradient, plane: inputShape.plane)
+    public func backward(_ outputGradient: Matrix, cache input: Matrix, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
+        let patches = geometry.patches(batch: outputGradient, shape: outputShape)
+        let positionGradient = Matrix.productInTiles(patches, tapWeight, transposeB: .transposed)
+        let inputGradient = ChannelsLast.examples(positionGradient, examples: outputGradient.rows)
         guard parameterGradients else { return (inputGradient, []) }
-        var weightGradient = Matrix(rows: weight.rows, columns: weight.columns)
-        Matrix.multiplyInTiles(grouped, columns, into: &weightGradient, transposeB: .transposed)
-        let biasGradient = ChannelMajor.channelSums(outputGradient, channels: outputShape.channels, plane: outputShape.plane)
-        return (inputGradient, [weightGradient, biasGradient])
+        let taps = geometry.kernel * geometry.kernel
+        let tapGradient = Matrix.productInTiles(ChannelsLast.positions(input, channels: inputShape.channels), patches, transposeA: .transposed)
+        let weightGradient = KernelLayout.channelsFirst(tapGradient, channels: outputShape.channels, taps: taps)
+        return (inputGradient, [weightGradient, ChannelsLast.channelSums(outputGradient, channels: outputShape.channels)])
     }
 
     public var parameters: [(name: String, value: Matrix)] { [("weight", weight), ("bias", bias)] }

@@ -1,6 +1,6 @@
 /// Where a square kernel of side `kernel` lands on a `height` × `width` plane moved
 /// `stride` at a time over a border of `padding` zeros: the arithmetic that a
-/// convolution, its transpose and their im2col and col2im share.
+/// convolution, its transpose and their patches share.
 public struct ConvolutionGeometry: Sendable, Hashable {
     public let kernel: Int
     public let stride: Int
@@ -18,15 +18,4 @@ public struct ConvolutionGeometry: Sendable, Hashable {
 
     /// The output side of a transposed convolution over a side of `input` (no output padding).
     public func transposedSide(_ input: Int) -> Int { (input - 1) * stride - 2 * padding + kernel }
-
-    /// The output positions along a side whose kernel tap `tap` falls inside the input
-    /// (0 ≤ o·stride − padding + tap < side): one range, so the loops need no test per value.
-    @inline(__always)
-    func insideRange(tap: Int, side: Int, outSide: Int) -> Range<Int> {
-        let offset = tap - padding
-        // First o with o·stride + offset ≥ 0, and first with o·stride + offset ≥ side.
-        let first = offset >= 0 ? 0 : (-offset + stride - 1) / stride
-        let end = side - offset <= 0 ? 0 : (side - offset + stride - 1) / stride
-        return min(first, outSide)..<max(min(end, outSide), min(first, outSide))
-    }
 }

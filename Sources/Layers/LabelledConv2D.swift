@@ -57,17 +57,18 @@ public struct LabelledConv2D: Layer {
         return Conv2D(input: image, geometry: geometry, weight: part, bias: bias)
     }
 
-    /// Class y's map, outChannels × plane: what its constant plane adds to each output.
+    /// Class y's map, in the output's channels-last layout (plane × outChannels): what
+    /// its constant plane adds to each output.
     func classMaps() -> [Matrix] {
-        let plane = outputShape.plane
+        let plane = outputShape.plane, channels = weight.rows
         return (0..<labels).map { y in
-            Matrix(rows: weight.rows, columns: plane) { map in
-                for c in 0..<weight.rows {
-                    let w = (image.channels + y) * taps
-                    for p in 0..<plane {
+            Matrix(rows: plane, columns: channels) { map in
+                let w = (image.channels + y) * taps
+                for p in 0..<plane {
+                    for c in 0..<channels {
                         var sum: Float = 0
                         for tap in 0..<taps where inside[tap][p] { sum += weight.storage[c * weight.columns + w + tap] }
-                        (map.baseAddress! + c * plane + p).initialize(to: sum)
+                        (map.baseAddress! + p * channels + c).initialize(to: sum)
                     }
                 }
             }
@@ -126,30 +127,34 @@ public struct LabelledConv2D: Layer {
 
     /// The full weight gradient: the image's columns from its convolution, then each
     /// class's: Σ over examples (weighted by their label value) and positions of the
-    /// output gradient where the tap lands inside the image. Channel by channel, the
-    /// examples in order, so any split of the channels gives the same sums.
+    /// output gradient where the tap lands inside the image. The examples are summed in
+    /// order for each output value (outputs split between threads), then the positions
+    /// in order, so any split gives the same sums.
     private func joined(_ imageParameters: [Matrix], _ outputGradient: Matrix, _ cache: Cache) -> [Matrix] {
         let imageWeights = imageParameters[0], imageColumns = image.channels * taps
-        let plane = outputShape.plane, batch = outputGradient.rows, width = outputGradient.columns
+        let plane = outputShape.plane, channels = weight.rows, batch = outputGradient.rows, width = outputGradient.columns
         var gradient = Matrix(rows: weight.rows, columns: weight.columns)
-        gradient.storage.withUnsafeMutableBufferPointer { g in
-            ParallelRanges.forEach(weight.rows) { channels in
-                var perClass = [Float](repeating: 0, count: plane)
-                for c in channels {
-                    for i in 0..<imageColumns { g[c * weight.columns + i] = imageWeights.storage[c * imageColumns + i] }
-                    for y in 0..<labels {
-                        for p in 0..<plane { perClass[p] = 0 }
+        for c in 0..<channels {
+            for i in 0..<imageColumns { gradient.storage[c * weight.columns + i] = imageWeights.storage[c * imageColumns + i] }
+        }
+        for y in 0..<labels {
+            var perClass = Matrix(rows: plane, columns: channels)
+            outputGradient.storage.withUnsafeBufferPointer { g in
+                perClass.storage.withUnsafeMutableBufferPointer { sums in
+                    ParallelRanges.forEach(width) { outputs in
                         for n in 0..<batch {
                             let v = cache.labelValues.storage[n * labels + y]
                             guard v != 0 else { continue }
-                            for p in 0..<plane { perClass[p] += v * outputGradient.storage[n * width + c * plane + p] }
-                        }
-                        for tap in 0..<taps {
-                            var sum: Float = 0
-                            for p in 0..<plane where inside[tap][p] { sum += perClass[p] }
-                            g[c * weight.columns + (image.channels + y) * taps + tap] = sum
+                            for i in outputs { sums[i] += v * g[n * width + i] }
                         }
                     }
+                }
+            }
+            for c in 0..<channels {
+                for tap in 0..<taps {
+                    var sum: Float = 0
+                    for p in 0..<plane where inside[tap][p] { sum += perClass.storage[p * channels + c] }
+                    gradient.storage[c * weight.columns + (image.channels + y) * taps + tap] = sum
                 }
             }
         }

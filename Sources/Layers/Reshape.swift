@@ -1,25 +1,63 @@
 import Linalg
 
-/// Views the same values under another shape, as `torch.nn.Unflatten` / `Flatten`:
-/// a batch row is already in channel-major order, so nothing moves. It has no
-/// parameters but takes a position in a `Sequential`, as it does in PyTorch's, so
-/// parameter names stay aligned with an equivalent `nn.Sequential`.
+/// Views the same values under another shape, as `torch.nn.Unflatten` / `Flatten`.
+/// It has no parameters but takes a position in a `Sequential`, as it does in
+/// PyTorch's, so parameter names stay aligned with an equivalent `nn.Sequential`.
+///
+/// PyTorch flattens (channel, y, x); the layers hold images channels-last (y, x,
+/// channel). So between a vector and an image of several channels and positions the
+/// values are regrouped, which keeps a dense layer's weights PyTorch's own; where
+/// either order is the same (one channel, or a 1×1 plane) nothing moves.
 public struct Reshape: Layer {
     public let inputShape: TensorShape
     public let outputShape: TensorShape
 
     public init(from input: TensorShape, to output: TensorShape) {
         precondition(input.count == output.count, "\(input) and \(output) hold different counts")
+        precondition(Self.isFlat(input) || Self.isFlat(output) || input == output, "\(input) to \(output) is neither a flatten nor an unflatten")
         inputShape = input
         outputShape = output
     }
 
+    /// Whether a shape's values are in the same order channel-first and channels-last.
+    private static func isFlat(_ shape: TensorShape) -> Bool { shape.channels == 1 || shape.plane == 1 }
+
     public typealias Cache = Void
 
-    public func forward(_ input: Matrix) -> (output: Matrix, cache: Void) { (input, ()) }
+    public func forward(_ input: Matrix) -> (output: Matrix, cache: Void) {
+        if Self.isFlat(inputShape) && !Self.isFlat(outputShape) {
+            return (Self.regroup(input, outer: outputShape.channels, inner: outputShape.plane), ())
+        }
+        if !Self.isFlat(inputShape) && Self.isFlat(outputShape) {
+            return (Self.regroup(input, outer: inputShape.plane, inner: inputShape.channels), ())
+        }
+        return (input, ())
+    }
 
     public func backward(_ outputGradient: Matrix, cache: Void, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
-        (outputGradient, [])
+        if Self.isFlat(inputShape) && !Self.isFlat(outputShape) {
+            return (Self.regroup(outputGradient, outer: outputShape.plane, inner: outputShape.channels), [])
+        }
+        if !Self.isFlat(inputShape) && Self.isFlat(outputShape) {
+            return (Self.regroup(outputGradient, outer: inputShape.channels, inner: inputShape.plane), [])
+        }
+        return (outputGradient, [])
+    }
+
+    /// Each row read as `outer` × `inner` and written transposed, examples split between threads.
+    private static func regroup(_ batch: Matrix, outer: Int, inner: Int) -> Matrix {
+        batch.storage.withUnsafeBufferPointer { source in
+            Matrix(rows: batch.rows, columns: batch.columns) { target in
+                ParallelRanges.forEach(batch.rows) { rows in
+                    for r in rows {
+                        let from = source.baseAddress! + r * batch.columns, to = target.baseAddress! + r * batch.columns
+                        for o in 0..<outer {
+                            for i in 0..<inner { (to + i * outer + o).initialize(to: from[o * inner + i]) }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     public var parameters: [(name: String, value: Matrix)] { [] }

@@ -1,6 +1,9 @@
 /// The shape of one example's activations, channels × height × width, stored
-/// channel-major (PyTorch's NCHW without the N): a batch is a `Matrix` whose rows are
-/// examples and whose columns are `count` values in this order.
+/// channels-last (PyTorch's `channels_last`, NHWC without the N): a batch is a `Matrix`
+/// whose rows are examples and whose columns are `count` values, position by position
+/// (y, then x), each position's channels side by side. A convolution's patches are
+/// then runs of contiguous values and its product's rows the next layer's positions.
+/// One channel, or a 1×1 plane, reads the same in either order.
 public struct TensorShape: Sendable, Hashable, CustomStringConvertible {
     public var channels: Int
     public var height: Int

@@ -73,7 +73,8 @@ import Testing
             d = sys.argv[1]
             L = lambda n: np.loadtxt(d + "/" + n + ".txt", dtype=np.float64)
             k, s, p = 4, 2, 1
-            x = L("x").reshape(2, 2, 8, 8); cw = L("cw").reshape(3, 2, k, k); cb = L("cb")
+            # The layers hold images channels-last (n, y, x, c); the weights are PyTorch's.
+            x = L("x").reshape(2, 8, 8, 2).transpose(0, 3, 1, 2); cw = L("cw").reshape(3, 2, k, k); cb = L("cb")
             y = np.zeros((2, 3, 4, 4))
             for n in range(2):
                 for o in range(3):
@@ -86,7 +87,7 @@ import Testing
                                         iy, ix = oy * s - p + ky, ox * s - p + kx
                                         if 0 <= iy < 8 and 0 <= ix < 8: acc += cw[o, c, ky, kx] * x[n, c, iy, ix]
                             y[n, o, oy, ox] = acc
-            z = L("z").reshape(2, 3, 4, 4); tw = L("tw").reshape(3, 2, k, k); tb = L("tb")
+            z = L("z").reshape(2, 4, 4, 3).transpose(0, 3, 1, 2); tw = L("tw").reshape(3, 2, k, k); tb = L("tb")
             t = np.zeros((2, 2, 8, 8)) + tb.reshape(1, 2, 1, 1)
             for n in range(2):
                 for c in range(3):
@@ -97,7 +98,7 @@ import Testing
                                     for kx in range(k):
                                         oy, ox = iy * s - p + ky, ix * s - p + kx
                                         if 0 <= oy < 8 and 0 <= ox < 8: t[n, o, oy, ox] += tw[c, o, ky, kx] * z[n, c, iy, ix]
-            print(" ".join("%.9e" % v for v in np.concatenate([y.ravel(), t.ravel()])))
+            print(" ".join("%.9e" % v for v in np.concatenate([y.transpose(0, 2, 3, 1).ravel(), t.transpose(0, 2, 3, 1).ravel()])))
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

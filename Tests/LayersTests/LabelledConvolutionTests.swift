@@ -17,7 +17,8 @@ import Testing
         return (labelled, Conv2D(input: planes, geometry: geometry, weight: labelled.weight, bias: labelled.bias))
     }
 
-    /// Rows of image pixels then one-hot values, and the same rows with the one-hot as planes.
+    /// Rows of image pixels then one-hot values, and the same rows with the one-hot as
+    /// planes: channels-last, so each position holds its pixel, then the label channels.
     static func inputs(batch: Int) -> (Matrix, Matrix) {
         let pixels = FiniteDifference.random(rows: batch, columns: image.count, seed: 12)
         var compact = Matrix(rows: batch, columns: image.count + labels)
@@ -25,11 +26,11 @@ import Testing
         for n in 0..<batch {
             for i in 0..<image.count {
                 compact.storage[n * compact.columns + i] = pixels.storage[n * image.count + i]
-                planes.storage[n * planes.columns + i] = pixels.storage[n * image.count + i]
+                planes.storage[n * planes.columns + i * (1 + labels)] = pixels.storage[n * image.count + i]
             }
             let label = n % labels
             compact.storage[n * compact.columns + image.count + label] = 1
-            for i in 0..<image.count { planes.storage[n * planes.columns + image.count * (1 + label) + i] = 1 }
+            for i in 0..<image.count { planes.storage[n * planes.columns + i * (1 + labels) + 1 + label] = 1 }
         }
         return (compact, planes)
     }
@@ -55,7 +56,7 @@ import Testing
         for n in 0..<5 {
             for i in 0..<Self.image.count {
                 imageGradient.storage[n * Self.image.count + i] = mine.inputGradient.storage[n * compact.columns + i]
-                referenceImage.storage[n * Self.image.count + i] = theirs.inputGradient.storage[n * planes.columns + i]
+                referenceImage.storage[n * Self.image.count + i] = theirs.inputGradient.storage[n * planes.columns + i * (1 + Self.labels)]
             }
         }
         Self.close(imageGradient, referenceImage, "image gradient")

@@ -20,11 +20,22 @@ import Testing
         #expect(layer.parameters.map(\.name) == ["weight", "bias"])
     }
 
-    @Test func reshapeMovesNothingAndNamesNoParameter() {
-        let reshape = Reshape(from: .vector(12), to: TensorShape(channels: 3, height: 2, width: 2))
-        let x = FiniteDifference.random(rows: 2, columns: 12, seed: 3)
-        #expect(reshape.forward(x).output == x)
-        #expect(reshape.backward(x, cache: (), parameterGradients: true).inputGradient == x)
-        #expect(reshape.parameters.isEmpty)
+    /// PyTorch's flat (channel, y, x) order becomes the layers' channels-last (y, x,
+    /// channel) and back; a single channel moves nothing.
+    @Test func reshapeRegroupsToChannelsLastAndNamesNoParameter() {
+        let image = TensorShape(channels: 3, height: 2, width: 2)
+        let unflatten = Reshape(from: .vector(12), to: image), flatten = Reshape(from: image, to: .vector(12))
+        let x = Matrix(rows: 2, columns: 12, storage: (0..<24).map(Float.init))
+        // Row 0: channel c's plane is c·4 ..< c·4 + 4; position p's channels become p·3 ..< p·3 + 3.
+        let channelsLast: [Float] = [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]
+        let unflattened = unflatten.forward(x).output
+        #expect(Array(unflattened.storage[..<12]) == channelsLast)
+        #expect(Array(unflattened.storage[12...]) == channelsLast.map { $0 + 12 })
+        #expect(flatten.forward(unflattened).output == x)
+        #expect(unflatten.backward(unflattened, cache: (), parameterGradients: true).inputGradient == x)
+        #expect(flatten.backward(x, cache: (), parameterGradients: true).inputGradient == unflattened)
+        let single = Reshape(from: .vector(4), to: TensorShape(channels: 1, height: 2, width: 2))
+        #expect(single.forward(Matrix(rows: 1, columns: 4, storage: [1, 2, 3, 4])).output.storage == [1, 2, 3, 4])
+        #expect(unflatten.parameters.isEmpty)
     }
 }
