@@ -26,38 +26,22 @@ public struct Reshape: Layer {
 
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Void) {
         if Self.isFlat(inputShape) && !Self.isFlat(outputShape) {
-            return (Self.regroup(input, outer: outputShape.channels, inner: outputShape.plane), ())
+            return (input.transposingEachRow(outer: outputShape.channels, inner: outputShape.plane), ())
         }
         if !Self.isFlat(inputShape) && Self.isFlat(outputShape) {
-            return (Self.regroup(input, outer: inputShape.plane, inner: inputShape.channels), ())
+            return (input.transposingEachRow(outer: inputShape.plane, inner: inputShape.channels), ())
         }
         return (input, ())
     }
 
     public func backward(_ outputGradient: Matrix, cache: Void, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
         if Self.isFlat(inputShape) && !Self.isFlat(outputShape) {
-            return (Self.regroup(outputGradient, outer: outputShape.plane, inner: outputShape.channels), [])
+            return (outputGradient.transposingEachRow(outer: outputShape.plane, inner: outputShape.channels), [])
         }
         if !Self.isFlat(inputShape) && Self.isFlat(outputShape) {
-            return (Self.regroup(outputGradient, outer: inputShape.channels, inner: inputShape.plane), [])
+            return (outputGradient.transposingEachRow(outer: inputShape.channels, inner: inputShape.plane), [])
         }
         return (outputGradient, [])
-    }
-
-    /// Each row read as `outer` × `inner` and written transposed, examples split between threads.
-    private static func regroup(_ batch: Matrix, outer: Int, inner: Int) -> Matrix {
-        batch.storage.withUnsafeBufferPointer { source in
-            Matrix(rows: batch.rows, columns: batch.columns) { target in
-                ParallelRanges.forEach(batch.rows) { rows in
-                    for r in rows {
-                        let from = source.baseAddress! + r * batch.columns, to = target.baseAddress! + r * batch.columns
-                        for o in 0..<outer {
-                            for i in 0..<inner { (to + i * outer + o).initialize(to: from[o * inner + i]) }
-                        }
-                    }
-                }
-            }
-        }
     }
 
     public var parameters: [(name: String, value: Matrix)] { [] }

@@ -125,8 +125,10 @@ public struct DCGANTrainer: Sendable {
         let decay = min(config.emaDecay, (1 + t) / (10 + t)), keep = 1 - decay
         var values = average.parameters.map(\.value)
         for (slot, current) in generator.parameters.map(\.value).enumerated() {
-            for i in values[slot].storage.indices {
-                values[slot].storage[i] = decay * values[slot].storage[i] + keep * current.storage[i]
+            values[slot].storage.withUnsafeMutableBufferPointer { average in
+                current.storage.withUnsafeBufferPointer { current in
+                    for i in average.indices { average[i] = decay * average[i] + keep * current[i] }
+                }
             }
         }
         average.setParameters(values)
