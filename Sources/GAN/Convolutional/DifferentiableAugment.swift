@@ -20,8 +20,8 @@ import Linalg
 /// depends on the draws only, never on x. `adjoint` applies Aᵀ.
 ///
 /// The work is serial, image by image: a pass is a few thousand operations an image,
-/// under a millisecond for a batch of 100 beside a step's ~300 ms of products, and a
-/// value computed on one thread is the same whatever the lane count.
+/// against the millions of D's convolutions, and a value computed on one thread is the
+/// same whatever the lane count.
 public struct DifferentiableAugment: Sendable, Equatable {
     public static let side = 28
     public static let pixels = side * side
