@@ -7,7 +7,8 @@ import Linalg
 /// magic "GANTRYCK", u32 version, u32 kind (0 full, 1 generator only), the
 /// `TrainingConfig` (5 × i64, 4 × f32, u64 seed), u64 completed epochs, from version 2
 /// the model fields (u32 recipe, f32 d_dropout, f32 ema_decay, u32 conditional), from
-/// version 3 the convolutional widths (u32 g_channels, u32 d_channels), 4 × u64 RNG state,
+/// version 3 the convolutional widths (u32 g_channels, u32 d_channels), from version 4
+/// the discriminator's augmentation (u32, one bit a transform), 4 × u64 RNG state,
 /// per optimizer (generator, discriminator) u64 step, f32 beta2, f32 epsilon,
 /// u32 tensor count, each tensor as (u16 name length, UTF-8 name, u32 rows, u32 columns,
 /// rows × columns f32), and a closing u32 CRC-32 of every byte before it. Which tensors,
@@ -16,13 +17,17 @@ import Linalg
 public enum Checkpoint {
     public static let magic: [UInt8] = Array("GANTRYCK".utf8)
     /// The newest version this build writes.
-    public static let version: UInt32 = 3
-    static let readableVersions: ClosedRange<UInt32> = 1...3
+    public static let version: UInt32 = 4
+    static let readableVersions: ClosedRange<UInt32> = 1...4
 
     /// The version a model's checkpoint is written in: the lowest that holds it. An MLP
     /// has no convolutional widths, so its file stays version 2, byte for byte what
-    /// releases before the convolutional model wrote and read.
-    public static func version(for config: TrainingConfig) -> UInt32 { config.model.isConvolutional ? 3 : 2 }
+    /// releases before the convolutional model wrote and read; a dcgan without
+    /// augmentation stays version 3 likewise, and one with it is version 4.
+    public static func version(for config: TrainingConfig) -> UInt32 {
+        guard config.model.isConvolutional else { return 2 }
+        return config.dAugment.isOff ? 3 : 4
+    }
 
     public enum Kind: UInt32, Sendable {
         /// Both networks, both Adam states, RNG: a resumable training state.
@@ -57,6 +62,7 @@ public enum Checkpoint {
             w.write(UInt32(c.gChannels))
             w.write(UInt32(c.dChannels))
         }
+        if version >= 4 { w.write(c.dAugment.bits) }
         let s = trainer.rng.state
         for v in [s.0, s.1, s.2, s.3] { w.write(v) }
         for adam in [trainer.generatorOptimizer, trainer.discriminatorOptimizer] {
@@ -160,7 +166,13 @@ public enum Checkpoint {
             c.gChannels = Int(try r.read(UInt32.self, "g_channels"))
             c.dChannels = Int(try r.read(UInt32.self, "d_channels"))
         }
-        // Version 3 added the convolutional widths, so an earlier file cannot hold a convolutional model.
+        if version >= 4 {
+            let bits = try r.read(UInt32.self, "d_augment")
+            guard let policy = AugmentPolicy(bits: bits) else { throw CheckpointError.inconsistent("d_augment \(bits) names an unknown transform") }
+            c.dAugment = policy
+        }
+        // Version 3 added the convolutional widths, so an earlier file cannot hold a
+        // convolutional model; version 4 the augmentation, which an earlier file has off.
         let expected = Self.version(for: c)
         guard version == expected || (version == 1 && expected == 2) else {
             throw CheckpointError.inconsistent("a \(c.model.rawValue) model's checkpoint is version \(expected), this file says \(version)")

@@ -12,7 +12,7 @@ public enum CheckpointError: Error, Sendable, CustomStringConvertible, Equatable
     public var description: String {
         switch self {
         case .notACheckpoint(let detail): "not a Gantry checkpoint: \(detail)"
-        case .unsupportedVersion(let v): "checkpoint format version \(v) is not supported (this build reads version \(Checkpoint.version))"
+        case .unsupportedVersion(let v): "checkpoint format version \(v) is not supported (this build reads versions \(Checkpoint.readableVersions.lowerBound)–\(Checkpoint.readableVersions.upperBound))"
         case .truncated(let detail): "checkpoint is truncated: \(detail)"
         case .checksumMismatch(let expected, let computed):
             "checkpoint is corrupted: its CRC-32 says \(hex(expected)) but the contents hash to \(hex(computed))"

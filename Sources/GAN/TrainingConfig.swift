@@ -28,6 +28,9 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     /// them at 14×14) and D's at 14×14 (twice as many at 7×7). The MLPs ignore them.
     public var gChannels = 128
     public var dChannels = 64
+    /// The differentiable augmentation of every image the convolutional D sees
+    /// (`DifferentiableAugment`); off by default, and refused for the MLPs.
+    public var dAugment = AugmentPolicy.off
 
     /// MNIST's image side; the model is fixed to 28x28 like the notebook's.
     public static let imagePixels = 784
@@ -41,7 +44,7 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         case epochs, batchSize = "batch_size", zSize = "z_size", gHidden = "g_hidden", dHidden = "d_hidden"
         case alpha, smooth, learningRate = "learning_rate", beta1, seed
         case model, dDropout = "d_dropout", emaDecay = "ema_decay", conditional
-        case gChannels = "g_channels", dChannels = "d_channels"
+        case gChannels = "g_channels", dChannels = "d_channels", dAugment = "d_augment"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,10 +66,12 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         conditional = try c.decodeIfPresent(Bool.self, forKey: .conditional) ?? false
         gChannels = try c.decodeIfPresent(Int.self, forKey: .gChannels) ?? 128
         dChannels = try c.decodeIfPresent(Int.self, forKey: .dChannels) ?? 64
+        dAugment = try c.decodeIfPresent(AugmentPolicy.self, forKey: .dAugment) ?? .off
     }
 
     /// The convolutional widths are written only for the convolutional model, so an
-    /// MLP job's stored form (and its idempotency key) is what it was before they existed.
+    /// MLP job's stored form (and its idempotency key) is what it was before they existed;
+    /// the augmentation only when it is on, so a dcgan job's without it is too.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(epochs, forKey: .epochs)
@@ -87,6 +92,7 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
             try c.encode(gChannels, forKey: .gChannels)
             try c.encode(dChannels, forKey: .dChannels)
         }
+        if !dAugment.isOff { try c.encode(dAugment, forKey: .dAugment) }
     }
 
     /// Inputs of the generator's first layer: the noise, and the one-hot label when conditional.
@@ -101,6 +107,7 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         ("smooth", "0 ≤ smooth < 0.5"), ("learning_rate", "0 < learning_rate ≤ 1"),
         ("beta1", "0 ≤ beta1 < 1"), ("d_dropout", "0 ≤ d_dropout ≤ 0.9"), ("ema_decay", "0 (off) ≤ ema_decay < 1"),
         ("g_channels", "even, 2–512 (dcgan)"), ("d_channels", "1–512 (dcgan)"),
+        ("d_augment", "comma-separated translation, cutout, brightness, contrast; \"\" or \"none\" is off (dcgan)"),
     ]
 
     /// Throws `TrainingConfigError` naming the first field out of range.
@@ -122,6 +129,8 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         try check((2...512).contains(gChannels) && gChannels % 2 == 0, "g_channels", "g_channels must be an even number between 2 and 512")
         try check((1...512).contains(dChannels), "d_channels", "d_channels must be between 1 and 512")
         try check(!model.isConvolutional || dDropout == 0, "d_dropout", "d_dropout applies to the notebook and improved models; the dcgan model takes 0")
+        try check(model.isConvolutional || dAugment.isOff, "d_augment",
+                  "d_augment augments the dcgan model's discriminator inputs; the notebook and improved models take none")
         // A width the model does not have is refused rather than silently ignored.
         let mlp = TrainingConfig()
         try check(model.isConvolutional || (gChannels == mlp.gChannels && dChannels == mlp.dChannels), "g_channels",
@@ -153,11 +162,12 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
 
     /// Bytes of one step's layer activations, counted once each: for the convolutional
     /// model, G's pass and D's three (the real and generated batches, then the generated
-    /// one again for G's update).
+    /// one again for G's update), and with augmentation the three augmented batches.
     public var activationBytes: Int {
         if model.isConvolutional {
             let architecture = DCGANArchitecture(self)
-            return 4 * batchSize * (architecture.generatorActivationsPerExample + 3 * architecture.discriminatorActivationsPerExample)
+            let augmented = dAugment.isOff ? 0 : 3 * Self.imagePixels
+            return 4 * batchSize * (architecture.generatorActivationsPerExample + 3 * architecture.discriminatorActivationsPerExample + augmented)
         }
         let p = Self.imagePixels
         return 4 * (batchSize * (zSize + 3 * gHidden + 4 * p + 6 * dHidden + 8) + 2 * batchSize * p)

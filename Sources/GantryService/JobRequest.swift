@@ -6,7 +6,7 @@ import MNIST
 /// fields and wrong types refused with the field's name, ranges checked.
 public enum JobRequest {
     static let fields = ["dataset", "model", "epochs", "batch_size", "z_size", "g_hidden", "d_hidden", "g_channels", "d_channels",
-                         "alpha", "smooth", "learning_rate", "beta1", "d_dropout", "ema_decay", "conditional", "seed", "samples_per_epoch", "eval_every", "eval_samples"]
+                         "alpha", "smooth", "learning_rate", "beta1", "d_dropout", "ema_decay", "d_augment", "conditional", "seed", "samples_per_epoch", "eval_every", "eval_samples"]
 
     /// Seeds drawn for the user stay below 2^53 so a JavaScript client reads them exactly.
     static let maxDrawnSeed: UInt64 = (1 << 53) - 1
@@ -101,6 +101,7 @@ public enum JobRequest {
             try read("beta1", into: &config.training.beta1)
             try read("d_dropout", into: &config.training.dDropout)
             try read("ema_decay", into: &config.training.emaDecay)
+            try read("d_augment", into: &config.training.dAugment)
             try read("conditional", into: &config.training.conditional)
             try read("g_channels", into: &config.training.gChannels)
             try read("d_channels", into: &config.training.dChannels)

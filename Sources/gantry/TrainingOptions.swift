@@ -17,6 +17,8 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Give both networks the digit's label, so samples can be asked for by digit.") var conditional = false
     @Option(help: "dcgan: the generator's channels at 7×7, even (half of them at 14×14).") var gChannels: Int = TrainingConfig().gChannels
     @Option(help: "dcgan: the discriminator's channels at 14×14 (twice as many at 7×7).") var dChannels: Int = TrainingConfig().dChannels
+    @Option(help: ArgumentHelp("dcgan: differentiable augmentation of every image D sees, a comma-separated list of translation, cutout, brightness, contrast; none is off (default: none).", valueName: "policy"))
+    var dAugment: String?
     @Option(help: "Leaky ReLU slope (default: the recipe's; notebook 0.01).") var alpha: Float?
     @Option(help: "One-sided label smoothing of the real labels (default: the recipe's; notebook 0.1).") var smooth: Float?
     @Option(help: "Random seed (random when absent; always printed).") var seed: UInt64?
@@ -36,6 +38,9 @@ struct ModelOptions: ParsableArguments {
         if let dHidden { c.dHidden = dHidden }
         if let dDropout { c.dDropout = dDropout }
         if let emaDecay { c.emaDecay = emaDecay }
+        if let dAugment {
+            do { c.dAugment = try AugmentPolicy(parsing: dAugment) } catch { throw ValidationError("\(error)") }
+        }
         c.conditional = conditional
         c.seed = seed ?? UInt64.random(in: 1...UInt64(Int64.max))
         do { try c.validate() } catch { throw ValidationError("\(error)") }

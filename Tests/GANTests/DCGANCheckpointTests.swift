@@ -4,11 +4,12 @@ import Testing
 import Layers
 import Linalg
 
-/// The convolutional model through the checkpoint format (version 3): everything a
-/// resume needs comes back, a resumed run ends where an unbroken one does, a
-/// generator-only file samples as the trainer did, and a damaged file is refused.
+/// The convolutional model through the checkpoint format (version 3, and 4 with
+/// `d_augment` on): everything a resume needs comes back, a resumed run ends where an
+/// unbroken one does, a generator-only file samples as the trainer did, and a damaged
+/// file is refused.
 @Suite struct DCGANCheckpointTests {
-    static func config(ema: Float, conditional: Bool) -> TrainingConfig {
+    static func config(ema: Float, conditional: Bool, augment: String = "") -> TrainingConfig {
         var config = ModelRecipe.dcgan.applied(to: TrainingConfig())
         config.zSize = 6
         config.batchSize = 4
@@ -18,6 +19,7 @@ import Linalg
         config.conditional = conditional
         config.epochs = 3
         config.seed = 21
+        config.dAugment = try! AugmentPolicy(parsing: augment)
         return config
     }
 
@@ -26,15 +28,17 @@ import Linalg
 
     static func state(_ network: Sequential) -> [Matrix] { (network.parameters + network.buffers).map(\.value) }
 
-    @Test(arguments: [(Float(0), false), (0.9, true)])
-    func roundTripRestoresEverything(_ ema: Float, _ conditional: Bool) throws {
-        var trainer = DCGANTrainer(config: Self.config(ema: ema, conditional: conditional))
+    @Test(arguments: [(Float(0), false, ""), (0.9, true, ""), (0.9, true, "cutout,translation"), (0, false, "brightness,contrast")])
+    func roundTripRestoresEverything(_ ema: Float, _ conditional: Bool, _ augment: String) throws {
+        var trainer = DCGANTrainer(config: Self.config(ema: ema, conditional: conditional, augment: augment))
         _ = trainer.trainEpoch(on: Self.images, labels: Self.labels)
         let bytes = Checkpoint.encode(trainer)
-        #expect(Array(bytes[8..<12]) == [3, 0, 0, 0], "a convolutional model's file is version 3")
+        let version: UInt8 = augment.isEmpty ? 3 : 4
+        #expect(Array(bytes[8..<12]) == [version, 0, 0, 0], "a convolutional model's file is version 3, or 4 with augmentation")
         let (decoded, kind) = try Checkpoint.decode(bytes)
         let restored = try #require(decoded.convolutional)
         #expect(kind == .full && restored.config == trainer.config && restored.epochsCompleted == 1)
+        #expect(restored.config.dAugment == (try AugmentPolicy(parsing: augment)))
         #expect(Self.state(restored.generator) == Self.state(trainer.generator))
         #expect(Self.state(restored.discriminator) == Self.state(trainer.discriminator))
         #expect(restored.generatorOptimizer == trainer.generatorOptimizer && restored.discriminatorOptimizer == trainer.discriminatorOptimizer)
@@ -78,8 +82,9 @@ import Linalg
     }
 
     /// What a `kill -9` after epoch 1 and a restart do: the file is all that survives.
-    @Test func aRunResumedFromItsCheckpointEndsWithTheSameWeights() throws {
-        let config = Self.config(ema: 0.9, conditional: true)
+    @Test(arguments: ["", "translation,cutout,brightness,contrast"])
+    func aRunResumedFromItsCheckpointEndsWithTheSameWeights(augment: String) throws {
+        let config = Self.config(ema: 0.9, conditional: true, augment: augment)
         var straight = DCGANTrainer(config: config), partial = straight
         var straightRecords: [EpochLosses] = []
         while straight.epochsCompleted < 3 { straightRecords.append(straight.trainEpoch(on: Self.images, labels: Self.labels)!) }
@@ -126,6 +131,36 @@ import Linalg
             try Checkpoint.decode(relabelled)
         } throws: { error in
             "\(error)".contains("version 3")
+        }
+    }
+
+    /// The augmentation is a version 4 field after the widths (bytes 112..<116): a
+    /// version 3 file, which has none, reads as augmentation off with everything else as
+    /// it was; a version 4 file must name a transform it knows, and one that names none
+    /// is not the lowest version that holds its model.
+    @Test func aVersionThreeFileReadsAsAugmentationOff() throws {
+        var trainer = DCGANTrainer(config: Self.config(ema: 0.9, conditional: true, augment: "translation,cutout"))
+        _ = trainer.trainEpoch(on: Self.images, labels: Self.labels)
+        let bytes = Checkpoint.encode(trainer)
+        #expect(Array(bytes[112..<116]) == [0b1100, 0, 0, 0])
+        func mended(_ body: [UInt8]) -> [UInt8] { body + withUnsafeBytes(of: CRC32.checksum(body[...]).littleEndian, Array.init) }
+        var older = Array(bytes[0..<112] + bytes[116..<(bytes.count - 4)])
+        older[8] = 3
+        let restored = try #require(try Checkpoint.decode(mended(older)).trainer.convolutional)
+        var expected = trainer.config
+        expected.dAugment = .off
+        #expect(restored.config == expected)
+        #expect(Self.state(restored.generator) == Self.state(trainer.generator) && restored.rng == trainer.rng)
+        #expect(Checkpoint.encode(restored) == mended(older), "augmentation off writes version 3 again, byte for byte")
+
+        for (bits, problem) in [(UInt8(0x10), "unknown transform"), (0, "version 3")] {
+            var bad = Array(bytes.dropLast(4))
+            bad[112] = bits
+            #expect {
+                try Checkpoint.decode(mended(bad))
+            } throws: { error in
+                "\(error)".contains(problem)
+            }
         }
     }
 }

@@ -46,6 +46,9 @@ import Testing
         (#"{"alpha": 1e400}"#, "alpha"), (#"{"seed": 1.0}"#, "seed"),
         (#"{"model": "fancy"}"#, "model"), (#"{"model": 1}"#, "model"), (#"{"d_dropout": 0.95}"#, "d_dropout"),
         (#"{"ema_decay": 1}"#, "ema_decay"), (#"{"ema_decay": -0.1}"#, "ema_decay"), (#"{"conditional": "yes"}"#, "conditional"),
+        (#"{"model": "dcgan", "d_augment": "flip"}"#, "d_augment"), (#"{"model": "dcgan", "d_augment": "cutout,cutout"}"#, "d_augment"),
+        (#"{"model": "dcgan", "d_augment": 1}"#, "d_augment"), (#"{"model": "dcgan", "d_augment": ["cutout"]}"#, "d_augment"),
+        (#"{"d_augment": "translation"}"#, "d_augment"), (#"{"model": "improved", "d_augment": "cutout"}"#, "d_augment"),
     ])
     func badInputIsA400NamingTheField(json: String, field: String) {
         let error = refusal(json)
@@ -165,5 +168,33 @@ import Testing
         let old = #"{"dataset":"mnist","samples_per_epoch":16,"epochs":5,"batch_size":100,"z_size":100,"g_hidden":128,"d_hidden":128,"alpha":0.01,"smooth":0.1,"learning_rate":0.002,"beta1":0.9,"seed":3}"#
         let decoded = try JSONDecoder().decode(JobConfig.self, from: Data(old.utf8)).training
         #expect(decoded.model == .notebook && decoded.dDropout == 0 && decoded.emaDecay == 0 && !decoded.conditional)
+    }
+
+    /// `d_augment` is the dcgan model's: its value is a set (two spellings are one request),
+    /// it is written to the stored job only when on, so a job without it is stored as
+    /// before it existed, and an MLP job naming one is a 400 that names the field.
+    @Test func theAugmentationIsTheDcganModelsAndOneSetOfTransforms() throws {
+        let asked = try JobRequest.parseRequest(Array(#"{"model": "dcgan", "d_augment": "cutout, translation", "seed": 1}"#.utf8),
+                                                datasets: datasets, memoryBudgetBytes: 1 << 31)
+        #expect(asked.config.training.dAugment.transforms == [.translation, .cutout])
+        let reordered = try JobRequest.parseRequest(Array(#"{"model": "dcgan", "d_augment": "translation,cutout", "seed": 1}"#.utf8),
+                                                    datasets: datasets, memoryBudgetBytes: 1 << 31)
+        #expect(asked.canonical == reordered.canonical)
+        let stored = try JSONSerialization.jsonObject(with: JSONEncoder().encode(asked.config)) as? [String: Any]
+        #expect(stored?["d_augment"] as? String == "translation,cutout")
+        #expect(try JSONDecoder().decode(JobConfig.self, from: JSONEncoder().encode(asked.config)) == asked.config)
+
+        for off in [#"{"model": "dcgan", "seed": 1}"#, #"{"model": "dcgan", "d_augment": "none", "seed": 1}"#, #"{"model": "dcgan", "d_augment": "", "seed": 1}"#] {
+            let parsed = try JobRequest.parseRequest(Array(off.utf8), datasets: datasets, memoryBudgetBytes: 1 << 31)
+            #expect(parsed.config.training.dAugment == .off)
+            let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(parsed.config)) as? [String: Any]
+            #expect(json?["d_augment"] == nil, "\(off)")
+        }
+        // Off is off on every model; anything else is refused for the MLPs, naming the field.
+        #expect(try parse(#"{"model": "improved", "d_augment": "none"}"#).training.dAugment == .off)
+        let refused = try #require(refusal(#"{"model": "notebook", "d_augment": "translation,cutout"}"#))
+        #expect(refused.status.code == 400 && refused.code == .invalidParameter && refused.message.hasPrefix("d_augment"), "\(refused.message)")
+        let unknown = try #require(refusal(#"{"model": "dcgan", "d_augment": "translation,flip"}"#))
+        #expect(unknown.message.contains("\"flip\"") && unknown.message.contains("translation, cutout"), "\(unknown.message)")
     }
 }

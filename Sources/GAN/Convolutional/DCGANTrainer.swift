@@ -8,7 +8,8 @@ import Linalg
 /// over the training set, as `GANTrainer` does for the MLP.
 ///
 /// The objective is a value (`GANObjective`); the step only hands it D's outputs and
-/// takes back their gradients, so other objectives need no change here.
+/// takes back their gradients, so other objectives need no change here. With
+/// `d_augment` on, every batch D sees goes through a fresh `DifferentiableAugment`.
 public struct DCGANTrainer: Sendable {
     public private(set) var config: TrainingConfig
     public let architecture: DCGANArchitecture
@@ -74,9 +75,21 @@ public struct DCGANTrainer: Sendable {
             digits.map { LabelInput.appending($0, classes: classes, to: images) } ?? images
         }
 
-        // D: real and G(z) as two batches, as PyTorch's DCGAN feeds them.
+        // With `d_augment` on, D sees each batch through its own T, drawn here from `rng`
+        // in a fixed order (real, G(z) for D, G(z) for G), so the draws are the run's and
+        // a resumed epoch draws them again; off, nothing is drawn and the step is as before.
+        let policy = config.dAugment
+        func augment(_ images: Matrix) -> (images: Matrix, transform: DifferentiableAugment?) {
+            guard !policy.isOff else { return (images, nil) }
+            let transform = DifferentiableAugment(policy: policy, count: images.rows, rng: &rng)
+            return (transform.forward(images), transform)
+        }
+
+        // D: real and G(z) as two batches, as PyTorch's DCGAN feeds them. D's update needs
+        // no gradient through T, only G's does.
         let drawn = generator.forward(generatorInput)
-        let realInput = discriminatorInput(real, labels?.real), fakeInput = discriminatorInput(drawn.output, labels?.fake)
+        let realImages = augment(real).images, fakeImages = augment(drawn.output).images
+        let realInput = discriminatorInput(realImages, labels?.real), fakeInput = discriminatorInput(fakeImages, labels?.fake)
         let onReal = discriminator.forward(realInput), onFake = discriminator.forward(fakeInput)
         let terms = objective.discriminatorTerms(real: onReal.output, fake: onFake.output)
         let realGradients = discriminator.parameterGradients(terms.real.gradient, cache: onReal.cache)
@@ -85,12 +98,15 @@ public struct DCGANTrainer: Sendable {
         discriminator.updateBuffers(from: onFake.cache)
         Self.update(&discriminator, with: &discriminatorOptimizer, gradients: zip(realGradients, fakeGradients).map { Self.sum($0, $1) })
 
-        // G: the updated D on the same images; D's own gradients are not needed.
-        let judged = discriminator.forward(fakeInput)
+        // G: the updated D on the same images (through a fresh T when augmenting, its
+        // gradient taken back through T); D's own gradients are not needed.
+        let again = augment(drawn.output)
+        let judged = discriminator.forward(again.transform == nil ? fakeInput : discriminatorInput(again.images, labels?.fake))
         let term = objective.generatorTerm(fake: judged.output)
         let inputGradient = discriminator.backward(term.gradient, cache: judged.cache, parameterGradients: false).inputGradient
         discriminator.updateBuffers(from: judged.cache)
-        let imageGradient = LabelInput.leadingColumns(of: inputGradient, count: TrainingConfig.imagePixels)
+        let augmentedGradient = LabelInput.leadingColumns(of: inputGradient, count: TrainingConfig.imagePixels)
+        let imageGradient = again.transform?.adjoint(augmentedGradient) ?? augmentedGradient
         let generatorGradients = generator.parameterGradients(imageGradient, cache: drawn.cache)
         generator.updateBuffers(from: drawn.cache)
         Self.update(&generator, with: &generatorOptimizer, gradients: generatorGradients)

@@ -9,7 +9,7 @@ extension DashboardFiles {
 
 import { h } from './dom.js';
 
-/** Every field of POST /v1/jobs (docs/api.md), with the notebook's default and the range. */
+/** Every field of POST /v1/jobs (docs/api.md), with the notebook's default and the range; `empty` says what an empty default means. */
 export const FIELDS = [
   { name: 'dataset', label: 'Dataset', kind: 'dataset', value: 'mnist', help: 'one of the daemon\'s configured datasets' },
   { name: 'model', label: 'Model recipe', kind: 'recipe', value: 'notebook', help: 'notebook, improved or dcgan (the convolutional GAN); each sets its own defaults below' },
@@ -26,8 +26,9 @@ export const FIELDS = [
   { name: 'beta1', label: 'Adam beta1', kind: 'number', value: '0.9', help: '0 ≤ beta1 < 1' },
   { name: 'd_dropout', label: 'Discriminator dropout', kind: 'number', value: '0', help: '0–0.9; 0 is off' },
   { name: 'ema_decay', label: 'Generator average decay', kind: 'number', value: '0', help: '0 ≤ decay < 1; 0 is off' },
+  { name: 'd_augment', label: 'Discriminator input augmentation', kind: 'text', value: '', empty: 'none', help: 'comma-separated translation, cutout, brightness, contrast; empty is off (dcgan)' },
   { name: 'conditional', label: 'Conditional on the digit', kind: 'boolean', value: 'false', help: 'both networks are given the digit' },
-  { name: 'seed', label: 'Seed', kind: 'integer', value: '', help: 'empty: a random seed, recorded with the job' },
+  { name: 'seed', label: 'Seed', kind: 'integer', value: '', empty: 'random', help: 'empty: a random seed, recorded with the job' },
   { name: 'samples_per_epoch', label: 'Digits recorded per epoch', kind: 'integer', value: '16', help: '1–256' },
   { name: 'eval_every', label: 'Score every … epochs', kind: 'schedule', value: 'auto', help: '"auto" (about a tenth of training time), or 0–10,000; 0 turns scoring off' },
   { name: 'eval_samples', label: 'Digits per scoring', kind: 'integer', value: '10000', help: '500–50,000' },
@@ -61,7 +62,7 @@ export function requestBody(values) {
   for (const field of FIELDS) {
     const text = (values[field.name] ?? '').trim();
     if (text === '' || text === defaultOf(field, recipe)) continue;
-    const literal = field.kind === 'boolean' ? text : field.kind === 'dataset' || field.kind === 'recipe' || (field.kind === 'schedule' && text === 'auto') || !NUMBER.test(text)
+    const literal = field.kind === 'boolean' ? text : field.kind === 'dataset' || field.kind === 'recipe' || field.kind === 'text' || (field.kind === 'schedule' && text === 'auto') || !NUMBER.test(text)
       ? JSON.stringify(text) : text;
     parts.push(`${JSON.stringify(field.name)}: ${literal}`);
   }
@@ -104,7 +105,7 @@ export function jobForm(api, { onCreated }) {
       : h('input', {
         id, name: field.name, value: field.value, type: 'text', autocomplete: 'off', spellcheck: 'false',
         inputmode: field.kind === 'integer' ? 'numeric' : field.kind === 'number' ? 'decimal' : 'text',
-        placeholder: field.value === '' ? 'random' : null, 'aria-describedby': described,
+        placeholder: field.empty ?? null, 'aria-describedby': described,
       });
     return h('div', { class: 'field' }, h('label', { for: id }, field.label, ' ', h('code', {}, field.name)),
       inputs[field.name], help, errors[field.name]);
@@ -119,7 +120,7 @@ export function jobForm(api, { onCreated }) {
     for (const field of FIELDS) {
       const input = inputs[field.name], before = defaultOf(field, recipe), after = defaultOf(field, next);
       if (!['recipe', 'dataset', 'boolean'].includes(field.kind) && input.value.trim() === before) input.value = after;
-      helps[field.name].textContent = `default ${after || 'random'}; ${field.help}`;
+      helps[field.name].textContent = `default ${after || field.empty}; ${field.help}`;
     }
     recipe = next;
   }

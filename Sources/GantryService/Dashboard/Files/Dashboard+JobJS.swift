@@ -172,6 +172,7 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
       c.model === 'dcgan' ? fact('channels (G / D)', `${c.g_channels} / ${c.d_channels}`) : fact('hidden units (G / D)', `${c.g_hidden} / ${c.d_hidden}`), fact('learning rate', String(c.learning_rate)),
       fact('scored every', p.eval_every ? `${p.eval_every} epochs` : (c.eval_every === 0 ? 'never' : String(c.eval_every))),
       fact('images per second', p.images_per_second ? Math.round(p.images_per_second).toLocaleString('en') : '–'),
+      ...(c.d_augment ? [fact('D augmentation', c.d_augment.replaceAll(',', ', '))] : []),
       fact('created', `${age(job.created_at)}`), fact('finished', job.finished_at ? age(job.finished_at) : '–'),
       fact('best fd', job.quality?.best_epoch ? `${num(job.quality.best_fd)} at epoch ${job.quality.best_epoch}` : '–'),
       ...(c.conditional ? [fact('digits drawn as asked', typeof job.quality?.conditional_accuracy === 'number'
