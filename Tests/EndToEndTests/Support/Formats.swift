@@ -50,7 +50,8 @@ struct PGM {
 
 /// The tensors of a `GANTRYCK` checkpoint, read by the documented layout
 /// (docs/checkpoint-format.md): magic, u32 version, u32 kind, 5 × i64 + 4 × f32 + u64 of
-/// config, u64 epochs, the model fields (version 2 on) and widths (version 3 on), 4 × u64 RNG, 2 × (u64 step, f32, f32), u32 tensor count,
+/// config, u64 epochs, the model fields (version 2 on), widths (version 3 on) and D's augmentation
+/// (version 4), 4 × u64 RNG, 2 × (u64 step, f32, f32), u32 tensor count,
 /// tensors (u16 name length, name, u32 rows, u32 columns, f32s), u32 CRC-32.
 struct CheckpointFile {
     var version: UInt32
@@ -81,6 +82,8 @@ struct CheckpointFile {
         if version >= 2 { _ = try take(4 + 4 + 4 + 4) }
         // Version 3 on: the convolutional widths, g_channels and d_channels.
         if version >= 3 { _ = try take(4 + 4) }
+        // Version 4: the discriminator's augmentation, a u32 of transform bits.
+        if version >= 4 { _ = try take(4) }
         trainingState = Array(try take(4 * 8 + 2 * (8 + 4 + 4)))
         let count = Int(try u(4))
         tensors = []
