@@ -91,8 +91,8 @@ let package = Package(
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
-        .testTarget(name: "LayersTests", dependencies: ["Layers", "Linalg"]),
-        .testTarget(name: "GANTests", dependencies: ["GAN", "Layers", "Linalg", "MNIST"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Linalg", "GantryTestSupport"]),
+        .testTarget(name: "GANTests", dependencies: ["GAN", "Layers", "Linalg", "MNIST", "GantryTestSupport"]),
         .testTarget(name: "MNISTTests", dependencies: ["MNIST", "GantryTestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "GantryTestSupport"]),
         .testTarget(name: "GantryServiceTests", dependencies: [

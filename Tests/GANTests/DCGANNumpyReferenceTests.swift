@@ -2,6 +2,7 @@ import Foundation
 import GAN
 import Layers
 import Linalg
+import GantryTestSupport
 import Testing
 
 /// The dcgan's two networks, whole, against numpy computing the `nn.Sequential`s that
@@ -59,9 +60,8 @@ import Testing
         var rng = Xoshiro256StarStar(seed: 41)
         let generator = architecture.makeGenerator(rng: &rng), discriminator = architecture.makeDiscriminator(rng: &rng)
         let z = DCGANTests.random(rows: 3, columns: 3, seed: 42), x = DCGANTests.random(rows: 3, columns: 784, seed: 43)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dcgan-numpy-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let python = try PythonReference("dcgan-numpy")
+        defer { python.remove() }
         var tensors = [("z", z), ("x", x)]
         // Weights drawn away from BatchNorm's 1 and 0, so its affine part is checked too.
         var perturbed = generator
@@ -70,19 +70,10 @@ import Testing
         })
         tensors += perturbed.parameters.map { ("g" + $0.name.replacingOccurrences(of: ".weight", with: "w").replacingOccurrences(of: ".bias", with: "b"), $0.value) }
         tensors += discriminator.parameters.map { ("d" + $0.name.replacingOccurrences(of: ".weight", with: "w").replacingOccurrences(of: ".bias", with: "b"), $0.value) }
-        for (name, m) in tensors {
-            try m.storage.map { String(format: "%.9e", $0) }.joined(separator: "\n").write(to: folder.appendingPathComponent(name + ".txt"), atomically: true, encoding: .utf8)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, folder.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let reference = text.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        try #require(process.terminationStatus == 0 && reference.count == 3 * 784 + 3,
+        for (name, m) in tensors { try python.write(name, m.storage) }
+        let (status, text) = try python.run(Self.script)
+        let reference = PythonReference.numbers(text)
+        try #require(status == 0 && reference.count == 3 * 784 + 3,
                      "python3 with numpy (scripts/setup installs it) printed \(text.prefix(200))")
         let images = perturbed.forward(z).output.storage, logits = discriminator.forward(x).output.storage
         let imageError = zip(images, reference[..<(3 * 784)]).map { abs(Double($0) - $1) }.max() ?? .infinity

@@ -2,6 +2,7 @@ import Foundation
 @testable import GAN
 import Layers
 import Linalg
+import GantryTestSupport
 import Testing
 
 /// DiffAugment's transforms: the policy as `d_augment` spells it, each transform's
@@ -138,12 +139,11 @@ import Testing
     /// and all four transforms composed to float rounding.
     @Test func translationAndCutoutMatchNumpy() throws {
         let x = Self.random(rows: 3, seed: 9)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("augment-numpy-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let python = try PythonReference("augment-numpy")
+        defer { python.remove() }
         let parameters = Self.draws.flatMap { [Float($0.rowShift), Float($0.columnShift), Float($0.cutoutRow), Float($0.cutoutColumn), $0.brightness, $0.contrast] }
         for (name, values) in [("x", x.storage), ("p", parameters)] {
-            try values.map { String(format: "%.9e", $0) }.joined(separator: "\n").write(to: folder.appendingPathComponent(name + ".txt"), atomically: true, encoding: .utf8)
+            try python.write(name, values)
         }
         let script = """
             import numpy as np, sys
@@ -168,16 +168,9 @@ import Testing
             out = [translate(x), cutout(x), cutout(translate(x)), cutout(translate(color(x)))]
             print(" ".join("%.9e" % v for v in np.concatenate([o.ravel() for o in out])))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, folder.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let reference = text.split(separator: " ").compactMap { Float($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        try #require(process.terminationStatus == 0 && reference.count == 4 * 3 * 784,
+        let (status, text) = try python.run(script)
+        let reference = PythonReference.numbers(text).map { Float($0) }
+        try #require(status == 0 && reference.count == 4 * 3 * 784,
                      "python3 with numpy (scripts/setup installs it) printed \(text.prefix(200))")
         func mine(_ policy: String) -> [Float] { DifferentiableAugment(policy: Self.policy(policy), draws: Self.draws).forward(x).storage }
         let n = 3 * 784

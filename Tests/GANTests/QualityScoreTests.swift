@@ -1,6 +1,7 @@
 import Foundation
 import GAN
 import Linalg
+import GantryTestSupport
 import Testing
 
 @Suite struct QualityScoreTests {
@@ -19,12 +20,11 @@ import Testing
         let (m1, s1, m2, s2) = (ma.mean, ma.covariance, mb.mean, mb.covariance)
         let mine = QualityScores.frechetDistance(mean1: m1, covariance1: s1, mean2: m2, covariance2: s2)
 
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-fd-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let python = try PythonReference("fd")
+        defer { python.remove() }
         for (name, m) in [("a", a), ("b", b)] {
             let text = (0..<m.rows).map { r in (0..<d).map { String(m[r, $0]) }.joined(separator: " ") }.joined(separator: "\n")
-            try text.write(to: folder.appendingPathComponent("\(name).txt"), atomically: true, encoding: .utf8)
+            try python.write(name, text: text)
         }
         let script = """
             import numpy as np, scipy.linalg, sys
@@ -34,14 +34,7 @@ import Testing
             root = scipy.linalg.sqrtm(s1 @ s2).real
             print(repr(float(((m1 - m2) ** 2).sum() + np.trace(s1 + s2 - 2 * root))))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, folder.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let (_, text) = try python.run(script)
         let reference = try #require(Double(text.trimmingCharacters(in: .whitespacesAndNewlines)),
                                       "python3 with numpy and scipy (scripts/setup installs them) printed \(text)")
         #expect(abs(mine - reference) <= 1e-6 * max(1, abs(reference)), "Swift \(mine), numpy \(reference)")

@@ -1,6 +1,7 @@
 import Foundation
 import Layers
 import Linalg
+import GantryTestSupport
 import Testing
 
 /// The convolutions against finite differences and against an independent numpy
@@ -62,11 +63,10 @@ import Testing
         let transpose = ConvTranspose2D(input: TensorShape(channels: 3, height: 4, width: 4), outChannels: 2, geometry: Self.dcgan, rng: &rng)
         let x = FiniteDifference.random(rows: 2, columns: conv.inputShape.count, seed: 31)
         let z = FiniteDifference.random(rows: 2, columns: transpose.inputShape.count, seed: 32)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("layers-numpy-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let python = try PythonReference("layers-numpy")
+        defer { python.remove() }
         for (name, m) in [("x", x), ("cw", conv.weight), ("cb", conv.bias), ("z", z), ("tw", transpose.weight), ("tb", transpose.bias)] {
-            try m.storage.map { String(format: "%.9e", $0) }.joined(separator: "\n").write(to: folder.appendingPathComponent(name + ".txt"), atomically: true, encoding: .utf8)
+            try python.write(name, m.storage)
         }
         let script = """
             import numpy as np, sys
@@ -100,16 +100,9 @@ import Testing
                                         if 0 <= oy < 8 and 0 <= ox < 8: t[n, o, oy, ox] += tw[c, o, ky, kx] * z[n, c, iy, ix]
             print(" ".join("%.9e" % v for v in np.concatenate([y.transpose(0, 2, 3, 1).ravel(), t.transpose(0, 2, 3, 1).ravel()])))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, folder.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let reference = text.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        try #require(process.terminationStatus == 0 && reference.count == 2 * 3 * 16 + 2 * 2 * 64,
+        let (status, text) = try python.run(script)
+        let reference = PythonReference.numbers(text)
+        try #require(status == 0 && reference.count == 2 * 3 * 16 + 2 * 2 * 64,
                      "python3 with numpy (scripts/setup installs it) printed \(text.prefix(200))")
         let mine = conv.forward(x).output.storage + transpose.forward(z).output.storage
         let worst = zip(mine, reference).map { abs(Double($0) - $1) }.max() ?? .infinity
