@@ -93,21 +93,27 @@ public struct DifferentiableAugment: Sendable, Equatable {
     /// T applied to each row of `images` (count × 784).
     public func forward(_ images: Matrix) -> Matrix {
         precondition(images.rows == draws.count && images.columns == Self.pixels, "images must be \(draws.count)x\(Self.pixels)")
-        var out = images
+        return eachImage(of: images) { image, draw, scratch in
+            for transform in policy.transforms {
+                switch transform {
+                case .brightness: for p in image.indices { image[p] += draw.brightness }
+                case .contrast:
+                    let mean = Self.mean(image)
+                    for p in image.indices { image[p] = (image[p] - mean) * draw.contrast + mean }
+                case .translation: Self.translate(image, by: draw, scratch: &scratch, fill: Self.background)
+                case .cutout: Self.cut(image, at: draw, fill: Self.background)
+                }
+            }
+        }
+    }
+
+    /// A copy of `batch` whose row i `body` rewrites in place with draw i (and a scratch image).
+    private func eachImage(of batch: Matrix, _ body: (UnsafeMutableBufferPointer<Float>, Draw, inout [Float]) -> Void) -> Matrix {
+        var out = batch
         var scratch = [Float](repeating: 0, count: Self.pixels)
         out.storage.withUnsafeMutableBufferPointer { all in
             for (i, draw) in draws.enumerated() {
-                let image = UnsafeMutableBufferPointer(rebasing: all[(i * Self.pixels)..<((i + 1) * Self.pixels)])
-                for transform in policy.transforms {
-                    switch transform {
-                    case .brightness: for p in image.indices { image[p] += draw.brightness }
-                    case .contrast:
-                        let mean = Self.mean(image)
-                        for p in image.indices { image[p] = (image[p] - mean) * draw.contrast + mean }
-                    case .translation: Self.translate(image, by: draw, scratch: &scratch, fill: Self.background)
-                    case .cutout: Self.cut(image, at: draw, fill: Self.background)
-                    }
-                }
+                body(UnsafeMutableBufferPointer(rebasing: all[(i * Self.pixels)..<((i + 1) * Self.pixels)]), draw, &scratch)
             }
         }
         return out
@@ -117,31 +123,25 @@ public struct DifferentiableAugment: Sendable, Equatable {
     /// the reverse order.
     public func adjoint(_ gradient: Matrix) -> Matrix {
         precondition(gradient.rows == draws.count && gradient.columns == Self.pixels, "gradient must be \(draws.count)x\(Self.pixels)")
-        var out = gradient
-        var scratch = [Float](repeating: 0, count: Self.pixels)
-        out.storage.withUnsafeMutableBufferPointer { all in
-            for (i, draw) in draws.enumerated() {
-                let image = UnsafeMutableBufferPointer(rebasing: all[(i * Self.pixels)..<((i + 1) * Self.pixels)])
-                for transform in policy.transforms.reversed() {
-                    switch transform {
-                    // The constant added has no derivative.
-                    case .brightness: break
-                    // s x + (1 − s) mean(x) is symmetric: its transpose is itself.
-                    case .contrast:
-                        let mean = Self.mean(image)
-                        for p in image.indices { image[p] = (image[p] - mean) * draw.contrast + mean }
-                    // The shift back, and what fell off the image gets no gradient.
-                    case .translation:
-                        var back = draw
-                        (back.rowShift, back.columnShift) = (-draw.rowShift, -draw.columnShift)
-                        Self.translate(image, by: back, scratch: &scratch, fill: 0)
-                    // A filled pixel does not depend on the input.
-                    case .cutout: Self.cut(image, at: draw, fill: 0)
-                    }
+        return eachImage(of: gradient) { image, draw, scratch in
+            for transform in policy.transforms.reversed() {
+                switch transform {
+                // The constant added has no derivative.
+                case .brightness: break
+                // s x + (1 − s) mean(x) is symmetric: its transpose is itself.
+                case .contrast:
+                    let mean = Self.mean(image)
+                    for p in image.indices { image[p] = (image[p] - mean) * draw.contrast + mean }
+                // The shift back, and what fell off the image gets no gradient.
+                case .translation:
+                    var back = draw
+                    (back.rowShift, back.columnShift) = (-draw.rowShift, -draw.columnShift)
+                    Self.translate(image, by: back, scratch: &scratch, fill: 0)
+                // A filled pixel does not depend on the input.
+                case .cutout: Self.cut(image, at: draw, fill: 0)
                 }
             }
         }
-        return out
     }
 
     /// The mean of one image, summed in Double in pixel order.
