@@ -112,8 +112,11 @@ public struct DCGANArchitecture: Sendable, Equatable {
     public var discriminatorBuffers: Int { 2 * 2 * discriminatorChannels }
 
     /// Values one example leaves in G's forward pass: each layer's output, what the
-    /// layers keep for backward (BatchNorm's normalised input, the transposed
-    /// convolutions' regrouped input) and the columns a transposed convolution folds.
+    /// layers keep for backward (BatchNorm's normalised input) and the patches a
+    /// transposed convolution folds. It still counts a copy of the 7×7 input that the
+    /// transposed convolution kept before activations were channels-last (it now keeps
+    /// the input itself): a slight overcount, kept so the estimate stays the one fitted
+    /// to measured peak memory (docs/benchmarks-dcgan.md).
     var generatorActivationsPerExample: Int {
         let c = generatorChannels
         return 5 * c * 49 + 5 * (c / 2) * 196 + (c / 2) * 16 * 49 + 3 * Self.image.plane
