@@ -12,11 +12,20 @@ public struct Reshape: Layer {
     public let inputShape: TensorShape
     public let outputShape: TensorShape
 
+    /// A batch row read as outer × inner and written transposed going forward (its
+    /// transpose going back), or nil when both orders are the same: fixed by the shapes.
+    private let forwardBlock: (outer: Int, inner: Int)?
+
     public init(from input: TensorShape, to output: TensorShape) {
         precondition(input.count == output.count, "\(input) and \(output) hold different counts")
         precondition(Self.isFlat(input) || Self.isFlat(output) || input == output, "\(input) to \(output) is neither a flatten nor an unflatten")
         inputShape = input
         outputShape = output
+        switch (Self.isFlat(input), Self.isFlat(output)) {
+        case (true, false): forwardBlock = (output.channels, output.plane)
+        case (false, true): forwardBlock = (input.plane, input.channels)
+        default: forwardBlock = nil
+        }
     }
 
     /// Whether a shape's values are in the same order channel-first and channels-last.
@@ -25,23 +34,13 @@ public struct Reshape: Layer {
     public typealias Cache = Void
 
     public func forward(_ input: Matrix) -> (output: Matrix, cache: Void) {
-        if Self.isFlat(inputShape) && !Self.isFlat(outputShape) {
-            return (input.transposingEachRow(outer: outputShape.channels, inner: outputShape.plane), ())
-        }
-        if !Self.isFlat(inputShape) && Self.isFlat(outputShape) {
-            return (input.transposingEachRow(outer: inputShape.plane, inner: inputShape.channels), ())
-        }
-        return (input, ())
+        guard let (outer, inner) = forwardBlock else { return (input, ()) }
+        return (input.transposingEachRow(outer: outer, inner: inner), ())
     }
 
     public func backward(_ outputGradient: Matrix, cache: Void, parameterGradients: Bool) -> (inputGradient: Matrix, parameterGradients: [Matrix]) {
-        if Self.isFlat(inputShape) && !Self.isFlat(outputShape) {
-            return (outputGradient.transposingEachRow(outer: outputShape.plane, inner: outputShape.channels), [])
-        }
-        if !Self.isFlat(inputShape) && Self.isFlat(outputShape) {
-            return (outputGradient.transposingEachRow(outer: inputShape.channels, inner: inputShape.plane), [])
-        }
-        return (outputGradient, [])
+        guard let (outer, inner) = forwardBlock else { return (outputGradient, []) }
+        return (outputGradient.transposingEachRow(outer: inner, inner: outer), [])
     }
 
     public var parameters: [(name: String, value: Matrix)] { [] }
