@@ -137,8 +137,9 @@ public struct LabelledConv2D: Layer {
         for c in 0..<channels {
             for i in 0..<imageColumns { gradient.storage[c * weight.columns + i] = imageWeights.storage[c * imageColumns + i] }
         }
+        var perClass = Matrix(rows: plane, columns: channels)
         for y in 0..<labels {
-            var perClass = Matrix(rows: plane, columns: channels)
+            perClass.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
             outputGradient.storage.withUnsafeBufferPointer { g in
                 perClass.storage.withUnsafeMutableBufferPointer { sums in
                     ParallelRanges.forEach(width) { outputs in
