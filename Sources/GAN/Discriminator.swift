@@ -1,3 +1,4 @@
+import Layers
 import Linalg
 
 /// The notebook's discriminator: 784 → dense(d_hidden) → leaky ReLU → dense(1), a logit.
@@ -40,14 +41,14 @@ public struct Discriminator: Sendable, Equatable {
     public func forward(_ input: Matrix, into a: inout Activations, dropout: DropoutMask? = nil) {
         hidden.forward(input, into: &a.hiddenPre, addingBias: false)
         Activation.addBiasLeakyReLU(&a.hiddenPre, bias: hidden.bias, alpha: alpha, into: &a.hidden)
-        if let dropout { Dropout.apply(&a.hidden, key: dropout.key, rate: dropout.rate) }
+        if let dropout { Layers.DropoutMask.apply(&a.hidden, key: dropout.key, rate: dropout.rate) }
         output.forward(a.hidden, into: &a.logits)
     }
 
     /// The gradient at the hidden pre-activation, from the gradient at the logits.
     func backpropagateToHidden(logitGradient: Matrix, activations a: Activations, dropout: DropoutMask?, into hiddenGradient: inout Matrix) {
         output.inputGradient(logitGradient, into: &hiddenGradient)
-        if let dropout { Dropout.apply(&hiddenGradient, key: dropout.key, rate: dropout.rate) }
+        if let dropout { Layers.DropoutMask.apply(&hiddenGradient, key: dropout.key, rate: dropout.rate) }
         Activation.leakyReLUBackward(&hiddenGradient, preActivation: a.hiddenPre, alpha: alpha)
     }
 

@@ -21,8 +21,9 @@ public struct LaneAgreement: Sendable {
         // A quarter of the default widths, half the batch: every product still spans several tiles.
         var dcgan = ModelRecipe.dcgan.applied(to: TrainingConfig())
         (dcgan.batchSize, dcgan.gChannels, dcgan.dChannels, dcgan.conditional, dcgan.seed) = (50, 32, 16, true, 45)
-        // Every augmentation on, so its draws and passes are held to the same bits too.
+        // Every augmentation and D's dropout on, so their draws and passes are held to the same bits too.
         dcgan.dAugment = AugmentPolicy(transforms: Set(AugmentPolicy.Transform.allCases))
+        dcgan.dDropout = 0.3
         return [("default", standard), ("small", small), ("narrow", narrow), ("improved", improved), ("conditional", conditional),
                 ("dcgan", dcgan)]
     }()

@@ -128,7 +128,6 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         try check(emaDecay.isFinite && emaDecay >= 0 && emaDecay < 1, "ema_decay", "ema_decay must be at least 0 (off) and below 1")
         try check((2...512).contains(gChannels) && gChannels % 2 == 0, "g_channels", "g_channels must be an even number between 2 and 512")
         try check((1...512).contains(dChannels), "d_channels", "d_channels must be between 1 and 512")
-        try check(!model.isConvolutional || dDropout == 0, "d_dropout", "d_dropout applies to the notebook and improved models; the dcgan model takes 0")
         try check(model.isConvolutional || dAugment.isOff, "d_augment",
                   "d_augment augments the dcgan model's discriminator inputs; the notebook and improved models take none")
         // A width the model does not have is refused rather than silently ignored.

@@ -1,3 +1,4 @@
+import Layers
 import Linalg
 
 /// One training step (the notebook's two `sess.run` calls) as four phases, each split
@@ -114,7 +115,7 @@ struct TrainingStep: @unchecked Sendable {
         let pre = work[.bothHiddenPre].rows(share), post = work[.bothHidden].rows(share)
         MatrixBlock.multiply(work[.discriminatorInput].rows(share), discriminator.hidden.weight, into: pre)
         Activation.addBiasLeakyReLU(pre, bias: discriminator.hidden.bias.base, alpha: alpha, into: post)
-        Dropout.apply(post, firstRow: share.lowerBound, key: discriminatorMaskKey, rate: dropoutRate)
+        DropoutMask.apply(post, firstRow: share.lowerBound, key: discriminatorMaskKey, rate: dropoutRate)
         let logits = work[.bothLogits].rows(share), logitGradient = work[.bothLogitGradient].rows(share)
         Self.logits(of: post, weight: discriminator.output, into: logits)
         SigmoidCrossEntropy.rowTerms(
@@ -122,7 +123,7 @@ struct TrainingStep: @unchecked Sendable {
             losses: work[.rowLosses].rows(share), sigmoids: work[.rowSigmoids].rows(share))
         let hiddenGradient = work[.bothHiddenGradient].rows(share)
         MatrixBlock.multiply(logitGradient, discriminator.output.weight, into: hiddenGradient, transposeB: .transposed)
-        Dropout.apply(hiddenGradient, firstRow: share.lowerBound, key: discriminatorMaskKey, rate: dropoutRate)
+        DropoutMask.apply(hiddenGradient, firstRow: share.lowerBound, key: discriminatorMaskKey, rate: dropoutRate)
         Activation.leakyReLUBackward(hiddenGradient, preActivation: pre, alpha: alpha)
     }
 
@@ -159,7 +160,7 @@ struct TrainingStep: @unchecked Sendable {
         let pre = work[.fakeHiddenPre].rows(rows), post = work[.fakeHidden].rows(rows)
         MatrixBlock.multiply(input, d.hidden.weight, into: pre)
         Activation.addBiasLeakyReLU(pre, bias: d.hidden.bias.base, alpha: alpha, into: post)
-        Dropout.apply(post, firstRow: rows.lowerBound, key: generatorMaskKey, rate: dropoutRate)
+        DropoutMask.apply(post, firstRow: rows.lowerBound, key: generatorMaskKey, rate: dropoutRate)
         let logits = work[.fakeLogits].rows(rows), logitGradient = work[.fakeLogitGradient].rows(rows)
         Self.logits(of: post, weight: d.output, into: logits)
         let generatorRows = (2 * batch + rows.lowerBound)..<(2 * batch + rows.upperBound)
@@ -169,7 +170,7 @@ struct TrainingStep: @unchecked Sendable {
         // Back through D to its input, through tanh, and through G's output layer.
         let hiddenGradient = work[.fakeHiddenGradient].rows(rows)
         MatrixBlock.multiply(logitGradient, d.output.weight, into: hiddenGradient, transposeB: .transposed)
-        Dropout.apply(hiddenGradient, firstRow: rows.lowerBound, key: generatorMaskKey, rate: dropoutRate)
+        DropoutMask.apply(hiddenGradient, firstRow: rows.lowerBound, key: generatorMaskKey, rate: dropoutRate)
         Activation.leakyReLUBackward(hiddenGradient, preActivation: pre, alpha: alpha)
         let imageGradient = work[.imageGradient].rows(rows)
         // Only the image's gradient: the label inputs are constants.

@@ -40,6 +40,7 @@ public struct AnyLayer: Layer {
     public var buffers: [(name: String, value: Matrix)] { base.buffers }
     public mutating func setBuffers(_ values: [Matrix]) { modify { $0.setBuffers(values) } }
     public mutating func setTraining(_ training: Bool) { modify { $0.setTraining(training) } }
+    public mutating func setNoiseKey(_ key: UInt64) { modify { $0.setNoiseKey(key) } }
 
     public mutating func updateBuffers(from cache: any Sendable) {
         func update<L: Layer>(_ layer: inout L) {

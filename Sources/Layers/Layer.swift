@@ -45,6 +45,11 @@ public protocol Layer: Sendable {
     /// (running statistics, nothing dropped), as PyTorch's `train()` and `eval()`.
     mutating func setTraining(_ training: Bool)
 
+    /// Sets the key a stochastic layer (dropout) draws its next training pass's noise
+    /// from. The caller draws keys from its own generator, so a layer holds no generator
+    /// and a run stays a function of its seed; other layers ignore it.
+    mutating func setNoiseKey(_ key: UInt64)
+
     /// Moves the buffers after a training forward pass whose cache this is (PyTorch
     /// does it inside `forward`; a layer value here keeps forward free of effects, so
     /// the caller decides which passes count).
@@ -56,6 +61,7 @@ extension Layer {
     public var buffers: [(name: String, value: Matrix)] { [] }
     public mutating func setBuffers(_ values: [Matrix]) { precondition(values.isEmpty, "\(Self.self) has no buffers") }
     public mutating func setTraining(_ training: Bool) {}
+    public mutating func setNoiseKey(_ key: UInt64) {}
     public mutating func updateBuffers(from cache: Cache) {}
 }
 

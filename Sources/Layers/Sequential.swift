@@ -90,6 +90,14 @@ public struct Sequential: Layer {
         for index in layers.indices { layers[index].setTraining(training) }
     }
 
+    /// Gives each layer its own key, derived from `key` and its position, so two dropout
+    /// layers in one network never share a mask.
+    public mutating func setNoiseKey(_ key: UInt64) {
+        for index in layers.indices {
+            layers[index].setNoiseKey(key ^ (UInt64(index) &+ 1) &* 0xD6E8_FEB8_6659_FD93)
+        }
+    }
+
     public mutating func updateBuffers(from cache: [any Sendable]) {
         for index in layers.indices { layers[index].updateBuffers(from: cache[index]) }
     }

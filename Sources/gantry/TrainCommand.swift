@@ -52,7 +52,7 @@ struct TrainCommand: ParsableCommand {
             trainer = ModelTrainer(config: try model.config(epochs: epochs))
             let c = trainer.config
             print("Training from scratch, seed \(c.seed): model \(c.model.rawValue)\(c.conditional ? ", conditional" : "") "
-                  + "(beta1 \(c.beta1), \(c.model.isConvolutional ? "channels \(c.gChannels)/\(c.dChannels), D augmentation \(c.dAugment.isOff ? "none" : c.dAugment.description)" : "hidden \(c.gHidden)/\(c.dHidden), D dropout \(c.dDropout)"), "
+                  + "(beta1 \(c.beta1), \(c.model.isConvolutional ? "channels \(c.gChannels)/\(c.dChannels), D augmentation \(c.dAugment.isOff ? "none" : c.dAugment.description), D dropout \(c.dDropout)" : "hidden \(c.gHidden)/\(c.dHidden), D dropout \(c.dDropout)"), "
                   + "generator average \(c.emaDecay))")
         }
         print("\(images.count) training images, \(trainer.stepsPerEpoch(imageCount: images.count)) steps per epoch")

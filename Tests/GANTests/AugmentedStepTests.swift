@@ -56,6 +56,31 @@ import Testing
         #expect(off.generator.parameters.map(\.value) != on.generator.parameters.map(\.value))
     }
 
+    /// D's dropout draws one key from the trainer's generator before each of D's three
+    /// passes, and nothing when off; the drop changes what D computes.
+    @Test func dropoutDrawsAKeyForEachOfDsPasses() {
+        var config = Self.config(.off)
+        config.dDropout = 0.3
+        var on = DCGANTrainer(config: config), off = DCGANTrainer(config: Self.config(.off))
+        let real = DCGANTests.random(rows: 6, columns: 784, seed: 3), noise = DCGANTests.random(rows: 6, columns: 5, seed: 4)
+        let labels = (real: [1, 2, 3, 4, 5, 6], fake: [9, 8, 7, 6, 5, 4])
+        var rng = on.rng
+        let keys = (0..<3).map { _ in rng.next() }
+        let before = on
+        let dropped = on.step(real: real, noise: noise, labels: labels)
+        let plain = off.step(real: real, noise: noise, labels: labels)
+        #expect(on.rng == rng && Set(keys).count == 3)
+        #expect(dropped.dLossReal != plain.dLossReal && dropped.gLoss != plain.gLoss)
+        // D's loss on the real batch is the one its first key's mask gives.
+        var discriminator = before.discriminator
+        discriminator.setNoiseKey(keys[0])
+        let judged = discriminator.forward(LabelInput.appending(labels.real, classes: 10, to: real)).output
+        let fake = before.generator.forward(LabelInput.appending(labels.fake, classes: 10, to: noise)).output
+        discriminator.setNoiseKey(keys[1])
+        let onFake = discriminator.forward(LabelInput.appending(labels.fake, classes: 10, to: fake)).output
+        #expect(before.objective.discriminatorTerms(real: judged, fake: onFake).real.loss == dropped.dLossReal)
+    }
+
     /// Two epochs on one lane and on two end with the same checkpoint bytes (every weight,
     /// statistic, moment, the average, the RNG and the policy) and the same losses, at
     /// `LaneAgreement`'s dcgan shapes, where the products split over the lanes.

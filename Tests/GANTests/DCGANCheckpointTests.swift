@@ -9,7 +9,7 @@ import Linalg
 /// unbroken one does, a generator-only file samples as the trainer did, and a damaged
 /// file is refused.
 @Suite struct DCGANCheckpointTests {
-    static func config(ema: Float, conditional: Bool, augment: String = "") -> TrainingConfig {
+    static func config(ema: Float, conditional: Bool, augment: String = "", dropout: Float = 0) -> TrainingConfig {
         var config = ModelRecipe.dcgan.applied(to: TrainingConfig())
         config.zSize = 6
         config.batchSize = 4
@@ -20,6 +20,7 @@ import Linalg
         config.epochs = 3
         config.seed = 21
         config.dAugment = try! AugmentPolicy(parsing: augment)
+        config.dDropout = dropout
         return config
     }
 
@@ -28,9 +29,10 @@ import Linalg
 
     static func state(_ network: Sequential) -> [Matrix] { (network.parameters + network.buffers).map(\.value) }
 
-    @Test(arguments: [(Float(0), false, ""), (0.9, true, ""), (0.9, true, "cutout,translation"), (0, false, "brightness,contrast")])
-    func roundTripRestoresEverything(_ ema: Float, _ conditional: Bool, _ augment: String) throws {
-        var trainer = DCGANTrainer(config: Self.config(ema: ema, conditional: conditional, augment: augment))
+    @Test(arguments: [(Float(0), false, "", Float(0)), (0.9, true, "", 0), (0.9, true, "cutout,translation", 0), (0, false, "brightness,contrast", 0),
+                      (0.9, false, "", 0.3)])
+    func roundTripRestoresEverything(_ ema: Float, _ conditional: Bool, _ augment: String, _ dropout: Float) throws {
+        var trainer = DCGANTrainer(config: Self.config(ema: ema, conditional: conditional, augment: augment, dropout: dropout))
         _ = trainer.trainEpoch(on: Self.images, labels: Self.labels)
         let bytes = Checkpoint.encode(trainer)
         let version: UInt8 = augment.isEmpty ? 3 : 4
@@ -38,7 +40,8 @@ import Linalg
         let (decoded, kind) = try Checkpoint.decode(bytes)
         let restored = try #require(decoded.convolutional)
         #expect(kind == .full && restored.config == trainer.config && restored.epochsCompleted == 1)
-        #expect(restored.config.dAugment == (try AugmentPolicy(parsing: augment)))
+        #expect(restored.config.dAugment == (try AugmentPolicy(parsing: augment)) && restored.config.dDropout == dropout)
+        #expect(restored.discriminator.parameters.map(\.name) == trainer.discriminator.parameters.map(\.name))
         #expect(Self.state(restored.generator) == Self.state(trainer.generator))
         #expect(Self.state(restored.discriminator) == Self.state(trainer.discriminator))
         #expect(restored.generatorOptimizer == trainer.generatorOptimizer && restored.discriminatorOptimizer == trainer.discriminatorOptimizer)
@@ -81,10 +84,21 @@ import Linalg
         #expect(actual.map { "\($0.1)x\($0.2)" } == expected.map { "\($0.1)x\($0.2)" })
     }
 
+    /// With `d_dropout` on, D has a Dropout after each leaky ReLU, and the later layers'
+    /// names move as they would in PyTorch's `nn.Sequential`; G is unchanged.
+    @Test func dropoutMovesTheDiscriminatorsLaterLayersNames() {
+        let plain = DCGANTrainer(config: Self.config(ema: 0, conditional: false))
+        let dropped = DCGANTrainer(config: Self.config(ema: 0, conditional: false, dropout: 0.3))
+        #expect(dropped.discriminator.parameters.map(\.name) == ["0.weight", "0.bias", "3.weight", "3.bias", "4.weight", "4.bias", "8.weight", "8.bias"])
+        #expect(dropped.discriminator.buffers.map(\.name) == ["4.running_mean", "4.running_var"])
+        #expect(dropped.discriminator.parameters.map(\.value) == plain.discriminator.parameters.map(\.value), "the same initial weights")
+        #expect(dropped.generator.parameters.map(\.name) == plain.generator.parameters.map(\.name))
+    }
+
     /// What a `kill -9` after epoch 1 and a restart do: the file is all that survives.
-    @Test(arguments: ["", "translation,cutout,brightness,contrast"])
-    func aRunResumedFromItsCheckpointEndsWithTheSameWeights(augment: String) throws {
-        let config = Self.config(ema: 0.9, conditional: true, augment: augment)
+    @Test(arguments: [("", Float(0)), ("translation,cutout,brightness,contrast", 0), ("", 0.3)])
+    func aRunResumedFromItsCheckpointEndsWithTheSameWeights(augment: String, dropout: Float) throws {
+        let config = Self.config(ema: 0.9, conditional: true, augment: augment, dropout: dropout)
         var straight = DCGANTrainer(config: config), partial = straight
         var straightRecords: [EpochLosses] = []
         while straight.epochsCompleted < 3 { straightRecords.append(straight.trainEpoch(on: Self.images, labels: Self.labels)!) }

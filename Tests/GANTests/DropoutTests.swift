@@ -1,4 +1,5 @@
 import Foundation
+import Layers
 import Linalg
 import Testing
 import GAN
@@ -9,26 +10,26 @@ import GAN
     @Test func masksKeepTheRateAndDependOnlyOnTheKeyRowAndColumn() {
         for rate: Float in [0.1, 0.3, 0.5, 0.9] {
             var kept = 0
-            for r in 0..<400 { for c in 0..<250 where Dropout.keeps(key: 77, row: r, column: c, rate: rate) { kept += 1 } }
+            for r in 0..<400 { for c in 0..<250 where DropoutMask.keeps(key: 77, row: r, column: c, rate: rate) { kept += 1 } }
             let share = Double(kept) / 100_000
             // 100,000 draws: the share's standard deviation is at most 0.0016.
             #expect(abs(share - Double(1 - rate)) < 0.01, "rate \(rate): kept \(share)")
         }
-        let a = (0..<2000).map { Dropout.keeps(key: 5, row: $0 / 40, column: $0 % 40, rate: 0.3) }
-        #expect(a == (0..<2000).map { Dropout.keeps(key: 5, row: $0 / 40, column: $0 % 40, rate: 0.3) })
-        let b = (0..<2000).map { Dropout.keeps(key: 6, row: $0 / 40, column: $0 % 40, rate: 0.3) }
+        let a = (0..<2000).map { DropoutMask.keeps(key: 5, row: $0 / 40, column: $0 % 40, rate: 0.3) }
+        #expect(a == (0..<2000).map { DropoutMask.keeps(key: 5, row: $0 / 40, column: $0 % 40, rate: 0.3) })
+        let b = (0..<2000).map { DropoutMask.keeps(key: 6, row: $0 / 40, column: $0 % 40, rate: 0.3) }
         #expect(zip(a, b).filter { $0 != $1 }.count > 500, "another key draws another mask")
         // Applied: dropped units are 0, kept ones scaled by 1 / (1 − rate); rows keep their place.
         var m = Matrix(rows: 6, columns: 9, repeating: 2)
-        Dropout.apply(&m, key: 5, rate: 0.3)
+        DropoutMask.apply(&m, key: 5, rate: 0.3)
         for r in 0..<6 { for c in 0..<9 {
-            #expect(m[r, c] == (Dropout.keeps(key: 5, row: r, column: c, rate: 0.3) ? 2 / Float(0.7) : 0))
+            #expect(m[r, c] == (DropoutMask.keeps(key: 5, row: r, column: c, rate: 0.3) ? 2 / Float(0.7) : 0))
         } }
         var rows = Matrix(rows: 6, columns: 9, repeating: 2)
-        rows.withMutableBlock { Dropout.apply($0.rows(3..<6), firstRow: 3, key: 5, rate: 0.3) }
+        rows.withMutableBlock { DropoutMask.apply($0.rows(3..<6), firstRow: 3, key: 5, rate: 0.3) }
         #expect((3..<6).allSatisfy { r in (0..<9).allSatisfy { rows[r, $0] == m[r, $0] } })
         var none = Matrix(rows: 2, columns: 3, repeating: 1)
-        Dropout.apply(&none, key: 5, rate: 0)
+        DropoutMask.apply(&none, key: 5, rate: 0)
         #expect(none == Matrix(rows: 2, columns: 3, repeating: 1))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GAN
+import Layers
 import Linalg
 
 /// An independent, deliberately naive Double-precision forward pass of the notebook's
@@ -40,7 +41,7 @@ enum Reference {
     /// Dropout's scale for each unit of a `rows` × `columns` layer, written out from its definition.
     static func dropoutMask(rows: Int, columns: Int, key: UInt64, rate: Float) -> [[Double]] {
         (0..<rows).map { r in
-            (0..<columns).map { c in Dropout.keeps(key: key, row: r, column: c, rate: rate) ? 1 / Double(1 - rate) : 0 }
+            (0..<columns).map { c in DropoutMask.keeps(key: key, row: r, column: c, rate: rate) ? 1 / Double(1 - rate) : 0 }
         }
     }
 

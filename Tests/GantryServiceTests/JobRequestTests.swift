@@ -194,6 +194,9 @@ import Testing
         #expect(try parse(#"{"model": "improved", "d_augment": "none"}"#).training.dAugment == .off)
         let refused = try #require(refusal(#"{"model": "notebook", "d_augment": "translation,cutout"}"#))
         #expect(refused.status.code == 400 && refused.code == .invalidParameter && refused.message.hasPrefix("d_augment"), "\(refused.message)")
+        // D's dropout is every model's field, the dcgan's included; out of range is a 400.
+        #expect(try parse(#"{"model": "dcgan", "d_dropout": 0.3}"#).training.dDropout == Float(0.3))
+        #expect(try #require(refusal(#"{"model": "dcgan", "d_dropout": 0.95}"#)).message.hasPrefix("d_dropout"))
         let unknown = try #require(refusal(#"{"model": "dcgan", "d_augment": "translation,flip"}"#))
         #expect(unknown.message.contains("\"flip\"") && unknown.message.contains("translation, cutout"), "\(unknown.message)")
     }

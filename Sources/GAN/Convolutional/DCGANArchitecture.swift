@@ -12,6 +12,10 @@ import Linalg
 ///        Conv2d(d, 2d, 4, 2, 1), BatchNorm2d(2d), LeakyReLU(slope),
 ///        Flatten, Linear(2d·7·7, 1)
 ///
+/// With `dropout` above 0, D has a Dropout(p) after each leaky ReLU (as TensorFlow's
+/// DCGAN tutorial puts it), so its later layers move to later positions in the
+/// `state_dict`, as they would in PyTorch.
+///
 /// A conditional model gives G the digit's one-hot beside the noise and D ten more
 /// input planes, the one-hot's entry broadcast over the image (constant planes).
 public struct DCGANArchitecture: Sendable, Equatable {
@@ -23,23 +27,27 @@ public struct DCGANArchitecture: Sendable, Equatable {
     /// Leaky ReLU's slope below zero in D.
     public var slope: Float
     public var labelCount: Int
+    /// The share of D's units dropped after each leaky ReLU in training; 0 is no dropout layer.
+    public var dropout: Float
 
     public static let kernel = ConvolutionGeometry(kernel: 4, stride: 2, padding: 1)
     static let image = TensorShape(channels: 1, height: 28, width: 28)
 
-    public init(zSize: Int, generatorChannels: Int, discriminatorChannels: Int, slope: Float, labelCount: Int) {
+    public init(zSize: Int, generatorChannels: Int, discriminatorChannels: Int, slope: Float, labelCount: Int, dropout: Float = 0) {
         precondition(generatorChannels >= 2 && generatorChannels % 2 == 0, "g_channels must be even")
         self.zSize = zSize
         self.generatorChannels = generatorChannels
         self.discriminatorChannels = discriminatorChannels
         self.slope = slope
         self.labelCount = labelCount
+        self.dropout = dropout
     }
 
     /// `config`'s widths (DCGAN's 128 and 64 by default), noise size, leaky slope and conditioning.
     public init(_ config: TrainingConfig) {
         self.init(zSize: config.zSize, generatorChannels: config.gChannels, discriminatorChannels: config.dChannels,
-                  slope: config.alpha, labelCount: config.conditional ? TrainingConfig.labelCount : 0)
+                  slope: config.alpha, labelCount: config.conditional ? TrainingConfig.labelCount : 0,
+                  dropout: config.dDropout)
     }
 
     /// Values in one row of D's input: the image and, when conditional, its label's one-hot.
@@ -69,12 +77,14 @@ public struct DCGANArchitecture: Sendable, Equatable {
         let down2 = Conv2D(input: down1.outputShape, outChannels: 2 * d, geometry: Self.kernel, rng: &rng)
         let flat = TensorShape.vector(down2.outputShape.count)
         let logit = Linear(inputs: flat.count, outputs: 1, rng: &rng)
-        return Sequential([
-            down1, AnyLayer(Layers.Activation(.leakyReLU(slope: slope), shape: down1.outputShape)),
-            AnyLayer(down2), AnyLayer(BatchNorm(shape: down2.outputShape)),
-            AnyLayer(Layers.Activation(.leakyReLU(slope: slope), shape: down2.outputShape)),
-            AnyLayer(Reshape(from: down2.outputShape, to: flat)), AnyLayer(logit),
-        ])
+        func rectified(_ shape: TensorShape) -> [AnyLayer] {
+            let leaky = AnyLayer(Layers.Activation(.leakyReLU(slope: slope), shape: shape))
+            return dropout > 0 ? [leaky, AnyLayer(Dropout(rate: dropout, shape: shape))] : [leaky]
+        }
+        return Sequential(
+            [down1] + rectified(down1.outputShape)
+            + [AnyLayer(down2), AnyLayer(BatchNorm(shape: down2.outputShape))] + rectified(down2.outputShape)
+            + [AnyLayer(Reshape(from: down2.outputShape, to: flat)), AnyLayer(logit)])
     }
 
     /// Multiply-adds of one example through G forward, by layer kind (for FLOP counts).
@@ -126,6 +136,8 @@ public struct DCGANArchitecture: Sendable, Equatable {
     /// outputs, BatchNorm's and the rectifiers' kept values.
     var discriminatorActivationsPerExample: Int {
         let d = discriminatorChannels
-        return 16 * 196 + labelCount + 2 * d * 196 + d * 16 * 49 + 4 * 2 * d * 49
+        // Dropout keeps no mask (its key rebuilds it) but writes a new output a layer.
+        let dropped = dropout > 0 ? d * 196 + 2 * d * 49 : 0
+        return 16 * 196 + labelCount + 2 * d * 196 + d * 16 * 49 + 4 * 2 * d * 49 + dropped
     }
 }

@@ -90,7 +90,15 @@ public struct DCGANTrainer: Sendable {
         let drawn = generator.forward(generatorInput)
         let realImages = augment(real).images, fakeImages = augment(drawn.output).images
         let realInput = discriminatorInput(realImages, labels?.real), fakeInput = discriminatorInput(fakeImages, labels?.fake)
-        let onReal = discriminator.forward(realInput), onFake = discriminator.forward(fakeInput)
+        // With D's dropout on, each of its passes drops its own units, the keys drawn
+        // here in pass order; off, nothing is drawn.
+        func freshDropout() {
+            if architecture.dropout > 0 { discriminator.setNoiseKey(rng.next()) }
+        }
+        freshDropout()
+        let onReal = discriminator.forward(realInput)
+        freshDropout()
+        let onFake = discriminator.forward(fakeInput)
         let terms = objective.discriminatorTerms(real: onReal.output, fake: onFake.output)
         let realGradients = discriminator.parameterGradients(terms.real.gradient, cache: onReal.cache)
         let fakeGradients = discriminator.parameterGradients(terms.fake.gradient, cache: onFake.cache)
@@ -101,6 +109,7 @@ public struct DCGANTrainer: Sendable {
         // G: the updated D on the same images (through a fresh T when augmenting, its
         // gradient taken back through T); D's own gradients are not needed.
         let again = augment(drawn.output)
+        freshDropout()
         let judged = discriminator.forward(again.transform == nil ? fakeInput : discriminatorInput(again.images, labels?.fake))
         let term = objective.generatorTerm(fake: judged.output)
         let inputGradient = discriminator.backward(term.gradient, cache: judged.cache, parameterGradients: false).inputGradient

@@ -1,12 +1,13 @@
 import Linalg
 
-/// Inverted dropout whose mask is a pure function of a key, a row and a column.
+/// Inverted dropout's mask, a pure function of a key, a row and a column: the MLP
+/// discriminator's hidden layer and the `Dropout` layer both draw from it.
 ///
 /// Each step draws a key from the trainer's generator; whether unit (row, column) is
 /// kept is a hash of the three. So a lane can mask its own rows without a shared mask
 /// buffer, the forward pass and the backward pass agree without storing the mask, and
 /// any split of the rows gives the same bits.
-public enum Dropout {
+public enum DropoutMask {
     /// Whether unit (`row`, `column`) is kept under `key` at drop rate `rate`.
     @inline(__always)
     public static func keeps(key: UInt64, row: Int, column: Int, rate: Float) -> Bool {
