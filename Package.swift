@@ -61,6 +61,7 @@ let package = Package(
         // Convolutional building blocks (shapes, im2col, layers with explicit caches).
         .target(name: "Layers", dependencies: ["Linalg"], swiftSettings: numericSettings),
         .target(name: "GAN", dependencies: ["Linalg", "Layers"], swiftSettings: numericSettings),
+        .target(name: "ModelExport", dependencies: ["GAN", "Layers", "Linalg"]),
         .target(
             name: "MNIST",
             dependencies: [
@@ -84,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "gantry",
             dependencies: [
-                "Linalg", "GAN", "MNIST", "HTTPServer", "GantryService",
+                "Linalg", "GAN", "MNIST", "HTTPServer", "GantryService", "ModelExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -94,6 +95,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Linalg", "GantryTestSupport"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "Layers", "Linalg", "MNIST", "GantryTestSupport"]),
         .testTarget(name: "MNISTTests", dependencies: ["MNIST", "GantryTestSupport"]),
+        .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "GAN", "Layers", "Linalg", "GantryTestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "GantryTestSupport"]),
         .testTarget(name: "GantryServiceTests", dependencies: [
             "GantryService", "GAN", "HTTPServer", "MNIST", "GantryTestSupport", .product(name: "GRDB", package: "GRDB.swift"),

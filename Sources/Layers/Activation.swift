@@ -64,6 +64,15 @@ public struct Activation: Layer {
 
     public var parameters: [(name: String, value: Matrix)] { [] }
     public mutating func setParameters(_ values: [Matrix]) { precondition(values.isEmpty, "an activation has no parameters") }
+
+    public var torchModule: TorchModule {
+        switch kind {
+        case .relu: return .relu
+        case .leakyReLU(let slope): return .leakyReLU(slope: slope)
+        case .tanh: return .tanh
+        case .sigmoid: return .sigmoid
+        }
+    }
 }
 
 #if canImport(Glibc)

@@ -34,6 +34,7 @@ public struct AnyLayer: Layer {
     }
 
     public var parameters: [(name: String, value: Matrix)] { base.parameters }
+    public var torchModule: TorchModule { base.torchModule }
 
     public mutating func setParameters(_ values: [Matrix]) { modify { $0.setParameters(values) } }
 

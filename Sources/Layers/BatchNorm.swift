@@ -155,6 +155,7 @@ public struct BatchNorm: Layer {
     public var parameters: [(name: String, value: Matrix)] { [("weight", weight), ("bias", bias)] }
 
     public var buffers: [(name: String, value: Matrix)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
+    public var torchModule: TorchModule { .batchNorm2d(channels: inputShape.channels, epsilon: epsilon, momentum: momentum) }
 
     public mutating func setBuffers(_ values: [Matrix]) {
         precondition(values.count == 2 && values[0].count == runningMean.count && values[1].count == runningVariance.count)

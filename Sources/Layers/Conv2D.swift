@@ -73,6 +73,7 @@ public struct Conv2D: Layer {
     }
 
     public var parameters: [(name: String, value: Matrix)] { [("weight", weight), ("bias", bias)] }
+    public var torchModule: TorchModule { .conv2d(inChannels: inputShape.channels, outChannels: outputShape.channels, geometry: geometry) }
 
     public mutating func setParameters(_ values: [Matrix]) {
         precondition(values.count == 2 && values[0].rows == weight.rows && values[0].columns == weight.columns && values[1].count == bias.count)

@@ -54,4 +54,5 @@ public struct Dropout: Layer {
     public mutating func setParameters(_ values: [Matrix]) { precondition(values.isEmpty, "dropout has no parameters") }
     public mutating func setTraining(_ training: Bool) { self.training = training }
     public mutating func setNoiseKey(_ key: UInt64) { self.key = key }
+    public var torchModule: TorchModule { .dropout(rate: rate) }
 }

@@ -179,6 +179,8 @@ public struct LabelledConv2D: Layer {
     }
 
     public var parameters: [(name: String, value: Matrix)] { [("weight", weight), ("bias", bias)] }
+    /// The `Conv2d` over the image's and the label planes' channels that this layer computes.
+    public var torchModule: TorchModule { .conv2d(inChannels: image.channels + labels, outChannels: outputShape.channels, geometry: geometry) }
 
     public mutating func setParameters(_ values: [Matrix]) {
         precondition(values.count == 2 && values[0].rows == weight.rows && values[0].columns == weight.columns && values[1].count == bias.count)

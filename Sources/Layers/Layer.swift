@@ -54,6 +54,9 @@ public protocol Layer: Sendable {
     /// does it inside `forward`; a layer value here keeps forward free of effects, so
     /// the caller decides which passes count).
     mutating func updateBuffers(from cache: Cache)
+
+    /// The layer as a `torch.nn` module, for exporters and documentation.
+    var torchModule: TorchModule { get }
 }
 
 /// Most layers have no buffers and behave the same in training and inference.

@@ -54,6 +54,7 @@ public struct Linear: Layer {
     }
 
     public var parameters: [(name: String, value: Matrix)] { [("weight", weight), ("bias", bias)] }
+    public var torchModule: TorchModule { .linear(inputs: inputShape.count, outputs: outputShape.count) }
 
     public mutating func setParameters(_ values: [Matrix]) {
         precondition(values.count == 2 && values[0].count == weight.count && values[1].count == bias.count)

@@ -44,5 +44,12 @@ public struct Reshape: Layer {
     }
 
     public var parameters: [(name: String, value: Matrix)] { [] }
+    public var torchModule: TorchModule {
+        // By the shapes, not by whether values move: 784 to 1×28×28 moves nothing but is
+        // PyTorch's Unflatten all the same.
+        if inputShape.plane > 1 && outputShape.plane == 1 { return .flatten }
+        if inputShape.plane == 1 && outputShape.plane > 1 { return .unflatten(outputShape) }
+        return .identity
+    }
     public mutating func setParameters(_ values: [Matrix]) { precondition(values.isEmpty, "a reshape has no parameters") }
 }

@@ -16,6 +16,7 @@ public struct Sequential: Layer {
 
     public var inputShape: TensorShape { layers[0].inputShape }
     public var outputShape: TensorShape { layers[layers.count - 1].outputShape }
+    public var torchModule: TorchModule { .sequential(layers.map(\.torchModule)) }
 
     /// Each layer's cache, in order.
     public typealias Cache = [any Sendable]

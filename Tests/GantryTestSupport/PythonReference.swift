@@ -5,8 +5,16 @@ import Foundation
 /// independent side of a numerics test, kept out of the product.
 public struct PythonReference {
     public let folder: URL
+    /// The interpreter: the system's python3, or a virtual environment's.
+    public let python: String
 
-    public init(_ label: String) throws {
+    /// The virtual environment scripts/setup makes for the export tests (onnx,
+    /// onnxruntime, safetensors and numpy from PyPI).
+    public static let exportPython = (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"]
+        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache").path) + "/gantry/python-export/bin/python"
+
+    public init(_ label: String, python: String = "python3") throws {
+        self.python = python
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-\(label)-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
@@ -15,6 +23,11 @@ public struct PythonReference {
     public func write(_ name: String, _ values: [Float]) throws {
         try values.map { String(format: "%.9e", $0) }.joined(separator: "\n")
             .write(to: folder.appendingPathComponent(name + ".txt"), atomically: true, encoding: .utf8)
+    }
+
+    /// Writes `bytes` as the file `name`, as it is.
+    public func write(file name: String, _ bytes: [UInt8]) throws {
+        try Data(bytes).write(to: folder.appendingPathComponent(name))
     }
 
     /// Writes `text` as `name`.txt as it is.
@@ -26,7 +39,7 @@ public struct PythonReference {
     public func run(_ script: String) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, folder.path]
+        process.arguments = [python, "-c", script, folder.path]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
