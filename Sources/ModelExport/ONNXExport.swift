@@ -141,10 +141,7 @@ struct GraphBuilder {
     }
 
     mutating func initializer(float name: String, _ values: [Float], dims: [Int]) {
-        var raw: [UInt8] = []
-        raw.reserveCapacity(values.count * 4)
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
-        initializers.append(Self.tensor(name, type: 1, dims: dims, raw: raw))
+        initializers.append(Self.tensor(name, type: 1, dims: dims, raw: littleEndianBytes(values)))
     }
 
     mutating func initializer(int64 name: String, _ values: [Int], dims: [Int]) {

@@ -13,10 +13,7 @@ public enum SafetensorsExport {
         var entries: [(name: String, dtype: String, shape: [Int], bytes: [UInt8])] = []
         for (index, module) in generator.modules.enumerated() {
             for tensor in generator.tensors[index] {
-                var bytes: [UInt8] = []
-                bytes.reserveCapacity(tensor.values.count * 4)
-                for v in tensor.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-                entries.append(("\(index).\(tensor.name)", "F32", tensor.shape, bytes))
+                entries.append(("\(index).\(tensor.name)", "F32", tensor.shape, littleEndianBytes(tensor.values)))
             }
             if case .batchNorm2d = module {
                 entries.append(("\(index).num_batches_tracked", "I64", [], withUnsafeBytes(of: Int64(generator.steps).littleEndian) { Array($0) }))
