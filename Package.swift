@@ -76,11 +76,14 @@ let package = Package(
         .target(
             name: "GantryService",
             dependencies: [
-                "Linalg", "GAN", "MNIST", "HTTPServer", "CGantryPQ",
+                "Linalg", "GAN", "MNIST", "HTTPServer", "CGantryPQ", "ModelExport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The OpenAPI document (a link to docs/openapi.json) is compiled into the
+            // binary, served at /v1/openapi.json: still one file to install.
+            resources: [.embedInCode("Resources/openapi.json")]
         ),
         .executableTarget(
             name: "gantry",
@@ -98,7 +101,7 @@ let package = Package(
         .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "GAN", "Layers", "Linalg", "GantryTestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "GantryTestSupport"]),
         .testTarget(name: "GantryServiceTests", dependencies: [
-            "GantryService", "GAN", "HTTPServer", "MNIST", "GantryTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "GantryService", "GAN", "HTTPServer", "MNIST", "ModelExport", "GantryTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Shared by the test targets that run the `gantry` binary as a child.
