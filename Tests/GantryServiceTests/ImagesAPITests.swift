@@ -105,8 +105,12 @@ import Testing
         let figure = http.request(.get, "/v1/jobs/\(job.id)/progression", query: [("rows", "2"), ("columns", "2"), ("pad", "0")])
         let progression = http.answer({ try api.progression(figure, job: job) }, figure)
         #expect(progression.headers["Gantry-Epochs"] == "1,3" && pgm(progression)?.width == 56 && pgm(progression)?.height == 56)
-        let wide = http.request(.get, "/v1/jobs/\(job.id)/progression", query: [("columns", "5")])
-        #expect(http.answer({ try api.progression(wide, job: job) }, wide).status.code == 400)
+        // Columns beyond the 4 samples an epoch recorded are an upper bound, as rows are: 4 a row.
+        let wide = http.request(.get, "/v1/jobs/\(job.id)/progression", query: [("rows", "2"), ("columns", "5"), ("pad", "0")])
+        let widest = http.answer({ try api.progression(wide, job: job) }, wide)
+        #expect(widest.status.code == 200 && pgm(widest)?.width == 4 * 28 && pgm(widest)?.height == 56)
+        let default8 = http.answer({ try api.progression(http.request(.get, "/v1/jobs/\(job.id)/progression"), job: job) }, figure)
+        #expect(pgm(default8)?.width == 4 * 28 + 3 * 2, "the default of 8 is cut to the 4 recorded")
         // A sample file gone from the folder is the server's fault, said without paths.
         try FileManager.default.removeItem(atPath: fixture.files.samples(job.id, epoch: 3))
         let missing = http.answer({ try api.progression(figure, job: job) }, figure)
@@ -186,7 +190,10 @@ import Testing
         let plain = try trainedJob()
         let unconditional = http.request(.get, "/v1/jobs/\(plain.id)/samples", query: [("digit", "3")])
         let refused = http.answer({ try api.samples(unconditional, job: plain) }, unconditional)
-        #expect(refused.status.code == 400 && http.message(refused).contains("conditional"))
+        #expect(refused.status.code == 409 && http.code(refused) == "not_conditional" && http.message(refused).contains("conditional: true"))
+        // The question's own faults come first: a malformed one is a 400 whatever the job.
+        let malformed = http.request(.get, "/v1/jobs/\(plain.id)/samples", query: [("digit", "3"), ("digits", "all")])
+        #expect(http.answer({ try api.samples(malformed, job: plain) }, malformed).status.code == 400)
     }
 
     /// The export is the checkpoint's generator in the format asked for, byte for byte
