@@ -30,6 +30,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case crossOrigin = "cross_origin"
         case unsupportedMediaType = "unsupported_media_type"
         case notConditional = "not_conditional"
+        case datasetTooSmall = "dataset_too_small"
     }
 
     public var status: HTTPStatus

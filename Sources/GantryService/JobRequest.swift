@@ -123,7 +123,8 @@ public enum JobRequest {
     static func checked(_ config: JobConfig, datasets: Set<String>, budget: Int, diskBudget: Int = .max,
                         datasetImages: [String: Int]) throws -> JobConfig {
         guard datasets.contains(config.dataset) else {
-            throw APIError(.badRequest, .invalidParameter,
+            // Well formed, and naming a dataset this daemon has not: a 404, as GET /v1/datasets/NAME is.
+            throw APIError(.notFound, .notFound,
                            "dataset \"\(config.dataset)\" is not configured; the configured datasets are \(datasets.sorted().joined(separator: ", "))")
         }
         do { try config.training.validate() } catch let error as TrainingConfigError {
@@ -140,12 +141,12 @@ public enum JobRequest {
         }
         let estimate = config.estimatedBytes(datasetImages: datasetImages[config.dataset] ?? DatasetSpec.assumedImages)
         guard estimate <= budget else {
-            throw APIError(.badRequest, .overBudget,
+            throw APIError(.forbidden, .overBudget,
                            "this job needs about \(estimate >> 20) MiB to train (the daemon's peak memory while it trains), over the configured memory_budget_bytes of \(budget >> 20) MiB")
         }
         let disk = config.diskEstimateBytes
         guard disk <= diskBudget else {
-            throw APIError(.badRequest, .overBudget,
+            throw APIError(.forbidden, .overBudget,
                            "this job may write up to \(SchedulerRefusal.mebibytes(disk)) MiB to the state folder (\(config.training.epochs) epochs of "
                            + "\(config.samplesPerEpoch) samples and a loss record, and its checkpoints), over the configured disk_budget_bytes of "
                            + "\(diskBudget >> 20) MiB; ask for fewer epochs or samples_per_epoch")

@@ -49,7 +49,8 @@ struct JobsAPI: Sendable {
                                                  diskBudgetBytes: diskBudgetBytes, datasetImages: datasetImages)
         let config = parsed.config
         if let images = trainingSets?.trainingImages(of: config.dataset), config.training.batchSize > images {
-            throw APIError(.badRequest, .invalidParameter,
+            // Within batch_size's range, and more than this dataset holds: a conflict with the dataset.
+            throw APIError(.conflict, .datasetTooSmall,
                            "batch_size \(config.training.batchSize) is larger than the \(images) training images of \(config.dataset)")
         }
         let key = request.headers["Idempotency-Key"]

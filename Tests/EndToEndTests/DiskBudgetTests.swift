@@ -5,13 +5,13 @@ import Testing
 extension EndToEndTests {
     /// A job that would write about 2 GB (10,000 epochs of 256 samples) is refused at the
     /// door by the default 1 GiB `disk_budget_bytes`; nothing is queued or written.
-    @Test("a job whose disk estimate is over disk_budget_bytes (10,000 epochs × 256 samples ≈ 1.9 GiB against 1 GiB) is a 400 over_budget naming the key; nothing is queued; a smaller one is taken")
+    @Test("a job whose disk estimate is over disk_budget_bytes (10,000 epochs × 256 samples ≈ 1.9 GiB against 1 GiB) is a 403 over_budget naming the key; nothing is queued; a smaller one is taken")
     func aJobOverTheDiskBudgetIsRefused() throws {
         try Fixture.with("diskbudget") { f in
             try f.start()
             let api = f.api
             let refused = try api.post("/v1/jobs", json: ["epochs": 10_000, "samples_per_epoch": 256, "eval_every": 0])
-            #expect(refused.status == 400 && refused.errorCode == "over_budget", "\(refused)")
+            #expect(refused.status == 403 && refused.errorCode == "over_budget", "\(refused)")
             let message = refused.errorMessage ?? ""
             #expect(message.contains("disk_budget_bytes") && message.contains("1941 MiB") && message.contains("1024 MiB"), "\(message)")
             let list = try api.get("/v1/jobs")

@@ -38,7 +38,7 @@ import Testing
         (#"{"z_size": 1025}"#, "z_size"), (#"{"g_hidden": 4097}"#, "g_hidden"), (#"{"d_hidden": 0}"#, "d_hidden"),
         (#"{"alpha": 1}"#, "alpha"), (#"{"smooth": 0.5}"#, "smooth"), (#"{"learning_rate": 0}"#, "learning_rate"),
         (#"{"learning_rate": 1.5}"#, "learning_rate"), (#"{"beta1": 1}"#, "beta1"), (#"{"samples_per_epoch": 257}"#, "samples_per_epoch"),
-        (#"{"dataset": "imagenet"}"#, "imagenet"), (#"{"epochs": "ten"}"#, "epochs"), (#"{"epochs": 1.5}"#, "epochs"),
+(#"{"epochs": "ten"}"#, "epochs"), (#"{"epochs": 1.5}"#, "epochs"),
         (#"{"seed": -1}"#, "seed"), (#"{"epoch": 3}"#, "epoch"), (#"[1, 2]"#, "object"), (#"{"epochs": 3"#, "JSON"),
         (#"{"alpha": true}"#, "alpha"), (#"{"eval_every": -1}"#, "eval_every"), (#"{"eval_every": 10001}"#, "eval_every"),
         (#"{"eval_samples": 499}"#, "eval_samples"), (#"{"eval_samples": 50001}"#, "eval_samples"), (#"{"eval_every": "1"}"#, "eval_every"), (#"{"eval_every": "often"}"#, "eval_every"),
@@ -75,6 +75,12 @@ import Testing
         }
     }
 
+    /// A well-formed request naming a dataset the daemon does not have: not found, as the dataset is.
+    @Test func anUnconfiguredDatasetIsNotFound() {
+        let error = refusal(#"{"dataset": "imagenet"}"#)
+        #expect(error?.status.code == 404 && error?.code == .notFound && error?.message.contains("imagenet") == true, "\(String(describing: error))")
+    }
+
     @Test func aJobOverTheMemoryBudgetIsRefusedBeforeQueueing() {
         let error = refusal(#"{"g_hidden": 4096, "d_hidden": 4096, "batch_size": 10000}"#, budget: 64 << 20)
         #expect(error?.code == .overBudget)
@@ -102,7 +108,7 @@ import Testing
         }
         let long = #"{"epochs": 10000, "samples_per_epoch": 256}"#
         let error = try #require(diskRefusal(long, disk: 1 << 30))
-        #expect(error.code == .overBudget && error.status == .badRequest)
+        #expect(error.code == .overBudget && error.status == .forbidden)
         #expect(error.message.contains("disk_budget_bytes") && error.message.contains("1941 MiB"), "\(error.message)")
         #expect(diskRefusal(long, disk: 3 << 30) == nil)
         #expect(diskRefusal(#"{"epochs": 10000, "samples_per_epoch": 16}"#, disk: 1 << 30) == nil)
