@@ -115,7 +115,7 @@ struct Routes {
                          body: Array(try renderMetrics().utf8))
         }
         Dashboard.register(on: &router) { metrics.countRequest(status: $0) }
-        OpenAPIDocument.register(on: &router) { metrics.countRequest(status: $0) }
+        OpenAPIDocument.register(on: &router, tokenRequired: auth != nil) { metrics.countRequest(status: $0) }
         // On the connection's own queue: it waits behind no pool.
         let problem = self.problem
         router.get("/healthz") { _ in

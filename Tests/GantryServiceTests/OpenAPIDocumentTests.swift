@@ -73,7 +73,23 @@ import Testing
 
     @Test func theServedDocumentIsTheFileInDocs() throws {
         let file = try [UInt8](Data(contentsOf: Self.repository.appendingPathComponent("docs/openapi.json")))
-        #expect(OpenAPIDocument.asset.bytes == file, "the binary serves another document than docs/openapi.json (rebuild, or rerun scripts/generate-openapi)")
+        #expect(OpenAPIDocument.withToken.bytes == file, "the binary serves another document than docs/openapi.json (rebuild, or rerun scripts/generate-openapi)")
         #expect(try Self.document()["openapi"] as? String == "3.1.0")
+    }
+
+    /// A daemon without a token serves the same operations, none requiring one.
+    @Test func withoutATokenNoOperationRequiresOne() throws {
+        let open = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.withoutToken.bytes)) as? [String: Any])
+        let paths = try #require(open["paths"] as? [String: [String: Any]])
+        let operations = paths.flatMap { path, item in item.compactMap { method, value in Self.methods.contains(method) ? ("\(method.uppercased()) \(path)", value as? [String: Any]) : nil } }
+        #expect(Set(operations.map(\.0)) == (try Self.documentedOperations()))
+        for (name, operation) in operations {
+            #expect((operation?["security"] as? [Any])?.isEmpty == true, "\(name) still requires a token")
+            #expect((operation?["responses"] as? [String: Any])?["401"] == nil, "\(name) still answers 401")
+        }
+        #expect((open["security"] as? [Any])?.isEmpty == true)
+        // The document with a token does require it of the /v1 job routes.
+        let strict = try #require(try Self.document()["paths"] as? [String: [String: Any]])
+        #expect(((strict["/v1/jobs"]?["post"] as? [String: Any])?["security"] as? [[String: Any]])?.first?["bearerAuth"] != nil)
     }
 }
