@@ -73,12 +73,44 @@ let package = Package(
         .target(name: "HTTPServer"),
         // Serves the routes scripts/bench-http.sh measures with wrk.
         .executableTarget(name: "http-bench-server", dependencies: ["HTTPServer"]),
+        // The service, in layers the compiler holds apart (docs/architecture.md):
+        // GantryAPI and GantryStores each see GantryJobs, never each other; only
+        // GantryService, the daemon's wiring, sees them all.
+        // The job domain: jobs, their config and files, the store protocols, the scheduler.
+        .target(
+            name: "GantryJobs",
+            dependencies: [
+                "Linalg", "GAN", "MNIST",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // libpq, wrapped: connections, rows, a pool and LISTEN.
+        .target(name: "PostgresClient", dependencies: ["CGantryPQ"]),
+        // The job stores: SQLite through GRDB, PostgreSQL through PostgresClient.
+        .target(
+            name: "GantryStores",
+            dependencies: [
+                "GantryJobs", "PostgresClient", "GAN",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The HTTP API: routes, handlers, views, errors, auth, metrics, the dashboard.
+        .target(
+            name: "GantryAPI",
+            dependencies: [
+                "GantryJobs", "HTTPServer", "Linalg", "GAN", "MNIST",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The daemon: its config, the store it chooses, everything wired together.
         .target(
             name: "GantryService",
             dependencies: [
-                "Linalg", "GAN", "MNIST", "HTTPServer", "CGantryPQ",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "GantryJobs", "GantryStores", "GantryAPI",
+                "Linalg", "MNIST", "HTTPServer",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

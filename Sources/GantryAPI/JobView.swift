@@ -81,11 +81,3 @@ extension JobView {
         return job.status == .queued ? .queued : job.status == .downloading ? .downloading : .training
     }
 }
-
-enum RFC3339 {
-    static func string(_ date: Date) -> String {
-        var formatter = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        formatter.timeZone = TimeZone(identifier: "UTC")!
-        return date.formatted(formatter)
-    }
-}
