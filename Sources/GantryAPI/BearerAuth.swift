@@ -2,22 +2,16 @@ import Foundation
 import HTTPServer
 
 /// `Authorization: Bearer TOKEN` on every `/v1` request, compared in constant time.
-/// `init(tokenFile:)` is the one check of a token file: `serve` and `--check-config` both make one.
 public struct BearerAuth: Sendable {
     let token: [UInt8]
 
-    public init(tokenFile: String) throws {
-        guard let data = FileManager.default.contents(atPath: tokenFile) else {
-            throw ConfigError(key: "auth_token_file", message: "cannot read \(tokenFile)")
-        }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.utf8.count >= 16 else {
-            throw ConfigError(key: "auth_token_file", message: "\(tokenFile) holds a token shorter than 16 characters")
-        }
-        token = Array(text.utf8)
+    /// `token` is what a request's `Authorization: Bearer` header must carry
+    /// (`init(tokenFile:)`, in GantryService, reads and checks a token file).
+    package init(token: [UInt8]) {
+        self.token = token
     }
 
-    func check(_ request: HTTPRequest) throws {
+    package func check(_ request: HTTPRequest) throws {
         let headers = request.headers.values(for: "Authorization")
         // Two credentials are refused, not resolved: a proxy and a client that each add
         // one must not pass on whichever comes first.

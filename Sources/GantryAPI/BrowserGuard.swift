@@ -5,16 +5,17 @@ import HTTPServer
 /// site starts (`Origin` of another origin, `Sec-Fetch-Site: cross-site`), and a body that
 /// is not declared `application/json` (the one kind of body a page cannot send to another
 /// origin without a CORS preflight, which this daemon never grants).
-struct BrowserGuard: Sendable {
+package struct BrowserGuard: Sendable {
     /// Lowercased names (without a port) a request's `Host` may give. The port is not
     /// compared: a rebinding page names its own host, and this one's port is its own.
     let names: Set<String>
 
-    init(listen: ServiceConfig.Listen, allowedHosts: [String]) {
-        names = Set((["localhost", "127.0.0.1", "[::1]", Self.bracketed(listen.host)] + allowedHosts).map { $0.lowercased() })
+    /// `host` is the address the daemon listens on (`listen.host`).
+    package init(host: String, allowedHosts: [String]) {
+        names = Set((["localhost", "127.0.0.1", "[::1]", Self.bracketed(host)] + allowedHosts).map { $0.lowercased() })
     }
 
-    func check(_ request: HTTPRequest) throws {
+    package func check(_ request: HTTPRequest) throws {
         let host = (request.headers["Host"] ?? "").lowercased()
         guard names.contains(Self.name(of: host)) else {
             throw APIError(.badRequest, .hostNotAllowed,

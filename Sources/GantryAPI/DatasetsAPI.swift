@@ -1,12 +1,18 @@
 import Foundation
 import HTTPServer
 import MNIST
+import GantryJobs
 
 /// `GET /v1/datasets` and `GET /v1/datasets/{name}`: the configured datasets, whether
 /// they are on disk, and their quality yardstick (classifier accuracy, real data's scores).
-struct DatasetsAPI: Sendable {
+package struct DatasetsAPI: Sendable {
     let specs: [String: DatasetSpec]
     let references: QualityReferences
+
+    package init(specs: [String: DatasetSpec], references: QualityReferences) {
+        self.specs = specs
+        self.references = references
+    }
 
     enum Keys: String, CodingKey {
         case name, downloaded, classifier, reference, note, links

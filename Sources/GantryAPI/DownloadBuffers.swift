@@ -8,14 +8,14 @@ import HTTPServer
 /// Here every download of one job's epoch shares one copy, and new copies are made only
 /// while the copies still being sent stay under `limitBytes`: past it a download is a
 /// 503 `busy` with `Retry-After` (one copy is always allowed, however large).
-final class DownloadBuffers: @unchecked Sendable {
+package final class DownloadBuffers: @unchecked Sendable {
     // @unchecked: `live` and `heldBytes` are only touched under `lock`.
     private let lock = NSLock()
     private var live: [String: WeakBody] = [:]
     private var heldBytes = 0
     let limitBytes: Int
 
-    init(limitBytes: Int) { self.limitBytes = limitBytes }
+    package init(limitBytes: Int) { self.limitBytes = limitBytes }
 
     /// One copy of a download's bytes; handed to the server as the response's
     /// `bodyOwner`, it is released when the last download sending it is done.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import HTTPServer
+import GantryJobs
 
 /// Turns what a handler threw into the response a client sees. A refusal (`APIError`)
 /// is shown as it is; anything else gets a generic sentence with a request id, and its

@@ -1,16 +1,25 @@
 import Foundation
 import GAN
 import HTTPServer
+import GantryJobs
 
 /// The handlers that return digits: fresh samples, recorded epoch grids, the
 /// progression figure and the generator's weights.
-struct ImagesAPI: Sendable {
+package struct ImagesAPI: Sendable {
     let scheduler: Scheduler
     let store: any JobStore
     let artifacts: any JobArtifacts
     let gate: BLASGate
     /// Checkpoint downloads' bodies: shared per job and epoch, bounded in bytes.
     let downloads: DownloadBuffers
+
+    package init(scheduler: Scheduler, store: any JobStore, artifacts: any JobArtifacts, gate: BLASGate, downloads: DownloadBuffers) {
+        self.scheduler = scheduler
+        self.store = store
+        self.artifacts = artifacts
+        self.gate = gate
+        self.downloads = downloads
+    }
 
     static let pgm = "image/x-portable-graymap"
 

@@ -3,7 +3,7 @@
 /// keys, nothing after the value. Numbers keep their literal, so that each field
 /// reads them by one rule: an integer field takes digits only, a floating-point field
 /// takes the literal rounded to the nearest `Double`, then to the field's type.
-enum JSONValue: Equatable, Sendable {
+package enum JSONValue: Equatable, Sendable {
     case object([String: JSONValue])
     case array([JSONValue])
     case string(String)
@@ -11,14 +11,14 @@ enum JSONValue: Equatable, Sendable {
     case bool(Bool)
     case null
 
-    struct SyntaxError: Error, Equatable, CustomStringConvertible {
+    package struct SyntaxError: Error, Equatable, CustomStringConvertible {
         let offset: Int
         let reason: String
-        var description: String { "\(reason) at byte \(offset)" }
+        package var description: String { "\(reason) at byte \(offset)" }
     }
 
     /// Parses `bytes` (UTF-8) as one JSON value; nesting deeper than `maxDepth` is refused.
-    static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws -> JSONValue {
+    package static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws -> JSONValue {
         var parser = Parser(bytes: bytes, maxDepth: maxDepth)
         parser.skipSpace()
         let value = try parser.value(depth: 0)

@@ -10,14 +10,19 @@ import MNIST
 /// check refuses it in its own words; other integer types refuse what they cannot hold.
 /// Errors are `DecodingError`s whose path names the key and whose description says what
 /// the value must be ("must be a whole number").
-struct JSONValueDecoder {
+package struct JSONValueDecoder {
     /// Look `max_body_bytes` up as `maxBodyBytes` too, for types whose coding keys are
     /// Swift's camelCase names (`HTTPServer.Limits`).
     var convertsSnakeCaseKeys = false
     /// Handed to the types decoded (`ServiceConfig` takes its defaults from it).
     var userInfo: [CodingUserInfoKey: any Sendable] = [:]
 
-    func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
+    package init(convertsSnakeCaseKeys: Bool = false, userInfo: [CodingUserInfoKey: any Sendable] = [:]) {
+        self.convertsSnakeCaseKeys = convertsSnakeCaseKeys
+        self.userInfo = userInfo
+    }
+
+    package func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
         try T(from: JSONValueDecoding(value: value, codingPath: [], convertsSnakeCaseKeys: convertsSnakeCaseKeys, userInfo: userInfo))
     }
 }

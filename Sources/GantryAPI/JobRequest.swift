@@ -1,6 +1,7 @@
 import Foundation
 import GAN
 import MNIST
+import GantryJobs
 
 /// Turns a `POST /v1/jobs` body into a `JobConfig`: every field optional, unknown
 /// fields and wrong types refused with the field's name, ranges checked.

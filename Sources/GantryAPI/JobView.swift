@@ -1,5 +1,6 @@
 import Foundation
 import GAN
+import GantryJobs
 
 /// A job as the API shows it (docs/api.md, "the job object"). Absent values are `null`, not missing.
 struct JobView: Encodable {

@@ -1,9 +1,10 @@
 import Foundation
 import GAN
 import HTTPServer
+import GantryJobs
 
 /// The `/v1/jobs` handlers that create, list, show, cancel and delete jobs and report losses.
-struct JobsAPI: Sendable {
+package struct JobsAPI: Sendable {
     let scheduler: Scheduler
     let references: QualityReferences
     let store: any JobStore
@@ -19,6 +20,20 @@ struct JobsAPI: Sendable {
     /// Encoded loss lists: polled over and over between epochs, they change only when an epoch lands.
     let lossResponses = ResponseCache()
     let viewResponses = ResponseCache()
+
+    package init(scheduler: Scheduler, references: QualityReferences, store: any JobStore, notifier: EpochNotifier,
+                 datasets: Set<String>, memoryBudgetBytes: Int, diskBudgetBytes: Int = Int.max,
+                 datasetImages: [String: Int] = [:], trainingSets: TrainingSetSizes? = nil) {
+        self.scheduler = scheduler
+        self.references = references
+        self.store = store
+        self.notifier = notifier
+        self.datasets = datasets
+        self.memoryBudgetBytes = memoryBudgetBytes
+        self.diskBudgetBytes = diskBudgetBytes
+        self.datasetImages = datasetImages
+        self.trainingSets = trainingSets
+    }
 
     func view(_ job: Job) -> JobView {
         JobView(job: scheduler.effective(job), progress: scheduler.activeJob(job.id)?.progress,

@@ -1,5 +1,6 @@
 import Foundation
 import Linalg
+import GantryJobs
 
 /// Counters for `/metrics` (Prometheus text format 0.0.4).
 public final class Metrics: @unchecked Sendable {
@@ -10,10 +11,11 @@ public final class Metrics: @unchecked Sendable {
     private let node: String
     private let storeKind: String
 
-    public init(blas: BLASCoreReport, node: String = "local", store: StoreSetting = .sqlite) {
+    /// `storeKind` is the kind of store the daemon uses (`sqlite` or `postgres`).
+    public init(blas: BLASCoreReport, node: String = "local", storeKind: String = "sqlite") {
         self.blas = blas
         self.node = node
-        storeKind = store == .sqlite ? "sqlite" : "postgres"
+        self.storeKind = storeKind
     }
 
     public func countRequest(status: Int) {
@@ -22,7 +24,7 @@ public final class Metrics: @unchecked Sendable {
         lock.unlock()
     }
 
-    func render(jobs: [JobStatus: Int], epochs: Int, queued: Int, imagesPerSecond: Double, stepsPerSecond: Double, waiting: Int,
+    package func render(jobs: [JobStatus: Int], epochs: Int, queued: Int, imagesPerSecond: Double, stepsPerSecond: Double, waiting: Int,
                 running: [Job] = [], runningHere: [String] = []) -> String {
         lock.lock()
         let requests = self.requests

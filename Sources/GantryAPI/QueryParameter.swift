@@ -1,4 +1,5 @@
 import HTTPServer
+import GantryJobs
 
 extension HTTPRequest {
     /// An integer query parameter within `range`, `fallback` when absent; a 400 naming it otherwise.

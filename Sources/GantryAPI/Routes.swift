@@ -5,7 +5,7 @@ import HTTPServer
 /// Wires the API onto a router: auth before routing on `/v1`, every store-touching
 /// handler on a bounded pool off the connections' queues, images on a smaller one,
 /// errors as JSON, request counting, and the browser dashboard's files outside `/v1`.
-struct Routes {
+package struct Routes {
     let jobs: JobsAPI
     let images: ImagesAPI
     let datasets: DatasetsAPI
@@ -21,7 +21,23 @@ struct Routes {
     let logger: Logger
     let renderMetrics: @Sendable () throws -> String
 
-    func router() -> Router {
+    package init(jobs: JobsAPI, images: ImagesAPI, datasets: DatasetsAPI, metrics: Metrics, auth: BearerAuth?,
+                 browserGuard: BrowserGuard, requests: WorkPool, heavy: WorkPool, problem: @escaping @Sendable () -> String?,
+                 logger: Logger, renderMetrics: @escaping @Sendable () throws -> String) {
+        self.jobs = jobs
+        self.images = images
+        self.datasets = datasets
+        self.metrics = metrics
+        self.auth = auth
+        self.browserGuard = browserGuard
+        self.requests = requests
+        self.heavy = heavy
+        self.problem = problem
+        self.logger = logger
+        self.renderMetrics = renderMetrics
+    }
+
+    package func router() -> Router {
         var router = Router()
         let metrics = self.metrics, failures = ErrorResponses(logger: logger)
         let jobs = self.jobs, images = self.images, datasets = self.datasets, browserGuard = self.browserGuard

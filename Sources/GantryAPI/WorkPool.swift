@@ -9,13 +9,13 @@ import Foundation
 /// the BLAS gate) or waits on a stalled store would hold those threads while every
 /// connection, `/healthz` included, waits for one (measured: `/healthz` took 0.4–0.8 s
 /// for ten seconds while 60 clients pipelined sampling requests).
-final class WorkPool: Sendable {
+package final class WorkPool: Sendable {
     let name: String
     let width: Int
     let queueLimit: Int
     private let queue: Queue
 
-    init(name: String, width: Int, queueLimit: Int) {
+    package init(name: String, width: Int, queueLimit: Int) {
         precondition(width >= 1 && queueLimit >= 0)
         self.name = name
         self.width = width

@@ -3,7 +3,7 @@ import GAN
 
 /// What the scheduler knows about a job that is downloading or training, beyond
 /// the store: live progress, the stop request, and the latest generator.
-final class ActiveJob: @unchecked Sendable {
+package final class ActiveJob: @unchecked Sendable {
     // @unchecked: every mutable field is only touched under `lock`, `finished` under `finishedCondition`.
     let id: String
     let queue: DispatchQueue
@@ -46,14 +46,14 @@ final class ActiveJob: @unchecked Sendable {
         return finished
     }
 
-    struct Progress: Sendable {
-        var step: Int
-        var steps: Int
-        var phase: JobPhase
-        var phaseFraction: Double?
+    package struct Progress: Sendable {
+        package var step: Int
+        package var steps: Int
+        package var phase: JobPhase
+        package var phaseFraction: Double?
     }
 
-    var progress: Progress {
+    package var progress: Progress {
         lock.lock()
         defer { lock.unlock() }
         let fraction = phase == .training ? (steps > 0 ? Double(step) / Double(steps) : 0) : phaseFraction
@@ -88,7 +88,7 @@ final class ActiveJob: @unchecked Sendable {
 
     /// The trainer as it was at the end of the last completed epoch (a value: training
     /// goes on with its own copy), for samples and checkpoint downloads while training.
-    var latestSnapshot: ModelTrainer? {
+    package var latestSnapshot: ModelTrainer? {
         lock.lock()
         defer { lock.unlock() }
         return snapshot

@@ -28,7 +28,7 @@ public struct Job: Sendable, Equatable, Codable {
     /// its own: the store reads it from the lease).
     public var node: String? = nil
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    package enum CodingKeys: String, CodingKey, CaseIterable {
         case id, status, config, error
         case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
         case epochsCompleted = "epochs_completed", stepsPerEpoch = "steps_per_epoch"

@@ -38,6 +38,11 @@ public struct LeaseLost: Error, CustomStringConvertible {
     public let job: String
     public let node: String
 
+    package init(job: String, node: String) {
+        self.job = job
+        self.node = node
+    }
+
     public var description: String {
         "job \(job): this node (\(node)) lost its lease; another node resumes the job, and nothing more is recorded here"
     }

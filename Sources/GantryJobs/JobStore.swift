@@ -63,7 +63,7 @@ public struct JobPage: Sendable {
 
     /// The page of `limit` out of rows read with one more than `limit` (so whether more
     /// follow is known without a second query), each with its insertion number.
-    init(rows: [(seq: Int64, job: Job)], limit: Int) {
+    package init(rows: [(seq: Int64, job: Job)], limit: Int) {
         jobs = rows.prefix(limit).map(\.job)
         next = rows.count > limit ? rows[limit - 1].seq : nil
     }

@@ -1,7 +1,7 @@
 import GAN
 
 /// Something about a job's results a person should look at, shown in the job's `warnings`.
-struct JobWarning: Encodable, Equatable {
+package struct JobWarning: Encodable, Equatable {
     let code: String
     let epoch: Int
     let message: String
@@ -11,7 +11,7 @@ struct JobWarning: Encodable, Equatable {
     static let modeCollapseShare = 0.4
 
     /// Warnings about the job's latest evaluation.
-    static func warnings(for job: Job) -> [JobWarning] {
+    package static func warnings(for job: Job) -> [JobWarning] {
         guard let evaluated = job.lastEvaluated, let scores = evaluated.evaluation?.scores else { return [] }
         let total = scores.classCounts.reduce(0, +)
         guard total > 0, scores.largestClassShare > modeCollapseShare,

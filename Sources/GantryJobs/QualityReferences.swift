@@ -8,7 +8,7 @@ import GAN
 /// instead of training a second classifier.
 public final class QualityReferences: @unchecked Sendable {
     // @unchecked: `built` and `building` are only touched under `lock`.
-    let datasets: any DatasetProvider
+    package let datasets: any DatasetProvider
     let gate: BLASGate
     let logger: Logger
     private let lock = NSLock()

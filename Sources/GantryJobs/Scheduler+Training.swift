@@ -171,7 +171,7 @@ extension Scheduler {
 
     /// The error a person reads on the job: the error's own sentence, not a type dump,
     /// and no path of the server's state folder (the log line names it).
-    static func sentence(for error: any Error) -> String {
+    package static func sentence(for error: any Error) -> String {
         (error as? CheckpointError)?.clientDescription ?? String(describing: error)
     }
 }

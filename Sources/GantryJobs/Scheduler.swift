@@ -260,7 +260,7 @@ public final class Scheduler: @unchecked Sendable {
         return true
     }
 
-    func activeJob(_ id: String) -> ActiveJob? { lock.withLock { active[id] } }
+    package func activeJob(_ id: String) -> ActiveJob? { lock.withLock { active[id] } }
 
     public var queuedCount: Int {
         if let leases, let queued = try? leases.queuedCount() { return queued }
@@ -297,7 +297,7 @@ public final class Scheduler: @unchecked Sendable {
 
     // MARK: Running
 
-    func pump() {
+    package func pump() {
         if let leases { return claimAndStart(leases) }
         let starting: [(String, ActiveJob)] = lock.withLock {
             var starting: [(String, ActiveJob)] = []
@@ -346,7 +346,7 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     /// Free slots now: `concurrentJobs` less the jobs running, none while stopping.
-    var freeSlots: Int { lock.withLock { stopping ? 0 : max(0, concurrentJobs - active.count) } }
+    package var freeSlots: Int { lock.withLock { stopping ? 0 : max(0, concurrentJobs - active.count) } }
 
     /// The jobs running here, for lease renewal.
     var activeJobs: [ActiveJob] { lock.withLock { Array(active.values) } }

@@ -27,7 +27,7 @@ public enum SchedulerRefusal: Error, Equatable, CustomStringConvertible {
     }
 
     /// Whole MiB, rounded up, so a need is never shown as 0.
-    static func mebibytes(_ bytes: Int) -> Int { bytes <= 0 ? 0 : (bytes + (1 << 20) - 1) >> 20 }
+    package static func mebibytes(_ bytes: Int) -> Int { bytes <= 0 ? 0 : (bytes + (1 << 20) - 1) >> 20 }
 }
 
 /// A job that cannot run as configured, said as a sentence for the job's `error`.

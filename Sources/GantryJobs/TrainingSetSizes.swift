@@ -8,7 +8,7 @@ import MNIST
 ///
 /// The count is the training labels file's (its IDX header's length), read once per
 /// version of that file: keyed by its size and modification time.
-final class TrainingSetSizes: @unchecked Sendable {
+package final class TrainingSetSizes: @unchecked Sendable {
     // @unchecked: `known` is only touched under `lock`.
     private let lock = NSLock()
     private var known: [String: (stamp: FileStamp, count: Int)] = [:]
@@ -20,12 +20,12 @@ final class TrainingSetSizes: @unchecked Sendable {
         let modified: Int
     }
 
-    init(specs: [String: DatasetSpec], directory: @escaping @Sendable (String) -> String) {
+    package init(specs: [String: DatasetSpec], directory: @escaping @Sendable (String) -> String) {
         self.specs = specs
         self.directory = directory
     }
 
-    func trainingImages(of dataset: String) -> Int? {
+    package func trainingImages(of dataset: String) -> Int? {
         guard let spec = specs[dataset] else { return nil }
         let path = (directory(dataset) as NSString).appendingPathComponent(spec.files.trainLabels.name)
         var info = stat()

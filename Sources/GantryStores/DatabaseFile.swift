@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import GantryJobs
 
 /// Which file a path named when the store opened it (device and inode), so the store
 /// can tell when the path stops naming the file it writes.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import GantryJobs
 
 /// Watches the SQLite store's file for being removed or replaced while the daemon runs.
 ///

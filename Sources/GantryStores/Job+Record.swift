@@ -1,6 +1,7 @@
 import Foundation
 import GAN
 import GRDB
+import GantryJobs
 
 /// `Job` as a row of the `jobs` table, through its `Codable` form.
 extension Job: FetchableRecord, PersistableRecord {

@@ -1,4 +1,5 @@
 import Foundation
+import GantryJobs
 
 /// A job as a row of the `jobs` table for a store that does not go through GRDB:
 /// `Job`'s `Codable` form, its keys the columns (as `Job+Record` does for SQLite).

@@ -1,5 +1,7 @@
 import Foundation
 import GAN
+import GantryJobs
+import PostgresClient
 
 /// Checkpoints, best generators and sample grids as `bytea` rows of `artifacts`
 /// (kind, epoch), so that any node can sample, show grids and hand out weights.

@@ -1,4 +1,5 @@
 import Foundation
+import GantryJobs
 
 /// Claims and leases in the `jobs` row (`lease_owner`, `lease_token`,
 /// `lease_expires_at`). Expiry is the database's clock, so the nodes' clocks need not agree.

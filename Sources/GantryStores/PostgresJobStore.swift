@@ -1,5 +1,7 @@
 import Foundation
 import GAN
+import GantryJobs
+import PostgresClient
 
 /// Jobs, their per-epoch losses and their artifacts in PostgreSQL, through libpq: the
 /// store several daemons share. Same tables and columns as `SQLiteJobStore`, in

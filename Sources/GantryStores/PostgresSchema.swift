@@ -1,3 +1,5 @@
+import PostgresClient
+
 /// `PostgresJobStore`'s tables, as numbered migrations recorded in `schema_migrations`.
 /// The columns are `SQLiteJobStore`'s (a job's and an epoch's Codable keys) in
 /// PostgreSQL's types; a new field is a new migration appended here.

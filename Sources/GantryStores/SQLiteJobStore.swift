@@ -2,6 +2,7 @@ import Foundation
 import GAN
 import GRDB
 import Logging
+import GantryJobs
 
 /// Jobs and their per-epoch losses in SQLite (WAL mode, through GRDB).
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import GAN
+import GantryJobs
 
 /// Checks the database against the job folders before the daemon serves anything.
 ///
@@ -24,10 +25,17 @@ public struct StateCheck {
     let databasePath: String
     let logger: Logger
 
+    package init(store: any JobStore, files: JobFiles, databasePath: String, logger: Logger) {
+        self.store = store
+        self.files = files
+        self.databasePath = databasePath
+        self.logger = logger
+    }
+
     /// Refuses, changing nothing, a state folder whose database is missing or empty while
     /// jobs or a write-ahead log say it held something: opening would create an empty
     /// database, and SQLite would then reset the log, which may hold the only copy.
-    static func beforeOpening(databasePath: String, files: JobFiles) throws {
+    package static func beforeOpening(databasePath: String, files: JobFiles) throws {
         guard DatabaseFile.isMissingOrEmpty(databasePath) else { return }
         let log = databasePath + "-wal"
         let hasLog = !DatabaseFile.isMissingOrEmpty(log)

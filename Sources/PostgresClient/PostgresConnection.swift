@@ -2,7 +2,7 @@ import CGantryPQ
 import Foundation
 
 /// A statement parameter: text, or bytes sent in binary (for `bytea`).
-enum PostgresValue {
+package enum PostgresValue {
     case text(String)
     case bytes([UInt8])
 }
@@ -12,13 +12,13 @@ enum PostgresValue {
 /// Not Sendable: libpq allows one thread at a time per connection, so its owner
 /// (`PostgresJobStore`) calls it under its own lock. Statements take their
 /// parameters separately (`PQexecParams`, text format), never spliced into SQL.
-final class PostgresConnection {
+package final class PostgresConnection {
     private var connection: OpaquePointer?
 
     /// Connects to `url` (`postgres://user@host:port/db?sslmode=…`), or throws libpq's reason.
     /// Without a `connect_timeout` in the URL a connection attempt gives up after
     /// 10 s, so an unreachable server fails a call instead of hanging it.
-    init(url: String) throws(PostgresError) {
+    package init(url: String) throws(PostgresError) {
         // With expand_dbname, `dbname` holds the whole URL; settings after it would
         // override the URL's, so the default timeout comes first.
         let keywords = ["connect_timeout", "application_name", "dbname"]
@@ -48,7 +48,7 @@ final class PostgresConnection {
     deinit { close() }
 
     /// Whether the connection is gone (server restarted, network lost); `reconnect` may bring it back.
-    var isBroken: Bool {
+    package var isBroken: Bool {
         guard let connection else { return true }
         return PQstatus(connection) != CONNECTION_OK
     }
@@ -56,7 +56,7 @@ final class PostgresConnection {
     /// Notices whether the server closed this idle connection (it restarted, or ended the
     /// session): anything readable on an idle connection is its goodbye. Afterwards
     /// `isBroken` tells the truth, so a pool can reconnect before lending it out.
-    func checkIdle() {
+    package func checkIdle() {
         guard let connection else { return }
         // The server's FATAL message and the end of the stream may come in separate
         // reads: keep reading while there is something, until libpq sees the end.
@@ -67,14 +67,14 @@ final class PostgresConnection {
     }
 
     /// Reconnects with the same settings, or throws libpq's reason.
-    func reconnect() throws(PostgresError) {
+    package func reconnect() throws(PostgresError) {
         guard let connection else { throw PostgresError("connection closed") }
         PQreset(connection)
         guard PQstatus(connection) == CONNECTION_OK else { throw PostgresError(String(cString: PQerrorMessage(connection))) }
         try configureSession()
     }
 
-    func close() {
+    package func close() {
         if let connection { PQfinish(connection) }
         connection = nil
     }
@@ -82,13 +82,13 @@ final class PostgresConnection {
     /// Runs one statement with `parameters` bound to $1, $2, … (nil is NULL), and
     /// returns its rows (none for a statement that returns none).
     @discardableResult
-    func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> [PostgresRow] {
+    package func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> [PostgresRow] {
         try execute(sql, values: parameters.map { $0.map(PostgresValue.text) })
     }
 
     /// Runs one statement with text or binary (`bytea`) parameters, and returns its rows.
     @discardableResult
-    func execute(_ sql: String, values: [PostgresValue?]) throws(PostgresError) -> [PostgresRow] {
+    package func execute(_ sql: String, values: [PostgresValue?]) throws(PostgresError) -> [PostgresRow] {
         let result = try run(sql, values: values, binaryResult: false)
         defer { PQclear(result) }
         return Self.rows(of: result)
@@ -96,7 +96,7 @@ final class PostgresConnection {
 
     /// Runs a query whose first column is `bytea`, and returns that column's bytes
     /// per row (nil for NULL), read in binary rather than as hex text.
-    func bytes(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> [[UInt8]?] {
+    package func bytes(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> [[UInt8]?] {
         let result = try run(sql, values: parameters.map { $0.map(PostgresValue.text) }, binaryResult: true)
         defer { PQclear(result) }
         return (0..<PQntuples(result)).map { row -> [UInt8]? in
@@ -153,11 +153,11 @@ final class PostgresConnection {
     // MARK: Notifications
 
     /// The connection's socket, to wait on for notifications (-1 when closed).
-    var socket: Int32 { connection.map { PQsocket($0) } ?? -1 }
+    package var socket: Int32 { connection.map { PQsocket($0) } ?? -1 }
 
     /// Reads what the server sent and returns the notifications received since the
     /// last call, as (channel, payload); throws when the connection is lost.
-    func notifications() throws(PostgresError) -> [(channel: String, payload: String)] {
+    package func notifications() throws(PostgresError) -> [(channel: String, payload: String)] {
         guard let connection else { throw PostgresError("connection closed") }
         guard PQconsumeInput(connection) == 1 else { throw PostgresError(String(cString: PQerrorMessage(connection))) }
         var received: [(channel: String, payload: String)] = []
@@ -169,7 +169,7 @@ final class PostgresConnection {
     }
 
     /// Runs `body` between BEGIN and COMMIT; rolls back and rethrows when it throws.
-    func transaction<T>(_ body: () throws -> T) throws -> T {
+    package func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN")
         do {
             let value = try body()

@@ -1,15 +1,15 @@
 /// What libpq said went wrong: the first line of its message (the rest is a
 /// statement excerpt or a hint, not for a job's error or the log), and the
 /// SQLSTATE code when the server sent one ("23505" is a unique violation).
-struct PostgresError: Error, CustomStringConvertible {
-    let message: String
-    let sqlState: String?
+package struct PostgresError: Error, CustomStringConvertible {
+    package let message: String
+    package let sqlState: String?
 
-    init(_ message: String, sqlState: String? = nil) {
+    package init(_ message: String, sqlState: String? = nil) {
         let firstLine = message.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
         self.message = firstLine.isEmpty ? "unknown PostgreSQL error" : firstLine
         self.sqlState = sqlState
     }
 
-    var description: String { message }
+    package var description: String { message }
 }

@@ -7,7 +7,7 @@ import Glibc
 /// payload to `received`, on a thread of its own. When the connection drops it
 /// reconnects with backoff and calls `resynced`, since notifications sent meanwhile
 /// are lost: whoever relied on them must look again.
-final class PostgresListener: @unchecked Sendable {
+package final class PostgresListener: @unchecked Sendable {
     // @unchecked: `connection` is only used by the listening thread; `stopped` and
     // `connected` only under `lock`.
     private let url: String
@@ -18,7 +18,7 @@ final class PostgresListener: @unchecked Sendable {
     private var stopped = false
     private var connected = false
 
-    init(url: String, channel: String, received: @escaping @Sendable (String) -> Void, resynced: @escaping @Sendable () -> Void) {
+    package init(url: String, channel: String, received: @escaping @Sendable (String) -> Void, resynced: @escaping @Sendable () -> Void) {
         self.url = url
         self.channel = channel
         self.received = received
@@ -26,15 +26,15 @@ final class PostgresListener: @unchecked Sendable {
     }
 
     /// Whether notifications are flowing now (a cache may trust them only then).
-    var isConnected: Bool { lock.withLock { connected } }
+    package var isConnected: Bool { lock.withLock { connected } }
 
-    func start() {
+    package func start() {
         let thread = Thread { [self] in listen() }
         thread.name = "gantry.postgres.listen"
         thread.start()
     }
 
-    func stop() { lock.withLock { stopped = true } }
+    package func stop() { lock.withLock { stopped = true } }
 
     private var isStopped: Bool { lock.withLock { stopped } }
 

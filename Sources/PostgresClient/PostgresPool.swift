@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Connections open on first need, up to `size`; a lent connection found broken
 /// (server restarted, network lost) is reconnected before use.
-final class PostgresPool: @unchecked Sendable {
+package final class PostgresPool: @unchecked Sendable {
     // @unchecked: `idle` and `opened` are only touched under `available`; a connection
     // is used by one caller at a time (the one it is lent to).
     private let url: String
@@ -15,7 +15,7 @@ final class PostgresPool: @unchecked Sendable {
     private var opened = 0
 
     /// Opens the first connection now, so an unreachable server fails here.
-    init(url: String, size: Int) throws(PostgresError) {
+    package init(url: String, size: Int) throws(PostgresError) {
         self.url = url
         self.size = max(1, size)
         idle = [try PostgresConnection(url: url)]
@@ -23,7 +23,7 @@ final class PostgresPool: @unchecked Sendable {
     }
 
     /// Runs `body` with a connection of its own, waiting for one when all are lent.
-    func with<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+    package func with<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         let connection = try borrow()
         defer { giveBack(connection) }
         connection.checkIdle()

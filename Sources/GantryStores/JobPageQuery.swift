@@ -1,3 +1,5 @@
+import GantryJobs
+
 /// The SQL of one page of the job list and of the retention sweep, for both stores:
 /// plain SQL that SQLite and PostgreSQL read alike, with each store's placeholders
 /// (`?` or `$1`, `$2`…). The LIMIT is in the query: a page never reads the whole table.
