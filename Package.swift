@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "gantry",
             dependencies: [
-                "Linalg", "GAN", "MNIST", "HTTPServer", "GantryService", "ModelExport",
+                "Linalg", "GAN", "MNIST", "GantryService", "ModelExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "GAN", "Layers", "Linalg", "GantryTestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "GantryTestSupport"]),
         .testTarget(name: "GantryServiceTests", dependencies: [
-            "GantryService", "GAN", "HTTPServer", "MNIST", "GantryTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "GantryJobs", "PostgresClient", "GantryStores", "GantryAPI", "GantryService", "GAN", "HTTPServer", "MNIST", "GantryTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Shared by the test targets that run the `gantry` binary as a child.
