@@ -100,10 +100,13 @@ let package = Package(
         .target(
             name: "GantryAPI",
             dependencies: [
-                "GantryJobs", "HTTPServer", "Linalg", "GAN", "MNIST",
+                "GantryJobs", "HTTPServer", "Linalg", "GAN", "MNIST", "ModelExport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The OpenAPI document (a link to docs/openapi.json) is compiled into the
+            // binary, served at /v1/openapi.json: still one file to install.
+            resources: [.embedInCode("Resources/openapi.json")]
         ),
         // The daemon: its config, the store it chooses, everything wired together.
         .target(
@@ -130,7 +133,8 @@ let package = Package(
         .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "GAN", "Layers", "Linalg", "GantryTestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "GantryTestSupport"]),
         .testTarget(name: "GantryServiceTests", dependencies: [
-            "GantryJobs", "PostgresClient", "GantryStores", "GantryAPI", "GantryService", "GAN", "HTTPServer", "MNIST", "GantryTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "GantryJobs", "PostgresClient", "GantryStores", "GantryAPI", "GantryService", "GAN", "HTTPServer", "MNIST", "ModelExport",
+            "GantryTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Shared by the test targets that run the `gantry` binary as a child.

@@ -110,6 +110,16 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         ("d_augment", "comma-separated translation, cutout, brightness, contrast; \"\" or \"none\" is off (dcgan)"),
     ]
 
+    /// The float fields' ranges, by their request names.
+    public static let floatRanges: [String: FloatInterval] = [
+        "alpha": FloatInterval(0, included: true, 1, included: false),
+        "smooth": FloatInterval(0, included: true, 0.5, included: false),
+        "learning_rate": FloatInterval(0, included: false, 1, included: true),
+        "beta1": FloatInterval(0, included: true, 1, included: false),
+        "d_dropout": FloatInterval(0, included: true, 0.9, included: true),
+        "ema_decay": FloatInterval(0, included: true, 1, included: false),
+    ]
+
     /// Throws `TrainingConfigError` naming the first field out of range.
     public func validate() throws {
         func check(_ ok: Bool, _ field: String, _ message: String) throws {
@@ -120,12 +130,13 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
         try check((1...1024).contains(zSize), "z_size", "z_size must be between 1 and 1024")
         try check((1...4096).contains(gHidden), "g_hidden", "g_hidden must be between 1 and 4096")
         try check((1...4096).contains(dHidden), "d_hidden", "d_hidden must be between 1 and 4096")
-        try check(alpha.isFinite && alpha >= 0 && alpha < 1, "alpha", "alpha must be at least 0 and below 1")
-        try check(smooth.isFinite && smooth >= 0 && smooth < 0.5, "smooth", "smooth must be at least 0 and below 0.5")
-        try check(learningRate.isFinite && learningRate > 0 && learningRate <= 1, "learning_rate", "learning_rate must be above 0 and at most 1")
-        try check(beta1.isFinite && beta1 >= 0 && beta1 < 1, "beta1", "beta1 must be at least 0 and below 1")
-        try check(dDropout.isFinite && dDropout >= 0 && dDropout <= 0.9, "d_dropout", "d_dropout must be between 0 and 0.9")
-        try check(emaDecay.isFinite && emaDecay >= 0 && emaDecay < 1, "ema_decay", "ema_decay must be at least 0 (off) and below 1")
+        let ranges = Self.floatRanges
+        try check(ranges["alpha"]!.contains(alpha), "alpha", "alpha must be at least 0 and below 1")
+        try check(ranges["smooth"]!.contains(smooth), "smooth", "smooth must be at least 0 and below 0.5")
+        try check(ranges["learning_rate"]!.contains(learningRate), "learning_rate", "learning_rate must be above 0 and at most 1")
+        try check(ranges["beta1"]!.contains(beta1), "beta1", "beta1 must be at least 0 and below 1")
+        try check(ranges["d_dropout"]!.contains(dDropout), "d_dropout", "d_dropout must be between 0 and 0.9")
+        try check(ranges["ema_decay"]!.contains(emaDecay), "ema_decay", "ema_decay must be at least 0 (off) and below 1")
         try check((2...512).contains(gChannels) && gChannels % 2 == 0, "g_channels", "g_channels must be an even number between 2 and 512")
         try check((1...512).contains(dChannels), "d_channels", "d_channels must be between 1 and 512")
         try check(model.isConvolutional || dAugment.isOff, "d_augment",

@@ -29,6 +29,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case hostNotAllowed = "host_not_allowed"
         case crossOrigin = "cross_origin"
         case unsupportedMediaType = "unsupported_media_type"
+        case notConditional = "not_conditional"
     }
 
     public var status: HTTPStatus

@@ -3,8 +3,8 @@ import MNIST
 /// Decodes any `Decodable` from a `JSONValue`: the one path by which the daemon reads
 /// JSON it is given, its config file and job requests alike.
 ///
-/// The rules are the API's: a whole number is written with digits only (`3`, not `3.0`
-/// or `3e0`), a fractional number is the literal rounded to the nearest `Double` (then
+/// The rules are the API's: a whole number is any literal without a fractional part
+/// (`3`, `3.0` and `3e0` alike, as JSON Schema's `integer`), a fractional number is the literal rounded to the nearest `Double` (then
 /// to `Float` for a `Float`) and must be finite, and `null` reads as absent (the default).
 /// An `Int` literal beyond `Int` reads as `Int.max` or `Int.min`, so the field's range
 /// check refuses it in its own words; other integer types refuse what they cannot hold.
@@ -107,11 +107,13 @@ private struct ScalarContainer: SingleValueDecodingContainer {
         return number
     }
 
+    /// The value in digits: any literal without a fractional part, as JSON Schema's
+    /// `integer` reads it (`3`, `3.0`, `3e0`).
     private func wholeNumber(_ type: Any.Type, _ rule: String) throws -> String {
-        guard case .number(let literal) = decoder.value, literal.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) else {
+        guard case .number(let literal) = decoder.value, let digits = WholeNumberLiteral.canonical(literal) else {
             throw decoder.mismatch(type, rule)
         }
-        return literal
+        return digits
     }
 
     func decode(_ type: Int8.Type) throws -> Int8 { try exact(type) }

@@ -18,6 +18,14 @@ struct JobListCursor: Equatable, Sendable {
 
     init(before: Int64) { self.before = before }
 
+    /// Whether `text` has a cursor's form (18 characters of base64url), issued or not.
+    static func isShapedLikeOne(_ text: String) -> Bool {
+        text.utf8.count == 18 && text.utf8.allSatisfy { byte in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }
+    }
+
     /// The cursor `text` encodes; nil for anything this server did not issue.
     init?(_ text: String) {
         guard text.utf8.count == 18, let bytes = Self.decodeBase64URL(text), bytes.count == 13,

@@ -96,6 +96,14 @@ public enum JobRequest {
             try read("z_size", into: &config.training.zSize)
             try read("g_hidden", into: &config.training.gHidden)
             try read("d_hidden", into: &config.training.dHidden)
+            /// A float field: its decimal value checked against the range as written (as the
+            /// API document's JSON Schema checks it), then the nearest float in that range.
+            func read(_ name: String, into value: inout Float) throws {
+                guard let given = try c.decodeIfPresent(Double.self, snake: name) else { return }
+                // Out of range as written is NaN, which TrainingConfig's check refuses in its own
+                // words: the nearest float could round back inside (0.9000000001 is 0.9 as a float).
+                value = TrainingConfig.floatRanges[name]?.nearestFloat(to: given) ?? .nan
+            }
             try read("alpha", into: &config.training.alpha)
             try read("smooth", into: &config.training.smooth)
             try read("learning_rate", into: &config.training.learningRate)

@@ -91,7 +91,12 @@ package struct JobsAPI: Sendable {
         var before: Int64?
         if let text = request.query("cursor") {
             guard let cursor = JobListCursor(text) else {
-                throw APIError(.badRequest, .invalidParameter, "cursor is not one this server gave; start again without it")
+                // Shaped like a cursor, it names a page, and no such page exists: a 404, as
+                // an unknown job id is. Anything else is not a cursor at all.
+                guard JobListCursor.isShapedLikeOne(text) else {
+                    throw APIError(.badRequest, .invalidParameter, "cursor must be the 18 characters of base64url a next_cursor gives")
+                }
+                throw APIError(.notFound, .notFound, "cursor is not one this server gave; start again without it")
             }
             before = cursor.before
         }

@@ -54,7 +54,9 @@ package struct Routes {
 
         router.gate("/") { refusal($0, browserGuard.check) }
         if let auth {
-            router.gate("/v1") { refusal($0, auth.check) }
+            // The API's description is public, as /healthz is: a client learns from it how to
+            // authenticate, and it holds nothing the daemon keeps.
+            router.gate("/v1", except: [OpenAPIDocument.path]) { refusal($0, auth.check) }
         }
 
         /// Runs `handler` on `pool`, answering 503 at once when the pool is full; `fast`
@@ -113,6 +115,9 @@ package struct Routes {
         api(heavy, .get, "/v1/jobs/{id}/checkpoint", query: ["epoch"]) { request in
             try jobs.aboutJob(request) { try images.checkpoint(request, job: $0) }
         }
+        api(heavy, .get, "/v1/jobs/{id}/export", query: ["format", "epoch"]) { request in
+            try jobs.aboutJob(request) { try images.export(request, job: $0) }
+        }
         api(requests, .get, "/v1/datasets") { try datasets.list($0) }
         api(requests, .get, "/v1/datasets/{name}") { try datasets.show($0) }
         on(requests, .get, "/v1/jobs/{id}/losses", query: ["since", "wait"], fast: { jobs.lossesIfCached($0) }) { request, responder in
@@ -126,6 +131,7 @@ package struct Routes {
                          body: Array(try renderMetrics().utf8))
         }
         Dashboard.register(on: &router) { metrics.countRequest(status: $0) }
+        OpenAPIDocument.register(on: &router) { metrics.countRequest(status: $0) }
         // On the connection's own queue: it waits behind no pool.
         let problem = self.problem
         router.get("/healthz") { _ in

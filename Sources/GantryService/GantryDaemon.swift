@@ -14,6 +14,8 @@ public final class GantryDaemon: Sendable {
     public let scheduler: Scheduler
     let server: HTTPServer
     let notifier: EpochNotifier
+    /// Every route the daemon serves, as registered: what docs/openapi.json must describe.
+    public let routes: [(method: HTTPMethod, pattern: String)]
 
     public init(config: ServiceConfig, blas: BLASCoreReport = .current(reason: "not chosen by gantry"), logger: Logger,
                 status: @escaping @Sendable (String) -> Void = { _ in }) throws {
@@ -95,7 +97,9 @@ public final class GantryDaemon: Sendable {
         }
         var serverConfig = HTTPServer.Configuration(host: config.listen.host, port: config.listen.port)
         serverConfig.limits = config.limits
-        server = HTTPServer(configuration: serverConfig, router: routes.router(), log: { logger.notice("\($0)") })
+        let router = routes.router()
+        self.routes = router.registered
+        server = HTTPServer(configuration: serverConfig, router: router, log: { logger.notice("\($0)") })
     }
 
     /// Opens the shared store, retrying with backoff (up to 30 s apart) for as long as it

@@ -351,7 +351,7 @@ final class Connection: ResponseSink, @unchecked Sendable {
         let wire = ResponseSerializer.serialize(response, omitBody: omitBody, keepAlive: keepAlive,
                                                 announceKeepAlive: announceKeepAlive, dateLine: dateLine)
             ?? ResponseSerializer.serialize(
-                HTTPError(.internalServerError, code: "internal",
+                HTTPError(.internalServerError, .internal,
                           message: "the handler produced an invalid status line or header").response,
                 omitBody: omitBody, keepAlive: keepAlive, announceKeepAlive: announceKeepAlive, dateLine: dateLine)!
         output.append(wire.head)
@@ -422,7 +422,7 @@ final class Connection: ResponseSink, @unchecked Sendable {
             closeNow()
             return
         }
-        refuse(HTTPError(.requestTimeout, code: "request_timeout", message: message))
+        refuse(HTTPError(.requestTimeout, .requestTimeout, message: message))
         flush()
         updateReadInterest()
     }

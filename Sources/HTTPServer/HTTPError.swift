@@ -18,6 +18,28 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         self.headers = headers
     }
 
+    /// A refusal of the server itself (parser, router, connection), with one of its own codes.
+    public init(_ status: HTTPStatus, _ code: ServerCode, message: String, headers: HTTPHeaders = HTTPHeaders()) {
+        self.init(status, code: code.rawValue, message: message, headers: headers)
+    }
+
+    /// Every code the server itself answers with, before or around any handler: the
+    /// list API documents (the OpenAPI document, docs/api.md) are checked against.
+    public enum ServerCode: String, Sendable, CaseIterable {
+        case badRequest = "bad_request"
+        case notFound = "not_found"
+        case methodNotAllowed = "method_not_allowed"
+        case uriTooLong = "uri_too_long"
+        case headerFieldsTooLarge = "header_fields_too_large"
+        case lengthRequired = "length_required"
+        case notImplemented = "not_implemented"
+        case payloadTooLarge = "payload_too_large"
+        case httpVersionNotSupported = "http_version_not_supported"
+        case requestTimeout = "request_timeout"
+        case tooManyConnections = "too_many_connections"
+        case `internal`
+    }
+
     public var description: String { "\(status.code) \(code): \(message)" }
 
     /// The JSON error response, built without Foundation so the parser (and

@@ -137,7 +137,7 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private static let tooManyConnectionsResponse: [UInt8] = {
-        let body = HTTPError(.serviceUnavailable, code: "too_many_connections",
+        let body = HTTPError(.serviceUnavailable, .tooManyConnections,
                              message: "the server has too many open connections; retry shortly").response.body
         let head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: \(HTTPResponse.jsonContentType)\r\n"
             + "Content-Length: \(body.count)\r\nRetry-After: 1\r\nConnection: close\r\n"

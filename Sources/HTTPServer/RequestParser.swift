@@ -111,7 +111,7 @@ struct RequestParser {
             // Never look past the limit for the part being scanned.
             if requestLineEnd < 0 {
                 if i - requestLineStart >= limits.maxRequestLineBytes + 2 {
-                    return .failure(HTTPError(.uriTooLong, code: "uri_too_long",
+                    return .failure(HTTPError(.uriTooLong, .uriTooLong,
                                               message: "the request line is longer than \(limits.maxRequestLineBytes) bytes"))
                 }
             } else if i - requestLineEnd >= limits.maxHeaderBytes {
@@ -123,7 +123,7 @@ struct RequestParser {
             // A CR must be followed by LF: a bare CR is refused as soon as the next byte
             // arrives, rather than leaving the head unfinished until its deadline.
             if byte == ASCII.cr, i < input.count, input[i] != ASCII.lf {
-                return .failure(HTTPError(.badRequest, code: "bad_request",
+                return .failure(HTTPError(.badRequest, .badRequest,
                                           message: "lines must end with CRLF, not a bare CR"))
             }
             guard byte == ASCII.lf else { continue }
@@ -132,7 +132,7 @@ struct RequestParser {
             // past proxies that read it differently.
             let lf = i - 1
             guard lf > lineStart, input[lf - 1] == ASCII.cr else {
-                return .failure(HTTPError(.badRequest, code: "bad_request",
+                return .failure(HTTPError(.badRequest, .badRequest,
                                           message: "lines must end with CRLF, not a bare LF"))
             }
             let lineLength = lf - 1 - lineStart
@@ -141,7 +141,7 @@ struct RequestParser {
                     lineStart = i
                     requestLineStart = i
                     if requestLineStart > RequestParser.maxLeadingEmptyLineBytes {
-                        return .failure(HTTPError(.badRequest, code: "bad_request",
+                        return .failure(HTTPError(.badRequest, .badRequest,
                                                   message: "too many empty lines before the request line"))
                     }
                 } else {
@@ -162,7 +162,7 @@ struct RequestParser {
     }
 
     private func headersTooLarge(_ message: String) -> HTTPError {
-        HTTPError(.headerFieldsTooLarge, code: "header_fields_too_large", message: message)
+        HTTPError(.headerFieldsTooLarge, .headerFieldsTooLarge, message: message)
     }
 
     // MARK: - Parsing a complete head
@@ -247,10 +247,10 @@ struct RequestParser {
             }
             let last = transferEncoding.split(separator: ",").last.map { trimmingOWS($0) } ?? ""
             if asciiCaseInsensitiveEquals(last, "chunked") {
-                throw HTTPError(.lengthRequired, code: "length_required",
+                throw HTTPError(.lengthRequired, .lengthRequired,
                                 message: "chunked request bodies are not supported; send Content-Length")
             }
-            throw HTTPError(.notImplemented, code: "not_implemented",
+            throw HTTPError(.notImplemented, .notImplemented,
                             message: "unsupported Transfer-Encoding \"\(transferEncoding)\"")
         }
         // RFC 9112 §3.2: a 1.1 request without exactly one Host is a 400.
@@ -258,7 +258,7 @@ struct RequestParser {
             throw bad(hostCount == 0 ? "missing Host header" : "more than one Host header")
         }
         if contentLength > limits.maxBodyBytes {
-            throw HTTPError(.contentTooLarge, code: "payload_too_large",
+            throw HTTPError(.contentTooLarge, .payloadTooLarge,
                             message: "the body is \(contentLength) bytes; the limit is \(limits.maxBodyBytes)")
         }
 
@@ -286,7 +286,7 @@ struct RequestParser {
             throw bad("malformed request line: expected HTTP/1.1 or HTTP/1.0 at the end")
         }
         guard major == 1 else {
-            throw HTTPError(.httpVersionNotSupported, code: "http_version_not_supported",
+            throw HTTPError(.httpVersionNotSupported, .httpVersionNotSupported,
                             message: "only HTTP/1.0 and HTTP/1.1 are supported")
         }
         return minor == 0 ? .http1_0 : .http1_1
@@ -319,6 +319,6 @@ struct RequestParser {
     }
 
     private func bad(_ message: String) -> HTTPError {
-        HTTPError(.badRequest, code: "bad_request", message: message)
+        HTTPError(.badRequest, .badRequest, message: message)
     }
 }

@@ -108,6 +108,6 @@ enum RequestTarget {
     }
 
     private static func bad(_ message: String) -> HTTPError {
-        HTTPError(.badRequest, code: "bad_request", message: message)
+        HTTPError(.badRequest, .badRequest, message: message)
     }
 }

@@ -37,7 +37,7 @@ public final class Responder: @unchecked Sendable {
     deinit {
         // No lock needed: nobody else can hold a reference any more.
         if case .detached = state {
-            sink.deliver(HTTPError(.internalServerError, code: "internal",
+            sink.deliver(HTTPError(.internalServerError, .internal,
                                    message: "the request handler finished without answering").response,
                          requestID: requestID)
         }
@@ -83,6 +83,6 @@ public final class Responder: @unchecked Sendable {
 
     static func response(for error: any Error) -> HTTPResponse {
         if let httpError = error as? HTTPError { return httpError.response }
-        return HTTPError(.internalServerError, code: "internal", message: "internal error: \(error)").response
+        return HTTPError(.internalServerError, .internal, message: "internal error: \(error)").response
     }
 }

@@ -6,10 +6,10 @@ extension Router {
         if let refusal = refusal(for: request) { return refusal }
         switch resolve(method: request.method, path: request.path, segments: request.pathSegments) {
         case .notFound:
-            return HTTPError(.notFound, code: "not_found", message: "no route for \(request.path)").response
+            return HTTPError(.notFound, .notFound, message: "no route for \(request.path)").response
         case .methodNotAllowed(let allow):
             let list = allow.map(\.rawValue).joined(separator: ", ")
-            return HTTPError(.methodNotAllowed, code: "method_not_allowed",
+            return HTTPError(.methodNotAllowed, .methodNotAllowed,
                              message: "\(request.method) is not allowed here; use \(list)", headers: ["Allow": list]).response
         case .handler(let handler, let parameters):
             var request = request

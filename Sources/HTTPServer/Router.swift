@@ -18,6 +18,8 @@ public struct Router: Sendable {
     struct Route: Sendable {
         let method: HTTPMethod
         let pattern: RoutePattern
+        /// The pattern as registered (`/v1/jobs/{id}`).
+        let text: String
         let handler: Handler
     }
 
@@ -29,7 +31,7 @@ public struct Router: Sendable {
     private var routes: [Route] = []
     /// Each gate's prefix as decoded segments: matched against the segments routing matches,
     /// so no spelling of a path (`/v%31/jobs`, absolute-form) reaches a route past its gate.
-    private var gates: [(prefix: [String], gate: Gate)] = []
+    private var gates: [(prefix: [String], exempt: [[String]], gate: Gate)] = []
     /// Routes without parameters by raw path, so `/healthz` costs one hash lookup.
     private var staticRoutes: [String: [HTTPMethod: Handler]] = [:]
 
@@ -40,7 +42,7 @@ public struct Router: Sendable {
         let parsed = RoutePattern(pattern)
         precondition(!routes.contains { $0.method == method && $0.pattern == parsed },
                      "route \(method) \(pattern) is registered twice")
-        routes.append(Route(method: method, pattern: parsed, handler: handler))
+        routes.append(Route(method: method, pattern: parsed, text: pattern, handler: handler))
         if parsed.isStatic {
             staticRoutes[pattern, default: [:]][method] = handler
         }
@@ -57,14 +59,23 @@ public struct Router: Sendable {
     public mutating func post(_ pattern: String, _ handler: @escaping ImmediateHandler) { add(.post, pattern, immediate: handler) }
     public mutating func delete(_ pattern: String, _ handler: @escaping ImmediateHandler) { add(.delete, pattern, immediate: handler) }
 
-    /// Runs `gate` before routing for every path equal to `prefix` or under `prefix/`.
-    public mutating func gate(_ prefix: String, _ gate: @escaping Gate) {
-        gates.append((RoutePattern(prefix).literalSegments, gate))
+    /// Every route as registered, in order: what a description of the API (an OpenAPI
+    /// document) must list. HEAD is not listed; every GET route answers it.
+    public var registered: [(method: HTTPMethod, pattern: String)] {
+        routes.map { ($0.method, $0.text) }
+    }
+
+    /// Runs `gate` before routing for every path equal to `prefix` or under `prefix/`,
+    /// except the paths in `exempt` (matched as decoded segments, as the prefix is, so
+    /// no other spelling of an exempt path lets another one through).
+    public mutating func gate(_ prefix: String, except exempt: [String] = [], _ gate: @escaping Gate) {
+        gates.append((RoutePattern(prefix).literalSegments, exempt.map { RoutePattern($0).literalSegments }, gate))
     }
 
     /// The answer of the first gate whose prefix covers `path` and that refuses the request.
     func refusal(for request: HTTPRequest) -> HTTPResponse? {
-        for (prefix, gate) in gates where request.pathSegments.starts(with: prefix) {
+        let segments = request.pathSegments
+        for (prefix, exempt, gate) in gates where segments.starts(with: prefix) && !exempt.contains(segments) {
             if let refusal = gate(request) { return refusal }
         }
         return nil

@@ -47,6 +47,32 @@ extension EndToEndTests {
         }
     }
 
+    @Test("auth: /v1/openapi.json, and only it under /v1, is served without the token")
+    func theAPIDocumentIsPublic() throws {
+        try Fixture.with("authopenapi") { f in
+            let tokenFile = f.root.appendingPathComponent("token")
+            try Data("openapi-Token_0123456789".utf8).write(to: tokenFile)
+            try f.start(["auth_token_file": tokenFile.path])
+            let open = API(port: f.port)
+            for path in ["/v1/openapi.json", "/v%31/openapi.json", "/v1/openapi%2Ejson"] {
+                let document = try open.get(path)
+                #expect(document.status == 200 && document.header("Content-Type") == "application/json", "GET \(path) → \(document.status)")
+                #expect(document.object?["openapi"] as? String == "3.1.0", "GET \(path): not the document")
+            }
+            let document = try open.get("/v1/openapi.json")
+            let etag = try #require(document.header("ETag"))
+            #expect(try open.get("/v1/openapi.json", headers: ["If-None-Match": etag]).status == 304)
+            // Its neighbours, and paths that merely start or end like it, are still behind the token.
+            for path in ["/v1/openapi.json/", "/v1/openapi.json/x", "/v1/openapi.jsonx", "/v1/openapi", "/v1/jobs/openapi.json", "/v1", "/v1/jobs",
+                         "/v1/./jobs", "/v1/openapi.json/../jobs"] {
+                let refused = try open.get(path)
+                #expect(refused.status == 401 || refused.status == 400, "GET \(path) without the token → \(refused)")
+                #expect(refused.status != 200)
+            }
+            #expect(try open.post("/v1/openapi.json", json: ["x": 1]).status == 405, "a POST to the document is a 405, not a way in")
+        }
+    }
+
     @Test("cross-site: a foreign Host is a 400, a cross-site POST/DELETE a 403, a body not declared JSON a 415; the daemon's own names and origin still work")
     func aWebPageCannotDriveTheDaemon() throws {
         try Fixture.with("crosssite") { f in

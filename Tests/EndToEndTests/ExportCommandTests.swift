@@ -91,4 +91,59 @@ struct ExportCommandTests {
         // Young models draw grey, but not one flat image: the comparison has pixels to compare.
         #expect(numbers[3] <= 1.000_01 && numbers[4] > 0.01, "images in [-1, 1] that vary: max |x| \(numbers[3]), sd \(numbers[4])")
     }
+
+    /// The same check through the daemon: the export route's ONNX file, run by onnxruntime on
+    /// Gantry's noise, draws the samples route's bytes; its safetensors file is what
+    /// `gantry export` makes of the checkpoint route's download.
+    @Test("GET /v1/jobs/ID/export: onnxruntime draws the samples route's bytes; safetensors is the checkpoint's export")
+    func theExportRouteServesTheSampledGenerator() throws {
+        try Fixture.with("export-route") { f in
+            let tokenFile = f.root.appendingPathComponent("token")
+            let token = "export-Token_0123456789"
+            try Data(token.utf8).write(to: tokenFile)
+            try f.start(["auth_token_file": tokenFile.path])
+            let api = API(port: f.port, token: token)
+            let job = try api.createJob(["epochs": 2, "g_hidden": 32, "d_hidden": 16, "samples_per_epoch": 1, "seed": 4, "eval_every": 0])
+            #expect(try api.waitForStatus(job.id, ["completed", "failed"], timeout: 120).status == "completed")
+            let python = try PythonReference("export-route", python: PythonReference.exportPython)
+            defer { python.remove() }
+
+            let onnx = try api.get("/v1/jobs/\(job.id)/export?format=onnx", timeout: 60)
+            try #require(onnx.status == 200, "\(onnx)")
+            #expect(onnx.header("Content-Disposition") == "attachment; filename=\"\(job.id)-epoch2.onnx\"" && onnx.header("Gantry-Epoch") == "2")
+            try Data(onnx.body).write(to: python.folder.appendingPathComponent("generator.onnx"))
+            let samples = try api.get("/v1/jobs/\(job.id)/samples?count=64&columns=8&pad=0&seed=11&epoch=latest", timeout: 60)
+            try #require(samples.status == 200, "\(samples)")
+            try Data(samples.body).write(to: python.folder.appendingPathComponent("sample.pgm"))
+            try python.write("seed", text: "11")
+            let (status, output) = try python.run(Self.script)
+            #expect(status == 0, "the reference readers failed: \(output)")
+            let numbers = PythonReference.numbers(output)
+            try #require(numbers.count == 5, "\(output)")
+            #expect(numbers[1] == 0 && numbers[2] == 0, "\(Int(numbers[0])) bytes of 50,176 differ, \(Int(numbers[2])) of them away from a rounding boundary")
+            #expect(numbers[3] <= 1.000_01 && numbers[4] > 0.01, "images in [-1, 1] that vary: max |x| \(numbers[3]), sd \(numbers[4])")
+
+            let safetensors = try api.get("/v1/jobs/\(job.id)/export?format=safetensors", timeout: 60)
+            try #require(safetensors.status == 200, "\(safetensors)")
+            let checkpoint = try api.get("/v1/jobs/\(job.id)/checkpoint", timeout: 60)
+            try #require(checkpoint.status == 200, "\(checkpoint)")
+            let downloaded = f.root.appendingPathComponent("downloaded.gantry")
+            try Data(checkpoint.body).write(to: downloaded)
+            let exported = f.root.appendingPathComponent("exported.safetensors")
+            _ = try gantry(["export", "--checkpoint", downloaded.path, "--format", "safetensors", "--output", exported.path], in: f.root, label: "export")
+            #expect(try [UInt8](Data(contentsOf: exported)) == safetensors.body, "the route's safetensors file is not gantry export's of the same generator")
+
+            // What cannot be exported says why, in the document's codes.
+            let unknown = try api.get("/v1/jobs/\(job.id)/export?format=tflite")
+            #expect(unknown.status == 400 && unknown.errorCode == "invalid_parameter" && (unknown.errorMessage ?? "").contains("onnx or safetensors"), "\(unknown)")
+            let notKept = try api.get("/v1/jobs/\(job.id)/export?format=onnx&epoch=1")
+            #expect(notKept.status == 404 && notKept.errorCode == "generator_not_kept", "\(notKept)")
+            let noJob = try api.get("/v1/jobs/nosuchjob/export?format=onnx")
+            #expect(noJob.status == 404 && noJob.errorCode == "not_found", "\(noJob)")
+            let typo = try api.get("/v1/jobs/\(job.id)/export?fromat=onnx")
+            #expect(typo.status == 400 && typo.errorCode == "unknown_parameter", "\(typo)")
+            let open = try API(port: f.port).get("/v1/jobs/\(job.id)/export?format=onnx")
+            #expect(open.status == 401, "an export without the token: \(open)")
+        }
+    }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// The job list's pages and the retention of finished jobs, on the real binary.
 extension EndToEndTests {
-    @Test("GET /v1/jobs pages newest first through next_cursor: 230 jobs walked 100 at a time show each job that stayed once, while jobs are created and deleted between pages; a bad limit or an edited cursor is a 400 naming it")
+    @Test("GET /v1/jobs pages newest first through next_cursor: 230 jobs walked 100 at a time show each job that stayed once, while jobs are created and deleted between pages; a bad limit or a malformed cursor is a 400 naming it, an edited one a 404")
     func theJobListPagesWithACursor() throws {
         try Fixture.with("jobpages") { f in
             try f.start(["max_queued_jobs": 10])
@@ -59,9 +59,14 @@ extension EndToEndTests {
             // One character changed anywhere in a real cursor, garbage, and the empty string.
             var edited = Array(next)
             edited[5] = edited[5] == "A" ? "B" : "A"
-            for bad in [String(edited), String(next.dropLast()), next + "A", "abc", "AAAAAAAAAAAAAAAAAA", ""] {
+            // Not a cursor's shape: a 400. A cursor's shape the server never gave names no page: a 404.
+            for bad in [String(next.dropLast()), next + "A", "abc", "AAAAAAAAAAAAAAAA+/", ""] {
                 let r = try api.get("/v1/jobs?cursor=\(bad)")
                 #expect(r.status == 400 && r.errorCode == "invalid_parameter" && r.errorMessage?.contains("cursor") == true, "cursor=\(bad) → \(r)")
+            }
+            for unknown in [String(edited), "AAAAAAAAAAAAAAAAAA", "000000000000000000"] {
+                let r = try api.get("/v1/jobs?cursor=\(unknown)")
+                #expect(r.status == 404 && r.errorCode == "not_found" && r.errorMessage?.contains("cursor") == true, "cursor=\(unknown) → \(r)")
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GAN
 import HTTPServer
+import ModelExport
 import Testing
 @testable import GantryJobs
 @testable import GantryAPI
@@ -105,8 +106,12 @@ import Testing
         let figure = http.request(.get, "/v1/jobs/\(job.id)/progression", query: [("rows", "2"), ("columns", "2"), ("pad", "0")])
         let progression = http.answer({ try api.progression(figure, job: job) }, figure)
         #expect(progression.headers["Gantry-Epochs"] == "1,3" && pgm(progression)?.width == 56 && pgm(progression)?.height == 56)
-        let wide = http.request(.get, "/v1/jobs/\(job.id)/progression", query: [("columns", "5")])
-        #expect(http.answer({ try api.progression(wide, job: job) }, wide).status.code == 400)
+        // Columns beyond the 4 samples an epoch recorded are an upper bound, as rows are: 4 a row.
+        let wide = http.request(.get, "/v1/jobs/\(job.id)/progression", query: [("rows", "2"), ("columns", "5"), ("pad", "0")])
+        let widest = http.answer({ try api.progression(wide, job: job) }, wide)
+        #expect(widest.status.code == 200 && pgm(widest)?.width == 4 * 28 && pgm(widest)?.height == 56)
+        let default8 = http.answer({ try api.progression(http.request(.get, "/v1/jobs/\(job.id)/progression"), job: job) }, figure)
+        #expect(pgm(default8)?.width == 4 * 28 + 3 * 2, "the default of 8 is cut to the 4 recorded")
         // A sample file gone from the folder is the server's fault, said without paths.
         try FileManager.default.removeItem(atPath: fixture.files.samples(job.id, epoch: 3))
         let missing = http.answer({ try api.progression(figure, job: job) }, figure)
@@ -186,6 +191,43 @@ import Testing
         let plain = try trainedJob()
         let unconditional = http.request(.get, "/v1/jobs/\(plain.id)/samples", query: [("digit", "3")])
         let refused = http.answer({ try api.samples(unconditional, job: plain) }, unconditional)
-        #expect(refused.status.code == 400 && http.message(refused).contains("conditional"))
+        #expect(refused.status.code == 409 && http.code(refused) == "not_conditional" && http.message(refused).contains("conditional: true"))
+        // The question's own faults come first: a malformed one is a 400 whatever the job.
+        let malformed = http.request(.get, "/v1/jobs/\(plain.id)/samples", query: [("digit", "3"), ("digits", "all")])
+        #expect(http.answer({ try api.samples(malformed, job: plain) }, malformed).status.code == 400)
+    }
+
+    /// The export is the checkpoint's generator in the format asked for, byte for byte
+    /// what the exporters write from the file on disk.
+    @Test func theExportIsTheLatestGeneratorInTheFormatAskedFor() throws {
+        let job = try trainedJob(conditional: true)
+        let onDisk = ExportedGenerator(try Checkpoint.read(from: fixture.files.checkpoint(job.id)).trainer)
+        for (format, bytes) in [("onnx", ONNXExport.model(onDisk)), ("safetensors", SafetensorsExport.file(onDisk))] {
+            let request = http.request(.get, "/v1/jobs/\(job.id)/export", query: [("format", format)])
+            let response = http.answer({ try api.export(request, job: job) }, request)
+            #expect(response.status.code == 200 && response.body == bytes, "\(format): \(response.status.code)")
+            #expect(response.headers["Content-Disposition"] == "attachment; filename=\"\(job.id)-epoch3.\(format)\"" && response.headers["Gantry-Epoch"] == "3")
+        }
+    }
+
+    @Test func anExportThatCannotBeMadeSaysWhy() throws {
+        let job = try trainedJob()
+        func answer(_ job: Job, _ query: [(String, String)]) -> HTTPResponse {
+            let request = http.request(.get, "/v1/jobs/\(job.id)/export", query: query)
+            return http.answer({ try api.export(request, job: job) }, request)
+        }
+        for query in [[], [("format", "tflite")], [("format", "ONNX")], [("format", "onnx"), ("epoch", "0")]] {
+            let refused = answer(job, query)
+            #expect(refused.status.code == 400 && http.code(refused) == "invalid_parameter", "\(query): \(http.message(refused))")
+        }
+        #expect(http.message(answer(job, [("format", "tflite")])).contains("onnx or safetensors"))
+        let notKept = answer(job, [("format", "onnx"), ("epoch", "2")])
+        #expect(notKept.status.code == 404 && http.code(notKept) == "generator_not_kept", "\(http.json(notKept))")
+        let noScores = answer(job, [("format", "safetensors"), ("epoch", "best")])
+        #expect(noScores.status.code == 409 && http.code(noScores) == "no_evaluation_yet", "\(http.json(noScores))")
+        let queued = answer(try untrainedJob(.queued), [("format", "onnx")])
+        #expect(queued.status.code == 409 && http.code(queued) == "no_epoch_yet")
+        let failed = answer(try untrainedJob(.failed, error: "the dataset could not be downloaded"), [("format", "onnx")])
+        #expect(failed.status.code == 409 && http.code(failed) == "no_generator")
     }
 }

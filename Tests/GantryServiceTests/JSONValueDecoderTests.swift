@@ -35,9 +35,25 @@ import Testing
         #expect(try decode([Float].self, "[1e-46, 1e-400]") == [0, 0])
     }
 
+    /// A whole number is its value, however written, as JSON Schema's `integer` reads it.
+    @Test func aWholeNumberIsItsValueHoweverWritten() throws {
+        #expect(try decode([Int].self, "[3.0, 3e0, 30e-1, 0.3e1, 3.000e+0, -0.0, 0e999999999, 100E-2, -7.00]") == [3, 3, 3, 3, 3, 0, 0, 1, -7])
+        #expect(try decode([UInt64].self, "[18446744073709551615.0, 1.8446744073709551615e19, 9007199254740993.0]")
+                == [UInt64.max, UInt64.max, 9_007_199_254_740_993])
+        #expect(try decode([Int].self, "[1e19, 1e999999999, -1e30]") == [Int.max, Int.max, Int.min], "beyond Int: its nearest end")
+        #expect(refusal([UInt64].self, "[1.8446744073709551616e19]")?.rule == "must be a whole number between 0 and \(UInt64.max)")
+        for literal in ["3.5", "1e-1", "0.1e0", "9007199254740993.5", "1e-999999999"] {
+            #expect(WholeNumberLiteral.canonical(literal) == nil, "\(literal) is not a whole number")
+        }
+        #expect(WholeNumberLiteral.canonical("0.000e5") == "0" && WholeNumberLiteral.canonical("12.340e2") == "1234")
+    }
+
     @Test(arguments: [
-        (#"{"count": 3.0, "ratio": 1, "port": 1, "names": []}"#, "count", "must be a whole number"),
-        (#"{"count": 3e0, "ratio": 1, "port": 1, "names": []}"#, "count", "must be a whole number"),
+        (#"{"count": 3.5, "ratio": 1, "port": 1, "names": []}"#, "count", "must be a whole number"),
+        (#"{"count": 35e-1, "ratio": 1, "port": 1, "names": []}"#, "count", "must be a whole number"),
+        (#"{"count": 3.0000000000000000001, "ratio": 1, "port": 1, "names": []}"#, "count", "must be a whole number"),
+        (#"{"count": 3, "ratio": 1, "port": 65535.5, "names": []}"#, "port", "must be a whole number between 0 and 65535"),
+        (#"{"count": 3, "ratio": 1, "port": 6.5536e4, "names": []}"#, "port", "must be a whole number between 0 and 65535"),
         (#"{"count": "3", "ratio": 1, "port": 1, "names": []}"#, "count", "must be a whole number"),
         (#"{"count": 3, "ratio": 1e400, "port": 1, "names": []}"#, "ratio", "must be a finite number"),
         (#"{"count": 3, "ratio": 1e39, "port": 1, "names": []}"#, "ratio", "must be a finite number"),

@@ -43,8 +43,8 @@ import Testing
         (#"{"seed": -1}"#, "seed"), (#"{"epoch": 3}"#, "epoch"), (#"[1, 2]"#, "object"), (#"{"epochs": 3"#, "JSON"),
         (#"{"alpha": true}"#, "alpha"), (#"{"eval_every": -1}"#, "eval_every"), (#"{"eval_every": 10001}"#, "eval_every"),
         (#"{"eval_samples": 499}"#, "eval_samples"), (#"{"eval_samples": 50001}"#, "eval_samples"), (#"{"eval_every": "1"}"#, "eval_every"), (#"{"eval_every": "often"}"#, "eval_every"),
-        (#"{"epochs": 1,}"#, "JSON"), (#"{"epochs": 1, "epochs": 2}"#, "duplicate"), (#"{"epochs": 1e1}"#, "epochs"),
-        (#"{"alpha": 1e400}"#, "alpha"), (#"{"seed": 1.0}"#, "seed"),
+        (#"{"epochs": 1,}"#, "JSON"), (#"{"epochs": 1, "epochs": 2}"#, "duplicate"), (#"{"epochs": 1e-1}"#, "epochs"),
+        (#"{"alpha": 1e400}"#, "alpha"), (#"{"seed": 1.5}"#, "seed"), (#"{"epochs": 1.00001e4}"#, "epochs"),
         (#"{"model": "fancy"}"#, "model"), (#"{"model": 1}"#, "model"), (#"{"d_dropout": 0.95}"#, "d_dropout"),
         (#"{"ema_decay": 1}"#, "ema_decay"), (#"{"ema_decay": -0.1}"#, "ema_decay"), (#"{"conditional": "yes"}"#, "conditional"),
         (#"{"model": "dcgan", "d_augment": "flip"}"#, "d_augment"), (#"{"model": "dcgan", "d_augment": "cutout,cutout"}"#, "d_augment"),
@@ -55,6 +55,25 @@ import Testing
         let error = refusal(json)
         #expect(error?.status.code == 400, "\(json)")
         #expect(error?.message.contains(field) == true, "\(json): \(error?.message ?? "accepted")")
+    }
+
+    /// An integer field reads a number's value, however written (JSON Schema's `integer`).
+    @Test func aWholeNumberWithAFractionOrExponentIsItsValue() throws {
+        let request = try JobRequest.parse(Array(#"{"epochs": 1e1, "seed": 7.0, "samples_per_epoch": 219.0, "batch_size": 0.5e2}"#.utf8),
+                                           datasets: ["mnist"], memoryBudgetBytes: 1 << 40)
+        #expect(request.training.epochs == 10 && request.training.seed == 7 && request.samplesPerEpoch == 219 && request.training.batchSize == 50)
+    }
+
+    /// A float field is checked as the decimal written (JSON Schema's comparison), then read
+    /// as the nearest float inside its range, even where rounding would cross an end.
+    @Test func aFloatFieldIsItsDecimalCheckedThenTheNearestFloatInRange() throws {
+        let config = try JobRequest.parse(Array(#"{"learning_rate": 5e-324, "beta1": 0.99999999, "d_dropout": 0.9, "smooth": 0.4999999999, "alpha": 1e-46}"#.utf8),
+                                          datasets: ["mnist"], memoryBudgetBytes: 1 << 40)
+        #expect(config.training.learningRate == Float.leastNonzeroMagnitude && config.training.beta1 == Float(1).nextDown)
+        #expect(config.training.dDropout == Float(0.9) && config.training.smooth == Float(0.5).nextDown && config.training.alpha == 0)
+        for json in [#"{"d_dropout": 0.9000000001}"#, #"{"alpha": -1e-300}"#, #"{"learning_rate": 0}"#, #"{"learning_rate": 1.0000000001}"#, #"{"beta1": 1}"#] {
+            #expect(refusal(json)?.status.code == 400, "\(json) is outside its range as written")
+        }
     }
 
     @Test func aJobOverTheMemoryBudgetIsRefusedBeforeQueueing() {

@@ -13,9 +13,13 @@ struct DashboardAsset: Sendable {
     let etag: String
 
     init(path: String, contentType: String, text: String) {
+        self.init(path: path, contentType: contentType, bytes: Array(text.utf8))
+    }
+
+    init(path: String, contentType: String, bytes: [UInt8]) {
         self.path = path
         self.contentType = contentType
-        bytes = Array(text.utf8)
+        self.bytes = bytes
         let digest = SHA256.hash(data: bytes)
         etag = "\"" + digest.prefix(16).map { byte in
             let hex = String(byte, radix: 16)
