@@ -73,11 +73,34 @@ let package = Package(
         .target(name: "HTTPServer"),
         // Serves the routes scripts/bench-http.sh measures with wrk.
         .executableTarget(name: "http-bench-server", dependencies: ["HTTPServer"]),
+        // The service, in layers the compiler holds apart (docs/architecture.md):
+        // GantryAPI and GantryStores each see GantryJobs, never each other; only
+        // GantryService, the daemon's wiring, sees them all.
+        // The job domain: jobs, their config and files, the store protocols, the scheduler.
         .target(
-            name: "GantryService",
+            name: "GantryJobs",
             dependencies: [
-                "Linalg", "GAN", "MNIST", "HTTPServer", "CGantryPQ", "ModelExport",
+                "Linalg", "GAN", "MNIST",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // libpq, wrapped: connections, rows, a pool and LISTEN.
+        .target(name: "PostgresClient", dependencies: ["CGantryPQ"]),
+        // The job stores: SQLite through GRDB, PostgreSQL through PostgresClient.
+        .target(
+            name: "GantryStores",
+            dependencies: [
+                "GantryJobs", "PostgresClient", "GAN",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The HTTP API: routes, handlers, views, errors, auth, metrics, the dashboard.
+        .target(
+            name: "GantryAPI",
+            dependencies: [
+                "GantryJobs", "HTTPServer", "Linalg", "GAN", "MNIST", "ModelExport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -85,10 +108,19 @@ let package = Package(
             // binary, served at /v1/openapi.json: still one file to install.
             resources: [.embedInCode("Resources/openapi.json")]
         ),
+        // The daemon: its config, the store it chooses, everything wired together.
+        .target(
+            name: "GantryService",
+            dependencies: [
+                "GantryJobs", "GantryStores", "GantryAPI",
+                "Linalg", "MNIST", "HTTPServer",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "gantry",
             dependencies: [
-                "Linalg", "GAN", "MNIST", "HTTPServer", "GantryService", "ModelExport",
+                "Linalg", "GAN", "MNIST", "GantryService", "ModelExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -101,7 +133,8 @@ let package = Package(
         .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "GAN", "Layers", "Linalg", "GantryTestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "GantryTestSupport"]),
         .testTarget(name: "GantryServiceTests", dependencies: [
-            "GantryService", "GAN", "HTTPServer", "MNIST", "ModelExport", "GantryTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "GantryJobs", "PostgresClient", "GantryStores", "GantryAPI", "GantryService", "GAN", "HTTPServer", "MNIST", "ModelExport",
+            "GantryTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Shared by the test targets that run the `gantry` binary as a child.

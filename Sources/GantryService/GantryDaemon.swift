@@ -3,6 +3,9 @@ import Logging
 import HTTPServer
 import Linalg
 import MNIST
+import GantryJobs
+import GantryStores
+import GantryAPI
 
 /// The whole service: store, scheduler and HTTP server, started and stopped together.
 public final class GantryDaemon: Sendable {
@@ -52,7 +55,7 @@ public final class GantryDaemon: Sendable {
         scheduler = Scheduler(store: store, artifacts: artifacts, datasets: cache, references: references, gate: gate, notifier: notifier,
                               maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, lanes: config.lanes,
                               retainFinishedJobs: config.retainFinishedJobs, diskSpace: diskSpace, logger: logger, status: status)
-        let metrics = Metrics(blas: blas, node: config.nodeName, store: config.store)
+        let metrics = Metrics(blas: blas, node: config.nodeName, storeKind: config.store.kind)
         if let shared = store as? PostgresJobStore {
             // Another node's write: wake this node's long-polls on the job, and look for
             // work if a slot is free (a job was queued or a node gave one up).
@@ -76,7 +79,7 @@ public final class GantryDaemon: Sendable {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let routes = Routes(
             jobs: jobs, images: images, datasets: datasets, metrics: metrics, auth: auth,
-            browserGuard: BrowserGuard(listen: config.listen, allowedHosts: config.allowedHosts),
+            browserGuard: BrowserGuard(host: config.listen.host, allowedHosts: config.allowedHosts),
             requests: WorkPool(name: "API", width: 8, queueLimit: 512),
             heavy: WorkPool(name: "sampling", width: cores, queueLimit: 4 * cores),
             problem: { Self.problem(scheduler: scheduler, store: store) }, logger: logger

@@ -2,6 +2,7 @@ import Foundation
 import Linalg
 import HTTPServer
 import MNIST
+import GantryAPI
 
 extension ServiceConfig {
     /// Reads `path` (if given) over the defaults, then applies `GANTRY_*` variables
@@ -75,29 +76,6 @@ extension ServiceConfig {
         if let v = value("GANTRY_CONCURRENT_JOBS") {
             guard let n = Int(v) else { throw ConfigError(key: "GANTRY_CONCURRENT_JOBS", message: "\(v) is not a whole number") }
             concurrentJobs = n
-        }
-    }
-}
-
-extension DecodingError {
-    /// The dotted path of the key a decoding error is about.
-    var keyPath: String {
-        let path: [any CodingKey]
-        switch self {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): path = c.codingPath
-        case .keyNotFound(let key, let c): path = c.codingPath + [key]
-        @unknown default: path = []
-        }
-        return path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-    }
-
-    /// What the value must be, as `JSONValueDecoder` and the config types say it
-    /// ("must be a whole number"); the key is `keyPath`.
-    var readableMessage: String {
-        switch self {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): c.debugDescription
-        case .keyNotFound: "is required"
-        @unknown default: "is invalid"
         }
     }
 }

@@ -11,6 +11,9 @@ public enum StoreSetting: Sendable, Equatable {
 
     static let kinds = ["sqlite", "postgres"]
 
+    /// `sqlite` or `postgres`, as the config file names it.
+    public var kind: String { self == .sqlite ? "sqlite" : "postgres" }
+
     /// The URL without its password, for logs and `/metrics`.
     public var redacted: String {
         guard case .postgres(let url) = self else { return "sqlite" }

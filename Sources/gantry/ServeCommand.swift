@@ -25,7 +25,7 @@ struct ServeCommand: ParsableCommand {
             if let blasCore { settings.blasCore = blasCore }
         }
         // The files the daemon reads at start, checked here so --check-config refuses what serve refuses, in its words.
-        do { _ = try settings.authTokenFile.map(BearerAuth.init(tokenFile:)) } catch { throw CommandFailure("configuration: \(error)") }
+        do { try settings.checkAuthTokenFile() } catch { throw CommandFailure("configuration: \(error)") }
         if checkConfig {
             print("configuration OK\(path.map { " (\($0))" } ?? " (built-in defaults)"): listen \(settings.listen.host):\(settings.listen.port), "
                   + "state_dir \(settings.stateDirectory), datasets \(settings.datasets.keys.sorted().joined(separator: ", "))")

@@ -83,7 +83,7 @@ extension EndToEndTests {
         }
     }
 
-    /// The paths the dashboard's files are served at (GantryService's `Dashboard.assets`).
+    /// The paths the dashboard's files are served at (GantryAPI's `Dashboard.assets`).
     static let dashboardPaths = ["/", "/ui/style.css", "/ui/icon.svg", "/ui/app.js", "/ui/api.js", "/ui/dom.js", "/ui/pgm.js",
                                  "/ui/chart.js", "/ui/jobs.js", "/ui/job-form.js", "/ui/job.js"]
 

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPServer
 import Testing
-@testable import GantryService
+@testable import GantryAPI
 
 /// The dashboard's files as the server answers them, without a socket: validators
 /// against `sha256sum`, 304s, the security headers, the size budget, and that the

@@ -1,7 +1,7 @@
 import Foundation
 import GAN
 import Testing
-@testable import GantryService
+@testable import GantryJobs
 
 /// The disk estimate against what a job really writes: a real job trained to the end
 /// on the fixture's digits, its folder and the database's growth measured on disk.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import GantryService
+@testable import GantryAPI
 
 /// The job fields the README and docs/api.md list are the fields a request takes: a
 /// field added to the request without its row in the tables (or a row for a field the

@@ -1,6 +1,7 @@
 import Foundation
 import GAN
-@testable import GantryService
+@testable import GantryJobs
+@testable import GantryStores
 
 /// The real SQLite store, with any of its calls made to fail on demand: by name
 /// (`"setStatus"`), once or until told otherwise. What a full disk or an I/O error

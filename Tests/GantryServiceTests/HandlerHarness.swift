@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
-@testable import GantryService
+@testable import GantryJobs
+@testable import GantryAPI
 
 /// Calls a handler as the router would, without a socket: builds the request and
 /// answers a thrown error as the HTTP layer does (`ErrorResponses`).

@@ -3,7 +3,8 @@ import GAN
 import HTTPServer
 import ModelExport
 import Testing
-@testable import GantryService
+@testable import GantryJobs
+@testable import GantryAPI
 
 /// The digit handlers against a job the real scheduler trained on the fixture's digits:
 /// what each returns, and each refusal's status and code as a client gets it.

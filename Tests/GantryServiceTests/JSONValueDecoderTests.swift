@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import MNIST
 import Testing
+@testable import GantryAPI
 @testable import GantryService
 
 /// The one path from JSON to a value, for the config file and job requests alike.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import GantryService
+@testable import GantryAPI
 
 /// The strict JSON reader against RFC 8259's grammar, with Python's `json` module as
 /// the outside opinion on what is and is not JSON (its `strict` parser refuses the same

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import GantryService
+@testable import GantryJobs
 
 /// The best-generator files a job keeps, against a real folder.
 @Suite struct JobFilesTests {

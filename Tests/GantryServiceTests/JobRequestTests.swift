@@ -1,7 +1,8 @@
 import Foundation
 import GAN
 import Testing
-@testable import GantryService
+@testable import GantryJobs
+@testable import GantryAPI
 
 @Suite struct JobRequestTests {
     let datasets: Set<String> = ["mnist", "fashion-mnist"]

@@ -1,7 +1,8 @@
 import Foundation
 import GAN
 import Testing
-@testable import GantryService
+@testable import GantryJobs
+@testable import GantryStores
 
 /// The store contract, run against every store: a real SQLite file in a temporary
 /// folder and a real PostgreSQL server (`StoreKind`). What only SQLite has (its

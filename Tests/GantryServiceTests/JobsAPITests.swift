@@ -1,7 +1,7 @@
 import Foundation
 import HTTPServer
 import Testing
-@testable import GantryService
+@testable import GantryAPI
 
 /// The job handlers against the real store and scheduler, without a socket: what each
 /// answers, and how the HTTP layer (`ErrorResponses`) turns what they throw into statuses.

@@ -2,6 +2,8 @@ import Foundation
 import HTTPServer
 import Logging
 import Testing
+@testable import GantryJobs
+@testable import GantryAPI
 @testable import GantryService
 
 /// docs/openapi.json describes the daemon as built: the routes the router serves, the

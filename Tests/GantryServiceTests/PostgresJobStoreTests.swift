@@ -2,7 +2,9 @@ import Foundation
 import GAN
 import GantryTestSupport
 import Testing
-@testable import GantryService
+@testable import GantryJobs
+@testable import PostgresClient
+@testable import GantryStores
 
 /// What only the PostgreSQL store has, against a real server the test starts: its
 /// migrations table, a lost server failing calls by name (not a crash or a hang),

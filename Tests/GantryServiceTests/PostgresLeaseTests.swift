@@ -2,7 +2,8 @@ import Foundation
 import GAN
 import GantryTestSupport
 import Testing
-@testable import GantryService
+@testable import GantryJobs
+@testable import GantryStores
 
 /// Claims, leases and fencing in the shared store, between stores that stand for
 /// nodes on one real database: what makes each epoch exist exactly once when nodes

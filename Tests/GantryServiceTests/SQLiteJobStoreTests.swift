@@ -2,7 +2,8 @@ import Foundation
 import GAN
 import GRDB
 import Testing
-@testable import GantryService
+@testable import GantryJobs
+@testable import GantryStores
 
 /// What only the SQLite store has: its pragmas, its lock, and its older schemas. The
 /// contract both stores keep is `JobStoreTests`.

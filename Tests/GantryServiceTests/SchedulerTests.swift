@@ -2,6 +2,7 @@ import Foundation
 import GAN
 import MNIST
 import Testing
+@testable import GantryJobs
 @testable import GantryService
 
 /// The scheduler against the real SQLite store with calls made to fail (`FailingStore`),

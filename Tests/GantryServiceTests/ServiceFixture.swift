@@ -1,7 +1,7 @@
 import Foundation
 import GAN
 import MNIST
-@testable import GantryService
+@testable import GantryJobs
 
 /// A scheduler over the real SQLite store (behind `FailingStore`), with the fixture's
 /// digits imported as `mnist5k`, in a temporary state folder removed at the end.

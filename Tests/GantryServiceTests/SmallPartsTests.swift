@@ -2,7 +2,8 @@ import Foundation
 import GAN
 import Linalg
 import Testing
-@testable import GantryService
+@testable import GantryJobs
+@testable import GantryAPI
 
 @Suite struct SmallPartsTests {
     @Test func metricsShowEachRunningJobsScores() {

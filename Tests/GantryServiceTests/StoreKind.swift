@@ -1,7 +1,9 @@
 import Foundation
 import GantryTestSupport
 import Testing
-@testable import GantryService
+@testable import GantryJobs
+@testable import PostgresClient
+@testable import GantryStores
 
 /// The stores the contract tests in `JobStoreTests` run against: SQLite on a file in a
 /// temporary folder, and PostgreSQL on a real server the test starts (`PostgresServer`).

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import GantryService
+@testable import GantryAPI
 
 @Suite struct WorkPoolTests {
     /// Two threads and three places in line: five pieces are taken, the sixth refused
