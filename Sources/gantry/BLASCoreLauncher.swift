@@ -26,9 +26,10 @@ enum BLASCoreLauncher {
         }
         switch choice.action {
         case .keep:
-            // After a restart that got the core it asked for, the reason is the one that asked.
+            // After a restart, the reason is the one that asked for it; when OpenBLAS did not
+            // load what was asked, what it loaded instead follows (the whole story, in order).
             let gotWhatItAskedFor = tried.last?.lowercased() == loaded.lowercased()
-            let reason = gotWhatItAskedFor ? environment[reasonVariable] ?? choice.reason : choice.reason
+            let reason = environment[reasonVariable].map { gotWhatItAskedFor ? $0 : "\($0); then \(choice.reason)" } ?? choice.reason
             unsetenv(triedVariable)
             unsetenv(reasonVariable)
             return BLASCoreReport.current(reason: reason)
