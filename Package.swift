@@ -104,9 +104,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // The OpenAPI document (a link to docs/openapi.json) is compiled into the
-            // binary, served at /v1/openapi.json: still one file to install.
+            // The OpenAPI document (a link to docs/openapi.json) and the dashboard's files
+            // are compiled into the binary: still one file to install. The dashboard's
+            // files are real JavaScript, CSS and HTML that tools read (scripts/check-dashboard).
             resources: [.embedInCode("Resources/openapi.json")]
+                + ["index.html", "style.css", "icon.svg", "app.js", "api.js", "dom.js", "pgm.js", "chart.js", "jobs.js", "job-form.js", "job.js"]
+                    .map { Resource.embedInCode("Dashboard/Files/\($0)") }
         ),
         // The daemon: its config, the store it chooses, everything wired together.
         .target(

@@ -64,7 +64,7 @@ struct DashboardAssetTests {
     @Test("the page loads only its own served files: no other host, no inline script or style, every import served")
     func onlyOwnFiles() throws {
         let served = Set(Dashboard.assets.map(\.path))
-        let html = DashboardFiles.indexHTML
+        let html = String(decoding: DashboardFiles.indexHTML, as: UTF8.self)
         let references = matches(##"(?:src|href)="([^"#][^"]*)""##, in: html)
         #expect(!references.isEmpty)
         for reference in references { #expect(served.contains(reference), "index.html loads \(reference), which is not served") }
@@ -85,7 +85,7 @@ struct DashboardAssetTests {
 
     @Test("the start form has exactly the request's fields, in its order")
     func formFields() {
-        let names = matches(#"\{ name: '([a-z0-9_]+)'"#, in: DashboardFiles.jobFormJS)
+        let names = matches(#"\{ name: '([a-z0-9_]+)'"#, in: String(decoding: DashboardFiles.jobFormJS, as: UTF8.self))
         #expect(names == JobRequest.fields)
     }
 

@@ -9,17 +9,17 @@ enum Dashboard {
     /// Every file, by the path it is served at. The page routes inside itself
     /// (`/#/jobs/ID`), so `/` is its only HTML path.
     static let assets: [DashboardAsset] = [
-        DashboardAsset(path: "/", contentType: "text/html; charset=utf-8", text: DashboardFiles.indexHTML),
-        DashboardAsset(path: "/ui/style.css", contentType: "text/css; charset=utf-8", text: DashboardFiles.styleCSS),
-        DashboardAsset(path: "/ui/icon.svg", contentType: "image/svg+xml", text: DashboardFiles.iconSVG),
-        DashboardAsset(path: "/ui/app.js", contentType: javascript, text: DashboardFiles.appJS),
-        DashboardAsset(path: "/ui/api.js", contentType: javascript, text: DashboardFiles.apiJS),
-        DashboardAsset(path: "/ui/dom.js", contentType: javascript, text: DashboardFiles.domJS),
-        DashboardAsset(path: "/ui/pgm.js", contentType: javascript, text: DashboardFiles.pgmJS),
-        DashboardAsset(path: "/ui/chart.js", contentType: javascript, text: DashboardFiles.chartJS),
-        DashboardAsset(path: "/ui/jobs.js", contentType: javascript, text: DashboardFiles.jobsJS),
-        DashboardAsset(path: "/ui/job-form.js", contentType: javascript, text: DashboardFiles.jobFormJS),
-        DashboardAsset(path: "/ui/job.js", contentType: javascript, text: DashboardFiles.jobJS),
+        DashboardAsset(path: "/", contentType: "text/html; charset=utf-8", bytes: DashboardFiles.indexHTML),
+        DashboardAsset(path: "/ui/style.css", contentType: "text/css; charset=utf-8", bytes: DashboardFiles.styleCSS),
+        DashboardAsset(path: "/ui/icon.svg", contentType: "image/svg+xml", bytes: DashboardFiles.iconSVG),
+        DashboardAsset(path: "/ui/app.js", contentType: javascript, bytes: DashboardFiles.appJS),
+        DashboardAsset(path: "/ui/api.js", contentType: javascript, bytes: DashboardFiles.apiJS),
+        DashboardAsset(path: "/ui/dom.js", contentType: javascript, bytes: DashboardFiles.domJS),
+        DashboardAsset(path: "/ui/pgm.js", contentType: javascript, bytes: DashboardFiles.pgmJS),
+        DashboardAsset(path: "/ui/chart.js", contentType: javascript, bytes: DashboardFiles.chartJS),
+        DashboardAsset(path: "/ui/jobs.js", contentType: javascript, bytes: DashboardFiles.jobsJS),
+        DashboardAsset(path: "/ui/job-form.js", contentType: javascript, bytes: DashboardFiles.jobFormJS),
+        DashboardAsset(path: "/ui/job.js", contentType: javascript, bytes: DashboardFiles.jobJS),
     ]
 
     /// Registers a GET (and so HEAD) route per file, answered on the connection's
@@ -35,5 +35,17 @@ enum Dashboard {
     }
 }
 
-/// The dashboard's files as text, one extension per file (`Dashboard/Files/`).
-enum DashboardFiles {}
+/// The dashboard's files (`Dashboard/Files/`), as SwiftPM compiled them in.
+enum DashboardFiles {
+    static let indexHTML = PackageResources.index_html
+    static let styleCSS = PackageResources.style_css
+    static let iconSVG = PackageResources.icon_svg
+    static let appJS = PackageResources.app_js
+    static let apiJS = PackageResources.api_js
+    static let domJS = PackageResources.dom_js
+    static let pgmJS = PackageResources.pgm_js
+    static let chartJS = PackageResources.chart_js
+    static let jobsJS = PackageResources.jobs_js
+    static let jobFormJS = PackageResources.job_form_js
+    static let jobJS = PackageResources.job_js
+}

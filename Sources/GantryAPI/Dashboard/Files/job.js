@@ -1,8 +1,3 @@
-// `job.js` of the browser dashboard, served as `/ui/job.js`. Edit it here: the
-// binary carries this text, and there is no build step.
-extension DashboardFiles {
-    /// A job's page: curves, digit grids, the epoch slider and the class histogram.
-    static let jobJS = ##"""
 // A job's page: its state, loss and score curves, digit grids decoded from the
 // API's PGM bytes, the per-epoch grids under a slider and the class histogram.
 // It follows a running job with one GET of the job every two seconds and a
@@ -313,6 +308,4 @@ export function jobView({ api, main, signal, id, confirm, navigate, notify, prob
 
   followJob();
   followLosses();
-}
-"""##
 }

@@ -1,8 +1,3 @@
-// `api.js` of the browser dashboard, served as `/ui/api.js`. Edit it here: the
-// binary carries this text, and there is no build step.
-extension DashboardFiles {
-    /// API calls with the bearer token, the token form on a 401, errors as APIError.
-    static let apiJS = ##"""
 // The page's one way to call the API: adds the bearer token, asks for it on a 401,
 // and turns error bodies ({"error": {"code", "message"}}) into APIError.
 
@@ -88,6 +83,4 @@ export class API {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
-}
-"""##
 }

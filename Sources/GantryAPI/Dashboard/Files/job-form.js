@@ -1,8 +1,3 @@
-// `job-form.js` of the browser dashboard, served as `/ui/job-form.js`. Edit it here: the
-// binary carries this text, and there is no build step.
-extension DashboardFiles {
-    /// The form that starts a job, with per-field 400 messages and an Idempotency-Key.
-    static let jobFormJS = ##"""
 // The form that starts a job: every request field with its default filled in, the
 // API's 400 message shown beside the field it names, and one Idempotency-Key per
 // form state so a double click or a retry starts one job, not two.
@@ -180,6 +175,4 @@ export function jobForm(api, { onCreated }) {
   }
 
   return { element: form, loadDatasets };
-}
-"""##
 }

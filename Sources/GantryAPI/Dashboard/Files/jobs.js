@@ -1,8 +1,3 @@
-// `jobs.js` of the browser dashboard, served as `/ui/jobs.js`. Edit it here: the
-// binary carries this text, and there is no build step.
-extension DashboardFiles {
-    /// The jobs list, a page at a time, refreshed by one GET /v1/jobs every two seconds.
-    static let jobsJS = ##"""
 // The jobs list, PAGE_SIZE jobs a page: one GET /v1/jobs every two seconds refreshes
 // the page shown, however many jobs there are; rows are updated in place so keyboard
 // focus stays put. "Older" follows the page's next_cursor; "Newer" goes back along the
@@ -122,6 +117,4 @@ export function jobsView({ api, main, signal, confirm, navigate, notify, problem
       try { await sleep(POLL_MS, signal); } catch { return; }
     }
   })();
-}
-"""##
 }

@@ -1,8 +1,3 @@
-// `app.js` of the browser dashboard, served as `/ui/app.js`. Edit it here: the
-// binary carries this text, and there is no build step.
-extension DashboardFiles {
-    /// The entry module: routing between the jobs list and a job's page, the dialogs, the status line.
-    static let appJS = ##"""
 // The dashboard's entry: routes `#/` to the jobs list and `#/jobs/ID` to a job's
 // page, and owns the page-wide parts: the token form, the confirmation dialog and
 // the status line.
@@ -107,5 +102,3 @@ document.getElementById('confirm-dialog').addEventListener('submit', (event) => 
   event.target.closest('dialog').close(event.submitter?.value ?? '');
 });
 new App().route();
-"""##
-}

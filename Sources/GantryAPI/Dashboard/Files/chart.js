@@ -1,8 +1,3 @@
-// `chart.js` of the browser dashboard, served as `/ui/chart.js`. Edit it here: the
-// binary carries this text, and there is no build step.
-extension DashboardFiles {
-    /// The SVG line chart with min/max downsampling, hover and keyboard readout.
-    static let chartJS = ##"""
 // Line charts of per-epoch records, drawn as SVG by this page. A series of 10,000
 // epochs is cut to at most two points per pixel column (the column's lowest and
 // highest), so drawing stays fast and no spike disappears.
@@ -246,6 +241,4 @@ function nearest(epochs, epoch) {
   }
   if (low > 0 && Math.abs(epochs[low - 1] - epoch) <= Math.abs(epochs[low] - epoch)) return epochs[low - 1];
   return epochs[low];
-}
-"""##
 }

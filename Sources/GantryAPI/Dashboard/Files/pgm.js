@@ -1,8 +1,3 @@
-// `pgm.js` of the browser dashboard, served as `/ui/pgm.js`. Edit it here: the
-// binary carries this text, and there is no build step.
-extension DashboardFiles {
-    /// The binary PGM decoder and the nearest-neighbour canvas drawing.
-    static let pgmJS = ##"""
 // Binary PGM (P5) grids from the API, decoded here and drawn on a canvas: the
 // browser shows no PGM by itself, and the digits are never turned into PNGs.
 
@@ -50,6 +45,4 @@ export function drawPGM(canvas, image, scale) {
   const context = canvas.getContext('2d');
   context.imageSmoothingEnabled = false;
   context.drawImage(source, 0, 0, width * scale, height * scale);
-}
-"""##
 }

@@ -1,8 +1,3 @@
-// `dom.js` of the browser dashboard, served as `/ui/dom.js`. Edit it here: the
-// binary carries this text, and there is no build step.
-extension DashboardFiles {
-    /// Element builders and number, age and sleep helpers.
-    static let domJS = ##"""
 // Small DOM helpers: elements from data, never from HTML strings, so text from the
 // API can never become markup.
 
@@ -67,5 +62,3 @@ export function isAbort(error) {
 
 /** Statuses after which a job changes no more. */
 export const FINISHED = new Set(['completed', 'failed', 'cancelled']);
-"""##
-}
