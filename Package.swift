@@ -18,7 +18,7 @@ if ProcessInfo.processInfo.environment["GANTRY_PORTABLE"] == nil {
 // `gantry` executable that wires them together (docs/architecture.md).
 let package = Package(
     name: "gantry",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gantry", targets: ["gantry"]),
     ],

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Synchronization
 
 /// The encoded checkpoints that downloads are sending, bounded in bytes.
 ///
@@ -8,11 +9,12 @@ import HTTPServer
 /// Here every download of one job's epoch shares one copy, and new copies are made only
 /// while the copies still being sent stay under `limitBytes`: past it a download is a
 /// 503 `busy` with `Retry-After` (one copy is always allowed, however large).
-package final class DownloadBuffers: @unchecked Sendable {
-    // @unchecked: `live` and `heldBytes` are only touched under `lock`.
-    private let lock = NSLock()
-    private var live: [String: WeakBody] = [:]
-    private var heldBytes = 0
+package final class DownloadBuffers: Sendable {
+    private struct Copies {
+        var live: [String: WeakBody] = [:]
+        var heldBytes = 0
+    }
+    private let copies = Mutex(Copies())
     let limitBytes: Int
 
     package init(limitBytes: Int) { self.limitBytes = limitBytes }
@@ -39,27 +41,27 @@ package final class DownloadBuffers: @unchecked Sendable {
 
     /// The copy being sent for `key`, or a new one from `make` if the bound allows it.
     func body(for key: String, make: () throws -> [UInt8]) throws -> Body {
-        if let shared = lock.withLock({ live[key]?.body }) { return shared }
+        if let shared = copies.withLock({ $0.live[key]?.body }) { return shared }
         let bytes = try make()
-        return try lock.withLock {
-            if let shared = live[key]?.body { return shared }
-            guard heldBytes == 0 || heldBytes + bytes.count <= limitBytes else {
+        return try copies.withLock { copies in
+            if let shared = copies.live[key]?.body { return shared }
+            guard copies.heldBytes == 0 || copies.heldBytes + bytes.count <= limitBytes else {
                 var busy = APIError(.serviceUnavailable, .busy,
-                                    "checkpoint downloads in progress hold \(heldBytes >> 20) MiB; another \(bytes.count >> 20) MiB would pass their bound of \(limitBytes >> 20) MiB; retry in a moment")
+                                    "checkpoint downloads in progress hold \(copies.heldBytes >> 20) MiB; another \(bytes.count >> 20) MiB would pass their bound of \(limitBytes >> 20) MiB; retry in a moment")
                 busy.headers = [("Retry-After", "5")]
                 throw busy
             }
-            heldBytes += bytes.count
+            copies.heldBytes += bytes.count
             let body = Body(bytes: bytes, key: key, buffers: self)
-            live[key] = WeakBody(body: body)
+            copies.live[key] = WeakBody(body: body)
             return body
         }
     }
 
     fileprivate func release(key: String, count: Int) {
-        lock.withLock {
-            heldBytes -= count
-            if live[key]?.body == nil { live[key] = nil }
+        copies.withLock { copies in
+            copies.heldBytes -= count
+            if copies.live[key]?.body == nil { copies.live[key] = nil }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GAN
 import HTTPServer
 import GantryJobs
@@ -225,39 +226,28 @@ package struct JobsAPI: Sendable {
 }
 
 /// True for the first caller only: a long-poll answers once, however many wake-ups race.
-final class Once: @unchecked Sendable {
-    // @unchecked: `claimed` is only touched under `lock`.
-    private let lock = NSLock()
-    private var claimed = false
+final class Once: Sendable {
+    private let claimed = Atomic(false)
 
     func claim() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if claimed { return false }
-        claimed = true
-        return true
+        claimed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
     }
 }
 
 /// A small map from a key to a finished response; emptied when it grows past its bound.
-final class ResponseCache: @unchecked Sendable {
-    // @unchecked: `entries` is only touched under `lock`.
-    private let lock = NSLock()
-    private var entries: [String: HTTPResponse] = [:]
+final class ResponseCache: Sendable {
+    private let entries = Mutex<[String: HTTPResponse]>([:])
     private let bound = 256
 
     func response(for key: String, make: () throws -> HTTPResponse) rethrows -> HTTPResponse {
-        lock.lock()
-        if let hit = entries[key] {
-            lock.unlock()
-            return hit
-        }
-        lock.unlock()
+        if let hit = entries.withLock({ $0[key] }) { return hit }
+        // Made outside the lock: encoding a job's view is the slow part, and two makers
+        // of one key make the same bytes.
         let made = try make()
-        lock.lock()
-        if entries.count >= bound { entries.removeAll(keepingCapacity: true) }
-        entries[key] = made
-        lock.unlock()
+        entries.withLock { entries in
+            if entries.count >= bound { entries.removeAll(keepingCapacity: true) }
+            entries[key] = made
+        }
         return made
     }
 }

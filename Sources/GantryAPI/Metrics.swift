@@ -1,12 +1,12 @@
 import Foundation
+import Synchronization
 import Linalg
 import GantryJobs
 
 /// Counters for `/metrics` (Prometheus text format 0.0.4).
-public final class Metrics: @unchecked Sendable {
-    // @unchecked: `requests` is only touched under `lock`.
-    private let lock = NSLock()
-    private var requests: [Int: Int] = [:]
+public final class Metrics: Sendable {
+    /// Requests answered, by status code.
+    private let requests = Mutex<[Int: Int]>([:])
     private let blas: BLASCoreReport
     private let node: String
     private let storeKind: String
@@ -19,16 +19,12 @@ public final class Metrics: @unchecked Sendable {
     }
 
     public func countRequest(status: Int) {
-        lock.lock()
-        requests[status, default: 0] += 1
-        lock.unlock()
+        requests.withLock { $0[status, default: 0] += 1 }
     }
 
     package func render(jobs: [JobStatus: Int], epochs: Int, queued: Int, imagesPerSecond: Double, stepsPerSecond: Double, waiting: Int,
                 running: [Job] = [], runningHere: [String] = []) -> String {
-        lock.lock()
-        let requests = self.requests
-        lock.unlock()
+        let requests = self.requests.withLock { $0 }
         var out = ""
         func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"

@@ -1,14 +1,16 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Runs `work` on its own queue when asked, one run at a time: requests that arrive
 /// during a run make one more run after it, not one each (3,000 cancels in a burst
 /// make a few sweeps, not 3,000).
-final class CoalescingTrigger: @unchecked Sendable {
-    // @unchecked: `running` and `requested` are only touched under `lock`.
-    private let lock = NSLock()
-    private var running = false
-    private var requested = false
+final class CoalescingTrigger: Sendable {
+    private struct State {
+        var running = false
+        var requested = false
+    }
+    private let state = Mutex(State())
     private let queue: DispatchQueue
     private let work: @Sendable () -> Void
     private let idle = DispatchGroup()
@@ -19,10 +21,10 @@ final class CoalescingTrigger: @unchecked Sendable {
     }
 
     func request() {
-        let start: Bool = lock.withLock {
-            requested = true
-            guard !running else { return false }
-            running = true
+        let start: Bool = state.withLock { state in
+            state.requested = true
+            guard !state.running else { return false }
+            state.running = true
             idle.enter()
             return true
         }
@@ -31,12 +33,12 @@ final class CoalescingTrigger: @unchecked Sendable {
     }
 
     private func drain() {
-        while lock.withLock({ () -> Bool in
-            guard requested else {
-                running = false
+        while state.withLock({ state -> Bool in
+            guard state.requested else {
+                state.running = false
                 return false
             }
-            requested = false
+            state.requested = false
             return true
         }) {
             work()

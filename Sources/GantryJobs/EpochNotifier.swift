@@ -1,15 +1,18 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Wakes long-polling requests when a job records an epoch or finishes.
 ///
 /// A waiter is a one-shot callback: it fires once, on the first of an event for its
 /// job or its deadline, and holds no thread while it waits.
-public final class EpochNotifier: @unchecked Sendable {
-    // @unchecked: `waiters` and `nextToken` are only touched under `lock`.
-    private let lock = NSLock()
-    private var waiters: [String: [Int: @Sendable (Bool) -> Void]] = [:]
-    private var nextToken = 0
+public final class EpochNotifier: Sendable {
+    private struct Waiters {
+        /// One-shot callbacks by job, then by token.
+        var byJob: [String: [Int: @Sendable (Bool) -> Void]] = [:]
+        var nextToken = 0
+    }
+    private let state = Mutex(Waiters())
 
     public init() {}
 
@@ -17,11 +20,12 @@ public final class EpochNotifier: @unchecked Sendable {
     /// Returns the waiter's token, for `cancel` when the caller answers without it.
     @discardableResult
     public func wait(for job: String, timeout: Double, fire: @escaping @Sendable (Bool) -> Void) -> Int {
-        lock.lock()
-        let token = nextToken
-        nextToken += 1
-        waiters[job, default: [:]][token] = fire
-        lock.unlock()
+        let token = state.withLock { state in
+            let token = state.nextToken
+            state.nextToken += 1
+            state.byJob[job, default: [:]][token] = fire
+            return token
+        }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak self] in
             self?.take(job: job, token: token)?(false)
         }
@@ -36,23 +40,19 @@ public final class EpochNotifier: @unchecked Sendable {
 
     /// Something happened to `job`: every waiter on it fires.
     public func notify(_ job: String) {
-        lock.lock()
-        let fired = waiters.removeValue(forKey: job) ?? [:]
-        lock.unlock()
+        let fired = state.withLock { $0.byJob.removeValue(forKey: job) } ?? [:]
         for callback in fired.values { callback(true) }
     }
 
     public var waiting: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return waiters.values.reduce(0) { $0 + $1.count }
+        state.withLock { $0.byJob.values.reduce(0) { $0 + $1.count } }
     }
 
     private func take(job: String, token: Int) -> (@Sendable (Bool) -> Void)? {
-        lock.lock()
-        defer { lock.unlock() }
-        let callback = waiters[job]?.removeValue(forKey: token)
-        if waiters[job]?.isEmpty == true { waiters[job] = nil }
-        return callback
+        state.withLock { state in
+            let callback = state.byJob[job]?.removeValue(forKey: token)
+            if state.byJob[job]?.isEmpty == true { state.byJob[job] = nil }
+            return callback
+        }
     }
 }

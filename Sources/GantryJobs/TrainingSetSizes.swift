@@ -1,5 +1,6 @@
 import Foundation
 import MNIST
+import Synchronization
 
 /// How many training images each dataset on disk has, so that `POST /v1/jobs` can refuse
 /// a `batch_size` larger than the training set at once rather than as a failed job
@@ -8,10 +9,8 @@ import MNIST
 ///
 /// The count is the training labels file's (its IDX header's length), read once per
 /// version of that file: keyed by its size and modification time.
-package final class TrainingSetSizes: @unchecked Sendable {
-    // @unchecked: `known` is only touched under `lock`.
-    private let lock = NSLock()
-    private var known: [String: (stamp: FileStamp, count: Int)] = [:]
+package final class TrainingSetSizes: Sendable {
+    private let known = Mutex<[String: (stamp: FileStamp, count: Int)]>([:])
     private let specs: [String: DatasetSpec]
     private let directory: @Sendable (String) -> String
 
@@ -31,9 +30,9 @@ package final class TrainingSetSizes: @unchecked Sendable {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         let stamp = FileStamp(size: Int64(info.st_size), modified: info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec)
-        if let hit = lock.withLock({ known[dataset] }), hit.stamp == stamp { return hit.count }
+        if let hit = known.withLock({ $0[dataset] }), hit.stamp == stamp { return hit.count }
         guard let labels = try? IDXReader.readLabels(at: path) else { return nil }
-        lock.withLock { known[dataset] = (stamp, labels.count) }
+        known.withLock { $0[dataset] = (stamp, labels.count) }
         return labels.count
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 import GantryJobs
 
 /// Watches the SQLite store's file for being removed or replaced while the daemon runs.
@@ -13,12 +14,12 @@ import GantryJobs
 /// answer 503 and `/healthz` reports unavailable until an operator restores the database
 /// and restarts. Checks run on the store's connection, in line with its writes, so no
 /// write lands between the copy and the refusal.
-final class DatabaseFileWatch: @unchecked Sendable {
-    // @unchecked: `lost` is only touched under `lock`.
+final class DatabaseFileWatch: Sendable {
     private let file: DatabaseFile
     private let logger: Logger
-    private let lock = NSLock()
-    private var lost: DatabaseFileLost?
+    /// Set the first time the file is found changed; held through that check's copy, so
+    /// no other check passes before the refusal is in place.
+    private let lost = Mutex<DatabaseFileLost?>(nil)
 
     init(file: DatabaseFile, logger: Logger) {
         self.file = file
@@ -28,12 +29,18 @@ final class DatabaseFileWatch: @unchecked Sendable {
     /// Throws `DatabaseFileLost` if the path no longer names the file opened; the first
     /// such check saves a copy through `db`, which must be outside a transaction.
     func check(_ db: Database) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        if let lost { throw lost }
-        guard let change = file.change() else { return }
-        let lost = DatabaseFileLost(change: change)
-        self.lost = lost
+        try lost.withLock { known in
+            if let known { throw known }
+            guard let change = file.change() else { return }
+            let lost = DatabaseFileLost(change: change)
+            known = lost
+            save(through: db, after: change)
+            throw lost
+        }
+    }
+
+    /// Copies what the open connection holds beside the file and logs what happened.
+    private func save(through db: Database, after change: DatabaseFileLost.Change) {
         let copy = file.path + ".saved-" + Self.stamp(Date())
         do {
             try db.execute(sql: "VACUUM INTO ?", arguments: [copy])
@@ -50,7 +57,6 @@ final class DatabaseFileWatch: @unchecked Sendable {
                 running until the database is restored, or its last commits are lost
                 """)
         }
-        throw lost
     }
 
     /// `20261206T053012Z`: sorts by time, and holds no character a shell or a URL minds.

@@ -1,6 +1,7 @@
 import Foundation
 import GAN
 import GRDB
+import Synchronization
 import Logging
 import GantryJobs
 
@@ -279,39 +280,34 @@ public final class SQLiteJobStore: JobStore {
     }
 
     /// What the store has read, per job, until it next writes that job.
-    final class ReadCache: @unchecked Sendable {
-        // @unchecked: both dictionaries are only touched under `lock`.
-        private let lock = NSLock()
-        private var jobs: [String: Job] = [:]
-        private var epochLists: [String: [EpochLosses]] = [:]
-        /// Bumped by every write of a job: a read that started before a write must not
-        /// put its older result in the cache after the write has cleared it.
-        private var generations: [String: Int] = [:]
+    final class ReadCache: Sendable {
+        private struct Entries {
+            var jobs: [String: Job] = [:]
+            var epochLists: [String: [EpochLosses]] = [:]
+            /// Bumped by every write of a job: a read that started before a write must not
+            /// put its older result in the cache after the write has cleared it.
+            var generations: [String: Int] = [:]
+        }
+        private let entries = Mutex(Entries())
 
-        func job(_ id: String) -> Job? { locked { jobs[id] } }
-        func epochs(_ id: String) -> [EpochLosses]? { locked { epochLists[id] } }
-        func generation(_ id: String) -> Int { locked { generations[id, default: 0] } }
+        func job(_ id: String) -> Job? { entries.withLock { $0.jobs[id] } }
+        func epochs(_ id: String) -> [EpochLosses]? { entries.withLock { $0.epochLists[id] } }
+        func generation(_ id: String) -> Int { entries.withLock { $0.generations[id, default: 0] } }
 
         func store(_ job: Job, readAt generation: Int) {
-            locked { if generations[job.id, default: 0] == generation { jobs[job.id] = job } }
+            entries.withLock { if $0.generations[job.id, default: 0] == generation { $0.jobs[job.id] = job } }
         }
 
         func store(epochs: [EpochLosses], of id: String, readAt generation: Int) {
-            locked { if generations[id, default: 0] == generation { epochLists[id] = epochs } }
+            entries.withLock { if $0.generations[id, default: 0] == generation { $0.epochLists[id] = epochs } }
         }
 
         func forget(_ id: String, epochs: Bool = false) {
-            locked {
-                generations[id, default: 0] += 1
-                jobs[id] = nil
-                if epochs { epochLists[id] = nil }
+            entries.withLock { entries in
+                entries.generations[id, default: 0] += 1
+                entries.jobs[id] = nil
+                if epochs { entries.epochLists[id] = nil }
             }
-        }
-
-        private func locked<T>(_ body: () -> T) -> T {
-            lock.lock()
-            defer { lock.unlock() }
-            return body()
         }
     }
 
