@@ -101,7 +101,9 @@ class Page:
         return result
 
     def points(self):
-        return int(self.js("return Number(document.querySelector('#loss-chart svg').dataset.points || 0)"))
+        # 0 until the job page has drawn its chart: right after a click the old page may
+        # still be shown, and a wait must keep waiting rather than fail on a missing node.
+        return int(self.js("const s = document.querySelector('#loss-chart svg'); return s ? Number(s.dataset.points || 0) : 0"))
 
     def path_commands(self):
         return int(self.js("const p = document.querySelector('#loss-chart path[data-series=d_loss]');"
