@@ -9,11 +9,6 @@ extension ImagesAPI {
     enum ExportFormat: String, CaseIterable {
         case onnx, safetensors
 
-        var fileExtension: String { rawValue }
-
-        /// Neither format has a registered media type; both are opaque bytes to HTTP.
-        var contentType: String { "application/octet-stream" }
-
         func encode(_ generator: ExportedGenerator) -> [UInt8] {
             switch self {
             case .onnx: ONNXExport.model(generator)
@@ -37,8 +32,9 @@ extension ImagesAPI {
         // No BLAS call (folding BatchNorm is a loop over channels), so not under the gate.
         let body = try downloads.body(for: "\(job.id)/\(epoch)/\(format.rawValue)") { format.encode(ExportedGenerator(trainer)) }
         return HTTPResponse(status: .ok, headers: [
-            "Content-Type": format.contentType,
-            "Content-Disposition": "attachment; filename=\"\(job.id)-epoch\(epoch).\(format.fileExtension)\"",
+            // Neither format has a registered media type: opaque bytes, named by extension.
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": "attachment; filename=\"\(job.id)-epoch\(epoch).\(format.rawValue)\"",
             "Gantry-Epoch": String(epoch),
         ], body: body.bytes, bodyOwner: body)
     }

@@ -20,10 +20,7 @@ struct JobListCursor: Equatable, Sendable {
 
     /// Whether `text` has a cursor's form (18 characters of base64url), issued or not.
     static func isShapedLikeOne(_ text: String) -> Bool {
-        text.utf8.count == 18 && text.utf8.allSatisfy { byte in
-            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-        }
+        text.utf8.count == 18 && isBase64URL(text)
     }
 
     /// The cursor `text` encodes; nil for anything this server did not issue.
@@ -50,9 +47,14 @@ struct JobListCursor: Equatable, Sendable {
     }
 
     /// Unpadded base64url only: a `+`, `/` or `=` is not a cursor this server wrote.
+    /// Only base64url's alphabet (`A–Z a–z 0–9 - _`), no padding.
+    private static func isBase64URL(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (48...57).contains($0)
+            || (65...90).contains($0) || (97...122).contains($0) }
+    }
+
     private static func decodeBase64URL(_ text: String) -> [UInt8]? {
-        guard text.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (48...57).contains($0)
-                || (65...90).contains($0) || (97...122).contains($0) }) else { return nil }
+        guard isBase64URL(text) else { return nil }
         var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         standard += String(repeating: "=", count: (4 - standard.utf8.count % 4) % 4)
         return Data(base64Encoded: standard).map(Array.init)

@@ -18,12 +18,7 @@ enum OpenAPIDocument {
     static let withoutToken = DashboardAsset(path: path, contentType: "application/json", bytes: openVariant(of: PackageResources.openapi_json))
 
     static func register(on router: inout Router, tokenRequired: Bool, counting count: @escaping @Sendable (Int) -> Void) {
-        let asset = tokenRequired ? withToken : withoutToken
-        router.get(path) { request in
-            let response = asset.response(to: request)
-            count(response.status.code)
-            return response
-        }
+        (tokenRequired ? withToken : withoutToken).register(on: &router, counting: count)
     }
 
     static func openVariant(of bytes: [UInt8]) -> [UInt8] {

@@ -22,16 +22,9 @@ enum Dashboard {
         DashboardAsset(path: "/ui/job.js", contentType: javascript, bytes: DashboardFiles.jobJS),
     ]
 
-    /// Registers a GET (and so HEAD) route per file, answered on the connection's
-    /// queue: the bytes are in memory, so nothing waits behind a pool.
+    /// Registers a GET (and so HEAD) route per file.
     static func register(on router: inout Router, counting count: @escaping @Sendable (Int) -> Void) {
-        for asset in assets {
-            router.get(asset.path) { request in
-                let response = asset.response(to: request)
-                count(response.status.code)
-                return response
-            }
-        }
+        for asset in assets { asset.register(on: &router, counting: count) }
     }
 }
 
