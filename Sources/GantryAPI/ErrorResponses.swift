@@ -4,15 +4,21 @@ import HTTPServer
 import GantryJobs
 
 /// Turns what a handler threw into the response a client sees. A refusal (`APIError`)
-/// is shown as it is; anything else gets a generic sentence with a request id, and its
-/// details go to the log only, so internal paths and SQL never reach a client.
-struct ErrorResponses: Sendable {
+/// is shown as it is; anything else gets a generic sentence with the request's id (its
+/// `X-Request-Id`), and its details go to the log only, so internal paths and SQL never
+/// reach a client. The pipeline's error mapping: every route's errors pass through it.
+struct ErrorResponses: Middleware {
     let logger: Logger
 
-    func response(for error: any Error, to request: HTTPRequest) -> HTTPResponse {
+    /// The pipeline's hook: every error has an answer here, so no later stage maps one.
+    func response(for error: any Error, to request: HTTPRequest) -> HTTPResponse? {
+        answer(for: error, to: request)
+    }
+
+    func answer(for error: any Error, to request: HTTPRequest) -> HTTPResponse {
         if let refusal = error as? APIError { return refusal.response }
         if let refusal = error as? SchedulerRefusal { return Self.apiError(for: refusal).response }
-        let id = Self.requestID()
+        let id = request.headers[RequestIdentity.header] ?? "-"
         logger.error("request failed: \(error)", metadata: ["request": "\(id)", "route": "\(request.method.rawValue) \(request.path)"])
         var failure: APIError
         if let lost = error as? DatabaseFileLost {
@@ -31,12 +37,6 @@ struct ErrorResponses: Sendable {
             failure = APIError(.internalServerError, .internal, "internal error (request \(id); the daemon's log has the details)")
         }
         return failure.response
-    }
-
-    /// Twelve lowercase letters and digits: enough to find one line in a log.
-    static func requestID() -> String {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        return String((0..<12).map { _ in alphabet.randomElement()! })
     }
 
     /// The status, code and headers of each thing the scheduler refuses.

@@ -168,8 +168,7 @@ package struct JobsAPI: Sendable {
     }
 
     /// Epochs after `since`; with `wait`, held until a newer epoch exists or the job ends.
-    func losses(_ request: HTTPRequest, _ responder: Responder, failure: @escaping @Sendable (any Error) -> HTTPResponse,
-                answered: @escaping @Sendable (HTTPResponse) -> Void) throws {
+    func losses(_ request: HTTPRequest, _ responder: Responder) throws {
         let id = try request.jobID()
         let since = try request.integer("since", in: 0...Int(Int32.max), default: 0)
         let wait = try request.integer("wait", in: 0...60, default: 0)
@@ -186,12 +185,9 @@ package struct JobsAPI: Sendable {
                 let response = try lossResponses.response(for: key) {
                     try APIJSON.response(LossesView(jobID: id, status: job.status.rawValue, epochs: store.epochs(of: id, after: since)))
                 }
-                answered(response)
                 responder.respond(response)
             } catch {
-                let response = failure(error)
-                answered(response)
-                responder.respond(response)
+                responder.fail(error)
             }
         }
         if wait > 0 {

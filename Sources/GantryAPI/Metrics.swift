@@ -5,8 +5,19 @@ import GantryJobs
 
 /// Counters for `/metrics` (Prometheus text format 0.0.4).
 public final class Metrics: Sendable {
-    /// Requests answered, by status code.
-    private let requests = Mutex<[Int: Int]>([:])
+    /// Requests answered, by status code, and how long they took.
+    private let requests = Mutex(RequestCounts())
+
+    /// The upper bounds (seconds) of the request-duration histogram's buckets: from a
+    /// cached read on the connection's queue to a long-poll's wait.
+    static let durationBuckets: [Double] = [0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10, 60]
+
+    struct RequestCounts {
+        var byStatus: [Int: Int] = [:]
+        /// Requests at or under each of `durationBuckets`, non-cumulative (the render sums).
+        var inBucket = [Int](repeating: 0, count: Metrics.durationBuckets.count + 1)
+        var seconds = 0.0
+    }
     private let blas: BLASCoreReport
     private let node: String
     private let storeKind: String
@@ -18,8 +29,14 @@ public final class Metrics: Sendable {
         self.storeKind = storeKind
     }
 
-    public func countRequest(status: Int) {
-        requests.withLock { $0[status, default: 0] += 1 }
+    /// One answered request: its status and seconds from the parsed request to the queued response.
+    func countRequest(status: Int, seconds: Double) {
+        let bucket = Self.durationBuckets.firstIndex { seconds <= $0 } ?? Self.durationBuckets.count
+        requests.withLock {
+            $0.byStatus[status, default: 0] += 1
+            $0.inBucket[bucket] += 1
+            $0.seconds += seconds
+        }
     }
 
     package func render(jobs: [JobStatus: Int], epochs: Int, queued: Int, imagesPerSecond: Double, stepsPerSecond: Double, waiting: Int,
@@ -57,8 +74,18 @@ public final class Metrics: Sendable {
                [("{node=\"\(label(node))\",store=\"\(storeKind)\"}", "1")])
         family("gantry_job_running", "gauge", "The jobs this node trains now (each node reports its own).",
                runningHere.map { ("{job=\"\($0)\",node=\"\(label(node))\"}", "1") })
-        family("gantry_http_requests_total", "counter", "HTTP requests answered by the API, by status code.",
-               requests.sorted { $0.key < $1.key }.map { ("{code=\"\($0.key)\"}", "\($0.value)") })
+        family("gantry_http_requests_total", "counter", "HTTP requests answered, by status code.",
+               requests.byStatus.sorted { $0.key < $1.key }.map { ("{code=\"\($0.key)\"}", "\($0.value)") })
+        var cumulative = 0
+        var buckets: [(labels: String, value: String)] = []
+        for (index, count) in requests.inBucket.enumerated() {
+            cumulative += count
+            let bound = index < Self.durationBuckets.count ? "\(Self.durationBuckets[index])" : "+Inf"
+            buckets.append(("_bucket{le=\"\(bound)\"}", "\(cumulative)"))
+        }
+        family("gantry_http_request_duration_seconds", "histogram",
+               "Seconds from a parsed request to its queued response (long-polls included).",
+               buckets + [("_sum", "\(requests.seconds)"), ("_count", "\(cumulative)")])
         return out
     }
 }

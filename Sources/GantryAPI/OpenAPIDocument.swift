@@ -17,8 +17,8 @@ enum OpenAPIDocument {
     /// The document with every `security` requirement emptied and the 401 answers gone.
     static let withoutToken = DashboardAsset(path: path, contentType: "application/json", bytes: openVariant(of: PackageResources.openapi_json))
 
-    static func register(on router: inout Router, tokenRequired: Bool, counting count: @escaping @Sendable (Int) -> Void) {
-        (tokenRequired ? withToken : withoutToken).register(on: &router, counting: count)
+    static func register(on router: inout Router, tokenRequired: Bool) {
+        (tokenRequired ? withToken : withoutToken).register(on: &router)
     }
 
     static func openVariant(of bytes: [UInt8]) -> [UInt8] {

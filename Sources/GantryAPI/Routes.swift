@@ -2,9 +2,10 @@ import Foundation
 import Logging
 import HTTPServer
 
-/// Wires the API onto a router: auth before routing on `/v1`, every store-touching
-/// handler on a bounded pool off the connections' queues, images on a smaller one,
-/// errors as JSON, request counting, and the browser dashboard's files outside `/v1`.
+/// Wires the API onto a router: the pipeline every request passes (request ids,
+/// counting and timing, errors as JSON, the browser guard, auth before routing on
+/// `/v1`), every store-touching handler on a bounded pool off the connections' queues,
+/// images on a smaller one, and the browser dashboard's files outside `/v1`.
 package struct Routes {
     let jobs: JobsAPI
     let images: ImagesAPI
@@ -39,24 +40,18 @@ package struct Routes {
 
     package func router() -> Router {
         var router = Router()
-        let metrics = self.metrics, failures = ErrorResponses(logger: logger)
         let jobs = self.jobs, images = self.images, datasets = self.datasets, browserGuard = self.browserGuard
 
-        /// The counted error answer when `check` refuses `request`, nil when it passes.
-        @Sendable func refusal(_ request: HTTPRequest, _ check: (HTTPRequest) throws -> Void) -> HTTPResponse? {
-            do { try check(request) } catch {
-                let response = failures.response(for: error, to: request)
-                metrics.countRequest(status: response.status.code)
-                return response
-            }
-            return nil
-        }
-
-        router.gate("/") { refusal($0, browserGuard.check) }
+        // The pipeline, outermost first. Every answer is finished innermost first, so the
+        // count sees the final status and the id is on every response, refusals included.
+        router.use(RequestIdentity())
+        router.use(RequestMetrics(metrics: metrics))
+        router.use(ErrorResponses(logger: logger))
+        router.use(PathGate("/") { try browserGuard.check($0); return nil })
         if let auth {
             // The API's description is public, as /healthz is: a client learns from it how to
             // authenticate, and it holds nothing the daemon keeps.
-            router.gate("/v1", except: [OpenAPIDocument.path]) { refusal($0, auth.check) }
+            router.use(PathGate("/v1", except: [OpenAPIDocument.path]) { try auth.check($0); return nil })
         }
 
         /// Runs `handler` on `pool`, answering 503 at once when the pool is full; `fast`
@@ -65,22 +60,14 @@ package struct Routes {
                 fast: (@Sendable (HTTPRequest) -> HTTPResponse?)? = nil,
                 _ handler: @escaping @Sendable (HTTPRequest, Responder) throws -> Void) {
             router.add(method, pattern) { request, responder in
-                if let refused = refusal(request, query.check) { return responder.respond(refused) }
-                if let response = fast?(request) {
-                    metrics.countRequest(status: response.status.code)
-                    return responder.respond(response)
-                }
+                try query.check(request)
+                if let response = fast?(request) { return responder.respond(response) }
                 let accepted = pool.submit {
-                    do { try handler(request, responder) } catch {
-                        let response = failures.response(for: error, to: request)
-                        metrics.countRequest(status: response.status.code)
-                        responder.respond(response)
-                    }
+                    do { try handler(request, responder) } catch { responder.fail(error) }
                 }
                 guard !accepted else { return }
                 var busy = APIError(.serviceUnavailable, .busy, "too many \(pool.name) requests are in progress; retry in a moment")
                 busy.headers = [("Retry-After", "1")]
-                metrics.countRequest(status: busy.status.code)
                 responder.respond(busy.response)
             }
         }
@@ -89,9 +76,7 @@ package struct Routes {
                  fast: (@Sendable (HTTPRequest) -> HTTPResponse?)? = nil,
                  _ handler: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) {
             on(pool, method, pattern, query: query, fast: fast) { request, responder in
-                let response = try handler(request)
-                metrics.countRequest(status: response.status.code)
-                responder.respond(response)
+                responder.respond(try handler(request))
             }
         }
 
@@ -121,17 +106,15 @@ package struct Routes {
         api(requests, .get, "/v1/datasets") { try datasets.list($0) }
         api(requests, .get, "/v1/datasets/{name}") { try datasets.show($0) }
         on(requests, .get, "/v1/jobs/{id}/losses", query: ["since", "wait"], fast: { jobs.lossesIfCached($0) }) { request, responder in
-            try jobs.losses(request, responder, failure: { failures.response(for: $0, to: request) }) {
-                metrics.countRequest(status: $0.status.code)
-            }
+            try jobs.losses(request, responder)
         }
         let renderMetrics = self.renderMetrics
         api(requests, .get, "/metrics") { _ in
             HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
                          body: Array(try renderMetrics().utf8))
         }
-        Dashboard.register(on: &router) { metrics.countRequest(status: $0) }
-        OpenAPIDocument.register(on: &router, tokenRequired: auth != nil) { metrics.countRequest(status: $0) }
+        Dashboard.register(on: &router)
+        OpenAPIDocument.register(on: &router, tokenRequired: auth != nil)
         // On the connection's own queue: it waits behind no pool.
         let problem = self.problem
         router.get("/healthz") { _ in

@@ -35,6 +35,9 @@ public protocol JobStore: Sendable {
     func totalEpochs() throws -> Int
     /// A round trip to the database, for liveness checks.
     func ping() throws
+    /// Ends the store's use at shutdown, once nothing calls it any more: its files are
+    /// left complete (SQLite folds its write-ahead log back in), its connections closed.
+    func close()
     /// Job `id` when the store holds it in memory, else nil: no disk, no wait, so it may
     /// be asked on a connection's queue.
     func cachedJob(id: String) -> Job?

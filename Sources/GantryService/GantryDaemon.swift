@@ -133,12 +133,20 @@ public final class GantryDaemon: Sendable {
         return port
     }
 
-    /// Stops accepting, stops training at a step boundary, lets in-flight requests finish.
-    public func shutdown(timeout: Double) {
+    /// The ordered stop: refuse new jobs and ask training to stop at its next step (its
+    /// epoch resumes from its last checkpoint on the next start); stop accepting
+    /// connections and let the requests in flight finish; wait for the jobs' runs to
+    /// end; then close the store, unless a run is still going when `timeout` runs out
+    /// (its writes would fail against a closed store and be logged as its failure).
+    /// Returns whether everything stopped in time.
+    @discardableResult
+    public func shutdown(timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         scheduler.beginShutdown()
         server.shutdown(timeout: max(0.5, timeout / 3))
-        scheduler.shutdown(timeout: max(0.5, deadline.timeIntervalSinceNow - 0.5))
+        guard scheduler.shutdown(timeout: max(0.5, deadline.timeIntervalSinceNow - 0.5)) else { return false }
+        store.close()
+        return true
     }
 
     /// What keeps the job API from answering, if anything: the scheduler's lock not

@@ -59,8 +59,11 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
 
     deinit { listener?.stop() }
 
-    /// Stops listening for other nodes' writes.
-    public func close() { listener?.stop() }
+    /// Stops listening for other nodes' writes and closes the idle connections.
+    public func close() {
+        listener?.stop()
+        pool.closeIdle()
+    }
 
     /// Calls `handler` with a job's id whenever any node writes the job (and with ""
     /// after a reconnect, when writes may have gone unseen).

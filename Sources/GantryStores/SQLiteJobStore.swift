@@ -18,8 +18,10 @@ public final class SQLiteJobStore: JobStore {
     private let cache = ReadCache()
     /// Refuses writes once the path no longer names the file opened (see `DatabaseFile`).
     private let watch: DatabaseFileWatch
+    private let logger: Logger
 
     public init(path: String, logger: Logger = .silent) throws {
+        self.logger = logger
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
@@ -265,6 +267,14 @@ public final class SQLiteJobStore: JobStore {
 
     public func cachedJob(id: String) -> Job? { cache.job(id) }
     public func cachedEpochs(of id: String) -> [EpochLosses]? { cache.epochs(id) }
+
+    /// Closes the database: the last connection's close checkpoints the write-ahead log
+    /// into the database file, so a stopped daemon leaves one complete file.
+    public func close() {
+        do { try database.close() } catch {
+            logger.warning("store: closing the database failed (\(error)); the next start recovers it from its log")
+        }
+    }
 
     /// A trivial read, after checking that the database file is still the one opened:
     /// `/healthz` reports a removed or replaced database as unavailable.

@@ -24,12 +24,11 @@ public struct Router: Sendable {
     /// Answers a request before routing, or lets it through (nil). Checks that must hold
     /// for a whole prefix (authentication) go here, so that an unauthenticated client
     /// learns nothing about routes or methods from a 404 or a 405.
-    public typealias Gate = @Sendable (HTTPRequest) -> HTTPResponse?
+    public typealias Gate = PathGate.Check
 
     private var routes: [Route] = []
-    /// Each gate's prefix as decoded segments: matched against the segments routing matches,
-    /// so no spelling of a path (`/v%31/jobs`, absolute-form) reaches a route past its gate.
-    private var gates: [(prefix: [String], exempt: [[String]], gate: Gate)] = []
+    /// The middleware every request passes through, in the order added.
+    private(set) var pipeline = Pipeline([])
     /// Routes without parameters by raw path, so `/healthz` costs one hash lookup.
     private var staticRoutes: [String: [HTTPMethod: Handler]] = [:]
 
@@ -64,20 +63,17 @@ public struct Router: Sendable {
     /// reference in it cost 6% of a routed request's throughput.
     public private(set) var registered: [(method: HTTPMethod, pattern: String)] = []
 
-    /// Runs `gate` before routing for every path equal to `prefix` or under `prefix/`,
-    /// except the paths in `exempt` (matched as decoded segments, as the prefix is, so
-    /// no other spelling of an exempt path lets another one through).
-    public mutating func gate(_ prefix: String, except exempt: [String] = [], _ gate: @escaping Gate) {
-        gates.append((RoutePattern(prefix).literalSegments, exempt.map { RoutePattern($0).literalSegments }, gate))
+    /// Adds a stage to the pipeline every request passes through before routing
+    /// (including those that match no route), after the stages already added.
+    public mutating func use(_ middleware: any Middleware) {
+        pipeline = Pipeline(pipeline.stages + [middleware])
     }
 
-    /// The answer of the first gate whose prefix covers `path` and that refuses the request.
-    func refusal(for request: HTTPRequest) -> HTTPResponse? {
-        let segments = request.pathSegments
-        for (prefix, exempt, gate) in gates where segments.starts(with: prefix) && !exempt.contains(segments) {
-            if let refusal = gate(request) { return refusal }
-        }
-        return nil
+    /// Runs `gate` before routing for every path equal to `prefix` or under `prefix/`,
+    /// except the paths in `exempt` (matched as decoded segments, as the prefix is, so
+    /// no other spelling of an exempt path lets another one through): `use(PathGate(…))`.
+    public mutating func gate(_ prefix: String, except exempt: [String] = [], _ gate: @escaping Gate) {
+        use(PathGate(prefix, except: exempt, gate))
     }
 
     enum Resolution {

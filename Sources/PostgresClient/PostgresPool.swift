@@ -57,4 +57,15 @@ package final class PostgresPool: @unchecked Sendable {
         available.signal()
         available.unlock()
     }
+
+    /// Closes the connections nobody has borrowed (at shutdown); one borrowed later opens anew.
+    package func closeIdle() {
+        available.lock()
+        let closing = idle
+        idle = []
+        opened -= closing.count
+        available.signal()
+        available.unlock()
+        for connection in closing { connection.close() }
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import GantryService
 import Linalg
+import Synchronization
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,23 +52,33 @@ struct ServeCommand: ParsableCommand {
         let probeHost = settings.listen.host
         let watchdog = notifier.startWatchdog(isHealthy: { HealthProbe.check(host: probeHost, port: boundPort, timeout: $0) }, log: log)
 
-        // SIGTERM (systemd, kill) and SIGINT (Ctrl-C) both mean: stop cleanly, exit 0.
+        // SIGTERM (systemd, kill) and SIGINT (Ctrl-C) both mean: stop in order, exit 0. The
+        // handler only wakes this thread, which stops the daemon and returns from `run`,
+        // so the process ends the way any command does (no `exit` from a signal handler).
         let signals = DispatchQueue(label: "gantry.signals")
+        let received = DispatchSemaphore(value: 0)
+        let stopping = Mutex<Int32?>(nil)
         var sources: [any DispatchSourceSignal] = []
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: signals)
             source.setEventHandler {
-                log("signal \(number): stopping (jobs resume on the next start)")
-                notifier.stopping("stopping: finishing requests, checkpointing running jobs")
-                daemon.shutdown(timeout: 8)
-                log("stopped")
-                Foundation.exit(0)
+                let first = stopping.withLock { current in
+                    defer { current = current ?? number }
+                    return current == nil
+                }
+                if first { received.signal() } else { log("signal \(number): already stopping") }
             }
             source.resume()
             sources.append(source)
         }
-        withExtendedLifetime((sources, watchdog)) { dispatchMain() }
+        received.wait()
+        let number = stopping.withLock { $0 } ?? SIGTERM
+        log("signal \(number): stopping (jobs resume on the next start)")
+        notifier.stopping("stopping: finishing requests, checkpointing running jobs")
+        let inTime = daemon.shutdown(timeout: 8)
+        withExtendedLifetime((sources, watchdog)) {}
+        log(inTime ? "stopped" : "stopped: a job's run did not end within 8 s; the store was left open, and the job resumes on the next start")
     }
 }
 

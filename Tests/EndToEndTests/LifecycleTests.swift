@@ -171,8 +171,13 @@ extension EndToEndTests {
                 .filter { $0.contains(id) }
             #expect(leftovers.isEmpty, "files of a deleted job remain: \(leftovers)")
 
-            // A quiet daemon stops cleanly on SIGTERM.
+            // A quiet daemon stops cleanly on SIGTERM, in order: it closes its store last, and
+            // SQLite's last close folds the write-ahead log back into the database file.
+            let wal = f.stateDir.appendingPathComponent("gantry.sqlite-wal").path
+            #expect(FileManager.default.fileExists(atPath: wal), "a running daemon keeps a write-ahead log")
             #expect(daemon.stop() == .exited(0))
+            #expect(!FileManager.default.fileExists(atPath: wal), "the store was not closed: \(daemon.stderrTail())")
+            #expect(daemon.stderr.contains("stopped\n"), "\(daemon.stderrTail())")
             #expect(daemon.stdout.split(separator: "\n").count == 1, "stdout: \(daemon.stdout)")
         }
     }

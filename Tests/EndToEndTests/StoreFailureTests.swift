@@ -81,6 +81,11 @@ extension EndToEndTests {
             if cancel.status == 503 {
                 #expect(cancel.errorCode == "store_unavailable" && cancel.header("Retry-After") != nil, "\(cancel)")
                 #expect(cancel.errorMessage?.contains("request ") == true && !cancel.text.contains("SQLite"), "\(cancel)")
+                // The id in the message is the response's X-Request-Id: a report finds the log line.
+                let id = try #require(cancel.header("X-Request-Id"))
+                #expect(cancel.errorMessage?.contains("(request \(id);") == true, "\(cancel)")
+                #expect(f.daemon?.stderr.contains("request=\(id)") == true || f.daemon?.stdout.contains("request=\(id)") == true,
+                        "the log names request \(id)")
             }
             // The cancel took effect whether or not the store could record it (shown once
             // the store can be read: reads may fail too while the disk is full).

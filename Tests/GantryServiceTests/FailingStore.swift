@@ -62,6 +62,7 @@ final class FailingStore: JobStore, @unchecked Sendable {
     func epochs(of id: String, after since: Int) throws -> [EpochLosses] { try check("epochs"); return try real.epochs(of: id, after: since) }
     func totalEpochs() throws -> Int { try check("totalEpochs"); return try real.totalEpochs() }
     func ping() throws { try check("ping"); try real.ping() }
+    func close() { real.close() }
     func cachedJob(id: String) -> Job? { real.cachedJob(id: id) }
     func cachedEpochs(of id: String) -> [EpochLosses]? { real.cachedEpochs(of: id) }
 }

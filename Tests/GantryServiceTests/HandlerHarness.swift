@@ -23,7 +23,7 @@ struct HandlerHarness {
 
     /// What the client would get: the handler's response, or its error as the HTTP layer answers it.
     func answer(_ body: () throws -> HTTPResponse, _ request: HTTPRequest) -> HTTPResponse {
-        do { return try body() } catch { return failures.response(for: error, to: request) }
+        do { return try body() } catch { return failures.answer(for: error, to: request) }
     }
 
     func json(_ response: HTTPResponse) -> [String: Any] {

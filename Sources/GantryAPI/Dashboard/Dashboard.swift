@@ -23,8 +23,8 @@ enum Dashboard {
     ]
 
     /// Registers a GET (and so HEAD) route per file.
-    static func register(on router: inout Router, counting count: @escaping @Sendable (Int) -> Void) {
-        for asset in assets { asset.register(on: &router, counting: count) }
+    static func register(on router: inout Router) {
+        for asset in assets { asset.register(on: &router) }
     }
 }
 

@@ -29,12 +29,8 @@ struct DashboardAsset: Sendable {
 
     /// A GET (and so HEAD) route for this file, answered on the connection's queue: the
     /// bytes are in memory, so nothing waits behind a pool. `count` sees each status.
-    func register(on router: inout Router, counting count: @escaping @Sendable (Int) -> Void) {
-        router.get(path) { request in
-            let response = self.response(to: request)
-            count(response.status.code)
-            return response
-        }
+    func register(on router: inout Router) {
+        router.get(path) { request in self.response(to: request) }
     }
 
     /// 200 with the bytes, or 304 when the request's `If-None-Match` lists this `ETag`.
