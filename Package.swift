@@ -81,7 +81,6 @@ let package = Package(
             name: "GantryJobs",
             dependencies: [
                 "Linalg", "GAN", "MNIST",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GAN
 import MNIST
@@ -24,6 +25,10 @@ public enum JobRequest {
     struct Parsed {
         var config: JobConfig
         var canonical: [UInt8]
+
+        /// The canonical form's SHA-256 in hex: what a job made with an idempotency key
+        /// keeps, and what a retry with that key must match.
+        var hash: String { SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined() }
     }
 
     static func parseRequest(_ body: [UInt8], datasets: Set<String>, memoryBudgetBytes: Int, diskBudgetBytes: Int = .max,

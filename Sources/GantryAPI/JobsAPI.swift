@@ -73,7 +73,7 @@ package struct JobsAPI: Sendable {
         if let key, key.isEmpty || key.utf8.count > 255 {
             throw APIError(.badRequest, .invalidParameter, "Idempotency-Key must be 1 to 255 characters")
         }
-        let (job, created) = try scheduler.create(config: config, request: parsed.canonical, idempotencyKey: key)
+        let (job, created) = try scheduler.create(config: config, requestHash: parsed.hash, idempotencyKey: key)
         var response = try APIJSON.response(view(job), status: created ? .created : .ok)
         response.headers.set("Location", "/v1/jobs/\(job.id)")
         if !created { response.headers.set("Idempotent-Replayed", "true") }

@@ -6,7 +6,6 @@ import GAN
 package final class ActiveJob: @unchecked Sendable {
     // @unchecked: every mutable field is only touched under `lock`, `finished` under `finishedCondition`.
     let id: String
-    let queue: DispatchQueue
     private let lock = NSLock()
     /// Held across a status write and the cancel check before it, so a cancel's write
     /// cannot land between a run's check and its write (and then be overwritten).
@@ -26,7 +25,6 @@ package final class ActiveJob: @unchecked Sendable {
 
     init(id: String) {
         self.id = id
-        queue = DispatchQueue(label: "gantry.job.\(id)")
     }
 
     /// Called by the scheduler after the run ended and the job left its table.

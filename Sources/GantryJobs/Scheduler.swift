@@ -1,11 +1,10 @@
-import Crypto
 import Foundation
 import Logging
 import GAN
 import Linalg
 
-/// Runs jobs first in, first out, `concurrentJobs` at a time, each on its own serial
-/// queue; keeps the queue bounded; cancels; and on shutdown stops every job at a step
+/// Runs jobs first in, first out, `concurrentJobs` at a time, each on a thread of its
+/// own (`JobThread`); keeps the queue bounded; cancels; and on shutdown stops every job at a step
 /// boundary so that it resumes from its last checkpoint on the next start.
 ///
 /// With a store that several daemons share (`JobLeases`), the queue is the store's:
@@ -51,13 +50,15 @@ public final class Scheduler: @unchecked Sendable {
     /// `retain_finished_jobs`, when set: how many finished jobs stay, and their sweeps.
     private(set) var retention: FinishedJobRetention?
 
-    public init(store: any JobStore, artifacts: any JobArtifacts, datasets: any DatasetProvider, references: QualityReferences,
-                gate: BLASGate, notifier: EpochNotifier,
+    /// `leases` is the shared store's queue of claims (the same store, seen as that), nil
+    /// for a store this daemon has to itself: the caller knows which it built.
+    public init(store: any JobStore, leases: (any JobLeases)? = nil, artifacts: any JobArtifacts, datasets: any DatasetProvider,
+                references: QualityReferences, gate: BLASGate, notifier: EpochNotifier,
                 maxQueuedJobs: Int, concurrentJobs: Int, lanes: LaneCountSetting = .fixed(1), retainFinishedJobs: Int? = nil,
                 diskSpace: DiskSpace? = nil, logger: Logger = .silent, status: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.artifacts = artifacts
-        leases = store as? any JobLeases
+        self.leases = leases
         self.datasets = datasets
         self.references = references
         self.gate = gate
@@ -96,15 +97,14 @@ public final class Scheduler: @unchecked Sendable {
     // MARK: Requests
 
     /// Creates a job, or with an idempotency key returns the job a previous identical request
-    /// made; `request` is the request's canonical form (`JobRequest.canonical`), whose hash
-    /// the job keeps.
+    /// made; `requestHash` names the request's canonical form (the API hashes it), and a
+    /// retry with the key must bring the same one.
     ///
     /// `creating` orders creations (two requests with one key make one job; across
     /// nodes, the key's unique index does); the scheduler's `lock` is held only around the
     /// in-memory queue, never across a store call.
-    public func create(config: JobConfig, request: [UInt8], idempotencyKey: String?) throws -> (job: Job, created: Bool) {
-        let hash = SHA256.hash(data: request).map { String(format: "%02x", $0) }.joined()
-        return try creating.withLock {
+    public func create(config: JobConfig, requestHash hash: String, idempotencyKey: String?) throws -> (job: Job, created: Bool) {
+        try creating.withLock {
             if let key = idempotencyKey, let existing = try store.job(idempotencyKey: key) {
                 guard existing.requestHash == hash else {
                     throw SchedulerRefusal.idempotencyConflict(key: key, job: existing.id)
@@ -317,7 +317,7 @@ public final class Scheduler: @unchecked Sendable {
     func launch(_ starting: [(String, ActiveJob)]) {
         for (id, job) in starting {
             running.enter()
-            job.queue.async {
+            JobThread.start(named: "gantry.job.\(id)") {
                 self.run(id, job)
                 self.lock.withLock { self.active[id] = nil }
                 if let leases = self.leases {

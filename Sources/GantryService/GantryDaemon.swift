@@ -31,6 +31,8 @@ public final class GantryDaemon: Sendable {
         BLASThreads.set(1)
         notifier = EpochNotifier()
         let artifacts: any JobArtifacts
+        /// The shared store, when there is one: its leases are the queue, its notifications other nodes' writes.
+        let shared: PostgresJobStore?
         // Artifacts in the shared database take its disk, not this one: only a local
         // store's jobs are admitted against the state folder's free space.
         let diskSpace: DiskSpace?
@@ -43,20 +45,22 @@ public final class GantryDaemon: Sendable {
             try StateCheck(store: store, files: files, databasePath: databasePath, logger: logger).run()
             artifacts = FileArtifacts(files: files, store: store)
             diskSpace = DiskSpace(path: state)
+            shared = nil
         case .postgres:
-            let shared = Self.connect(config, logger: logger, status: status)
-            store = shared
-            artifacts = shared
+            let database = Self.connect(config, logger: logger, status: status)
+            store = database
+            artifacts = database
             diskSpace = nil
+            shared = database
         }
         let cache = DatasetCache(stateDirectory: state, datasets: config.datasets, downloader: Downloader(options: config.download))
         let gate = BLASGate()
         let references = QualityReferences(datasets: cache, gate: gate, logger: logger)
-        scheduler = Scheduler(store: store, artifacts: artifacts, datasets: cache, references: references, gate: gate, notifier: notifier,
+        scheduler = Scheduler(store: store, leases: shared, artifacts: artifacts, datasets: cache, references: references, gate: gate, notifier: notifier,
                               maxQueuedJobs: config.maxQueuedJobs, concurrentJobs: config.concurrentJobs, lanes: config.lanes,
                               retainFinishedJobs: config.retainFinishedJobs, diskSpace: diskSpace, logger: logger, status: status)
         let metrics = Metrics(blas: blas, node: config.nodeName, storeKind: config.store.kind)
-        if let shared = store as? PostgresJobStore {
+        if let shared {
             // Another node's write: wake this node's long-polls on the job, and look for
             // work if a slot is free (a job was queued or a node gave one up).
             let (scheduler, notifier) = (self.scheduler, self.notifier)

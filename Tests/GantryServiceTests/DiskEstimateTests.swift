@@ -36,7 +36,7 @@ import Testing
             ["", "-wal", "-shm"].reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: database + $1)[.size] as? Int) ?? 0) }
         }
         let databaseBefore = databaseBytes()
-        let job = try fixture.scheduler.create(config: config, request: Array("disk".utf8), idempotencyKey: nil).job
+        let job = try fixture.scheduler.create(config: config, requestHash: "disk", idempotencyKey: nil).job
         let deadline = Date().addingTimeInterval(120)
         while try fixture.store.real.job(id: job.id)?.status.isFinished != true, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         #expect(try fixture.store.real.job(id: job.id)?.status == .completed)

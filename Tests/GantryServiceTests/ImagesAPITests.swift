@@ -30,7 +30,7 @@ import Testing
         config.samplesPerEpoch = 4
         config.evalEvery = .every(0)
         config.training.conditional = conditional
-        let id = try fixture.scheduler.create(config: config, request: Array("images \(conditional)".utf8), idempotencyKey: nil).job.id
+        let id = try fixture.scheduler.create(config: config, requestHash: "images \(conditional)", idempotencyKey: nil).job.id
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if let job = try fixture.store.job(id: id), job.status == .completed { return job }

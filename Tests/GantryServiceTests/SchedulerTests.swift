@@ -29,7 +29,7 @@ import Testing
     }
 
     func create(epochs: Int, key: String? = nil) throws -> Job {
-        try scheduler.create(config: config(epochs: epochs), request: Array("\(epochs)".utf8), idempotencyKey: key).job
+        try scheduler.create(config: config(epochs: epochs), requestHash: "\(epochs)", idempotencyKey: key).job
     }
 
     /// The job as the API shows it, once `condition` holds (within 30 s).
