@@ -3,7 +3,7 @@ import Logging
 import GAN
 import Linalg
 
-/// One job's life on its own queue: dataset, resume or start, epochs, and the
+/// One job's life on its own thread: dataset, resume or start, epochs, and the
 /// per-epoch writes whose order makes each epoch exist exactly once.
 extension Scheduler {
     /// Moves a job to `status` unless it was cancelled meanwhile (cancel has already written its status).

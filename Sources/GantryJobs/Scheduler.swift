@@ -312,7 +312,7 @@ public final class Scheduler: @unchecked Sendable {
         launch(starting)
     }
 
-    /// Starts each job's run on its own queue; when it ends, the job leaves the table,
+    /// Starts each job's run on its own thread; when it ends, the job leaves the table,
     /// its lease (if any) is given up, and the next job is pumped in.
     func launch(_ starting: [(String, ActiveJob)]) {
         for (id, job) in starting {

@@ -1,10 +1,26 @@
 import Foundation
+import GAN
 import GantryJobs
 
-/// A job as a row of the `jobs` table for a store that does not go through GRDB:
-/// `Job`'s `Codable` form, its keys the columns (as `Job+Record` does for SQLite).
-/// Times are seconds since 1970; a nested value (`config`) is stored as JSON text.
+/// A job as a row of the `jobs` table, mapped explicitly both ways and shared by both
+/// stores. Times are seconds since 1970 (REAL); the configuration is its JSON text
+/// (sorted keys), which both stores write and read the same way.
 enum JobRow {
+    static let all: [JobColumn] = [
+        JobColumn("id", .text, required: true) { .text($0.id) },
+        JobColumn("status", .text, required: true) { .text($0.status.rawValue) },
+        JobColumn("created_at", .real, required: true) { .real($0.createdAt.timeIntervalSince1970) },
+        JobColumn("started_at", .real) { $0.startedAt.map { .real($0.timeIntervalSince1970) } },
+        JobColumn("finished_at", .real) { $0.finishedAt.map { .real($0.timeIntervalSince1970) } },
+        JobColumn("config", .text, required: true) { .text(configText($0.config)) },
+        JobColumn("epochs_completed", .integer, required: true) { .integer(Int64($0.epochsCompleted)) },
+        JobColumn("steps_per_epoch", .integer) { $0.stepsPerEpoch.map { .integer(Int64($0)) } },
+        JobColumn("images_per_second", .real) { $0.imagesPerSecond.map { .real($0) } },
+        JobColumn("error", .text) { $0.error.map { .text($0) } },
+        JobColumn("idempotency_key", .text) { $0.idempotencyKey.map { .text($0) } },
+        JobColumn("request_hash", .text) { $0.requestHash.map { .text($0) } },
+    ]
+
     /// A job with its latest epoch (`l_`), its best-`fd` epoch (`b_`) and its latest
     /// evaluated epoch (`e_`), each joined through the (job_id, epoch) primary key.
     /// Plain SQL that SQLite and PostgreSQL read alike.
@@ -23,49 +39,64 @@ enum JobRow {
             """
     }()
 
-    /// The columns that hold JSON text: the keys whose value encodes as an object or list.
-    static let jsonColumns: Set<String> = {
-        let sample = Job(id: "", status: .queued, createdAt: Date(timeIntervalSince1970: 0), startedAt: nil, finishedAt: nil,
-                         config: JobConfig(), epochsCompleted: 0, stepsPerEpoch: nil, imagesPerSecond: nil, latest: nil,
-                         error: nil, idempotencyKey: nil, requestHash: nil)
-        return Set(object(of: sample).filter { $0.value is [String: Any] || $0.value is [Any] }.keys)
-    }()
-
     /// The job's columns and values; a job's nil fields are left out (NULL).
-    static func values(of job: Job) throws -> [(column: String, value: ColumnValue)] {
-        try object(of: job).sorted { $0.key < $1.key }.compactMap { column, json in
-            if jsonColumns.contains(column) {
-                let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .fragmentsAllowed])
-                return (column, .text(String(decoding: data, as: UTF8.self)))
-            }
-            return ColumnValue(json: json).map { (column, $0) }
-        }
+    static func values(of job: Job) -> [(column: String, value: ColumnValue)] {
+        all.compactMap { column in column.value(job).map { (column.name, $0) } }
     }
 
-    /// The job whose column `c` holds `value(c)`, without its epoch records.
-    static func job(_ value: (String) -> ColumnValue?) throws -> Job {
-        var object: [String: Any] = [:]
-        for key in Job.CodingKeys.allCases.map(\.rawValue) {
-            switch value(key) {
-            case .integer(let n)?: object[key] = n
-            case .real(let x)?: object[key] = x
-            case .text(let text)? where jsonColumns.contains(key):
-                object[key] = try JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)
-            case .text(let text)?: object[key] = text
-            case nil: break
-            }
+    /// The job whose column `c` holds `value(c)`, with its three joined epoch records.
+    static func job(_ value: @escaping (String) -> ColumnValue?) throws -> Job {
+        let row = ColumnReader(prefix: "", value: value)
+        func date(_ column: String) throws -> Date? {
+            row.has(column) ? Date(timeIntervalSince1970: try row.real(column)) : nil
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return try decoder.decode(Job.self, from: JSONSerialization.data(withJSONObject: object))
+        func text(_ column: String) throws -> String? {
+            row.has(column) ? try row.text(column) : nil
+        }
+        guard let status = JobStatus(rawValue: try row.text("status")) else {
+            throw ColumnReader.Mismatch(column: "status", expected: "a job status", found: value("status"))
+        }
+        let config: JobConfig
+        do {
+            config = try JSONDecoder().decode(JobConfig.self, from: Data(try row.text("config").utf8))
+        } catch let mismatch as ColumnReader.Mismatch {
+            throw mismatch
+        } catch {
+            throw ColumnReader.Mismatch(column: "config", expected: "a job configuration (\(error))", found: value("config"))
+        }
+        var job = Job(id: try row.text("id"), status: status, createdAt: Date(timeIntervalSince1970: try row.real("created_at")),
+                      startedAt: try date("started_at"), finishedAt: try date("finished_at"), config: config,
+                      epochsCompleted: try row.integer("epochs_completed"),
+                      stepsPerEpoch: row.has("steps_per_epoch") ? try row.integer("steps_per_epoch") : nil,
+                      imagesPerSecond: row.has("images_per_second") ? try row.real("images_per_second") : nil,
+                      latest: nil, error: try text("error"), idempotencyKey: try text("idempotency_key"),
+                      requestHash: try text("request_hash"))
+        job.latest = try EpochRow.losses(prefix: "l_", value)
+        job.best = try EpochRow.losses(prefix: "b_", value)
+        job.lastEvaluated = try EpochRow.losses(prefix: "e_", value)
+        return job
     }
 
-    private static func object(of job: Job) -> [String: Any] {
+    static func configText(_ config: JobConfig) -> String {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        guard let data = try? encoder.encode(job), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            preconditionFailure("a Job always encodes to a JSON object")
-        }
-        return object
+        encoder.outputFormatting = .sortedKeys
+        guard let data = try? encoder.encode(config) else { preconditionFailure("a JobConfig always encodes") }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// One column of the `jobs` table: its name, type, whether every row has it, and the
+/// value a job gives it.
+struct JobColumn: Sendable {
+    let name: String
+    let type: ColumnType
+    let required: Bool
+    let value: @Sendable (Job) -> ColumnValue?
+
+    init(_ name: String, _ type: ColumnType, required: Bool = false, _ value: @escaping @Sendable (Job) -> ColumnValue?) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.value = value
     }
 }

@@ -145,7 +145,7 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
     // MARK: Jobs
 
     public func insert(_ job: Job) throws {
-        let values = try JobRow.values(of: job)
+        let values = JobRow.values(of: job)
         let columns = values.map(\.column).joined(separator: ", ")
         let placeholders = (1...values.count).map { "$\($0)" }.joined(separator: ", ")
         try write(job: job.id) { db in
@@ -313,9 +313,6 @@ public final class PostgresJobStore: JobStore, @unchecked Sendable {
 
     private static func job(_ row: PostgresRow) throws -> Job {
         var job = try JobRow.job { value(row, $0) }
-        job.latest = try EpochRow.losses(prefix: "l_") { value(row, $0) }
-        job.best = try EpochRow.losses(prefix: "b_") { value(row, $0) }
-        job.lastEvaluated = try EpochRow.losses(prefix: "e_") { value(row, $0) }
         job.node = row["lease_owner"]
         return job
     }

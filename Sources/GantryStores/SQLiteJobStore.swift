@@ -130,14 +130,20 @@ public final class SQLiteJobStore: JobStore {
     // MARK: Jobs
 
     public func insert(_ job: Job) throws {
-        try write { db in try job.insert(db) }
+        let fields = JobRow.values(of: job)
+        let columns = fields.map(\.column).joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: fields.count).joined(separator: ", ")
+        try write { db in
+            try db.execute(sql: "INSERT INTO jobs (\(columns)) VALUES (\(placeholders))",
+                           arguments: StatementArguments(fields.map { SQLiteColumns.bound($0.value) }))
+        }
     }
 
     public func job(id: String) throws -> Job? {
         if let cached = cache.job(id) { return cached }
         let generation = cache.generation(id)
         let job = try read { db in
-            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.id = ?", arguments: [id]).map(Job.init(joined:))
+            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.id = ?", arguments: [id]).map(SQLiteColumns.job)
         }
         if let job { cache.store(job, readAt: generation) }
         return job
@@ -148,7 +154,7 @@ public final class SQLiteJobStore: JobStore {
 
     public func job(idempotencyKey key: String) throws -> Job? {
         try read { db in
-            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.idempotency_key = ?", arguments: [key]).map(Job.init(joined:))
+            try Row.fetchOne(db, sql: "\(Self.selectJob) WHERE j.idempotency_key = ?", arguments: [key]).map(SQLiteColumns.job)
         }
     }
 
@@ -156,9 +162,9 @@ public final class SQLiteJobStore: JobStore {
     public func jobs(status: JobStatus?) throws -> [Job] {
         try read { db in
             if let status {
-                return try Row.fetchAll(db, sql: "\(Self.selectJob) WHERE j.status = ? ORDER BY j.seq DESC", arguments: [status.rawValue]).map(Job.init(joined:))
+                return try Row.fetchAll(db, sql: "\(Self.selectJob) WHERE j.status = ? ORDER BY j.seq DESC", arguments: [status.rawValue]).map(SQLiteColumns.job)
             }
-            return try Row.fetchAll(db, sql: "\(Self.selectJob) ORDER BY j.seq DESC").map(Job.init(joined:))
+            return try Row.fetchAll(db, sql: "\(Self.selectJob) ORDER BY j.seq DESC").map(SQLiteColumns.job)
         }
     }
 
@@ -166,7 +172,7 @@ public final class SQLiteJobStore: JobStore {
         let query = JobPageQuery(status: status, orIDs: orIDs, before: before, limit: limit) { _ in "?" }
         let rows = try read { db in
             try Row.fetchAll(db, sql: query.sql, arguments: Self.arguments(query.arguments)).map { row in
-                (seq: row["seq"] as Int64, job: try Job(joined: row))
+                (seq: row["seq"] as Int64, job: try SQLiteColumns.job(row))
             }
         }
         return JobPage(rows: rows, limit: limit)
@@ -191,7 +197,7 @@ public final class SQLiteJobStore: JobStore {
     public func unfinishedJobs() throws -> [Job] {
         try read { db in
             try Row.fetchAll(db, sql: "\(Self.selectJob) WHERE j.status IN ('queued', 'downloading', 'running') ORDER BY j.seq ASC")
-                .map(Job.init(joined:))
+                .map(SQLiteColumns.job)
         }
     }
 
@@ -226,11 +232,11 @@ public final class SQLiteJobStore: JobStore {
     /// second record of the same epoch fails loudly: each epoch exists exactly once.
     public func recordEpoch(_ id: String, _ losses: EpochLosses, imagesPerSecond: Double) throws {
         try write { db in
-            let fields = EpochRow.fields(of: losses)
+            let fields = EpochRow.values(of: losses)
             let columns = (["job_id"] + fields.map(\.column)).joined(separator: ", ")
             let placeholders = Array(repeating: "?", count: fields.count + 1).joined(separator: ", ")
             try db.execute(sql: "INSERT INTO epochs (\(columns)) VALUES (\(placeholders))",
-                           arguments: StatementArguments([id as (any DatabaseValueConvertible)?] + fields.map(\.value)))
+                           arguments: StatementArguments([id as (any DatabaseValueConvertible)?] + fields.map { SQLiteColumns.bound($0.value) }))
             try db.execute(sql: "UPDATE jobs SET epochs_completed = ?, images_per_second = ? WHERE id = ?",
                            arguments: [losses.epoch, imagesPerSecond, id])
         }
@@ -327,6 +333,6 @@ public final class SQLiteJobStore: JobStore {
     static var selectJob: String { JobRow.select }
 
     static func losses(from row: Row, prefix: String = "") throws -> EpochLosses? {
-        try EpochRow.losses(from: row, prefix: prefix)
+        try SQLiteColumns.losses(row, prefix: prefix)
     }
 }
